@@ -1,0 +1,73 @@
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import '@tensorflow/tfjs-backend-wasm';
+import { createRequire } from 'node:module';
+import { IcmixError } from '../util/errors.js';
+
+export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+
+const require = createRequire(import.meta.url);
+
+/** Whether an optional package can be resolved from here (tfjs-node is never a hard dependency). */
+function hasPackage(name: string): boolean {
+  try {
+    require.resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Load the native TensorFlow backend if installed: tfjs-node-gpu first (it uses CUDA when
+ * present), then tfjs-node. Both register a backend named 'tensorflow'.
+ */
+async function loadTensorflow(): Promise<string | undefined> {
+  for (const pkg of ['@tensorflow/tfjs-node-gpu', '@tensorflow/tfjs-node']) {
+    if (!hasPackage(pkg)) continue;
+    await import(pkg);
+    return pkg;
+  }
+  return undefined;
+}
+
+export interface BackendInfo {
+  name: string;
+  /** The package that provides it, e.g. '@tensorflow/tfjs-node-gpu'. */
+  package: string;
+}
+
+/**
+ * Make `name` the active tfjs backend. 'auto' prefers native TensorFlow when installed, then
+ * wasm (with icmix's training kernels), then the pure-JS cpu backend.
+ */
+export async function useBackend(name: BackendName): Promise<BackendInfo> {
+  if (name === 'tensorflow' || name === 'auto') {
+    const pkg = await loadTensorflow();
+    if (pkg) {
+      await tf.setBackend('tensorflow');
+      await tf.ready();
+      return { name: 'tensorflow', package: pkg };
+    }
+    if (name === 'tensorflow') {
+      throw new IcmixError(
+        "backend 'tensorflow' needs @tensorflow/tfjs-node (CPU) or @tensorflow/tfjs-node-gpu (CUDA), " +
+          'and neither is installed. Install one with `npm install @tensorflow/tfjs-node@4.22.0` ' +
+          '(its install downloads libtensorflow), or use --backend wasm.',
+      );
+    }
+  }
+  if (name === 'wasm' || name === 'auto') {
+    const { registerWasmTrainingKernels } = await import('./wasm/register.js');
+    registerWasmTrainingKernels();
+    if (!(await tf.setBackend('wasm'))) throw new IcmixError('the wasm backend failed to initialise');
+    await tf.ready();
+    return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm' };
+  }
+  if (name === 'cpu') {
+    await tf.setBackend('cpu');
+    await tf.ready();
+    return { name: 'cpu', package: '@tensorflow/tfjs-backend-cpu' };
+  }
+  throw new IcmixError(`unknown backend '${name}': choose auto, tensorflow, wasm or cpu`);
+}
