@@ -18,9 +18,8 @@ export async function main(argv: string[]): Promise<void> {
     .demandCommand(1, 'Name a command; `icmix <command> --help` explains each one.')
     .recommendCommands()
     .wrap(Math.min(110, process.stdout.columns || 100))
-    .fail((msg, err, y) => {
+    .fail((msg, err) => {
       if (err) throw err;
-      console.error(y.help().toString ? '' : '');
       console.error(`icmix: ${msg}\nRun with --help for usage.`);
       process.exit(2);
     });
