@@ -8,6 +8,9 @@ export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
 
 const require = createRequire(import.meta.url);
 
+// tfjs prints an advert for tfjs-node on first use of the cpu backend; icmix says so itself.
+tf.env().set('PROD', true);
+
 /** Whether an optional package can be resolved from here (tfjs-node is never a hard dependency). */
 function hasPackage(name: string): boolean {
   try {

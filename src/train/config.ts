@@ -1,0 +1,63 @@
+import type { BackendName } from '../backend/select.js';
+
+/** Everything that defines a training run; recorded in the run manifest. */
+export interface TrainConfig {
+  dataset: string;
+  dataDir?: string;
+  model: string;
+  /** Width multiplier for conv models. */
+  width: number;
+  method: string;
+  epochs: number;
+  batchSize: number;
+  lr: number;
+  momentum: number;
+  weightDecay: number;
+  /** Fractions of training at which lr is multiplied by lrGamma (the paper: 50/100/150 of 200). */
+  lrMilestones: number[];
+  lrGamma: number;
+  /** Beta(alpha, alpha) for lambda; undefined = the method's default. */
+  alpha?: number;
+  /** Weight of the mixed term in the RegMixup family; undefined = the method's default. */
+  gamma?: number;
+  kappa: number;
+  tau: number;
+  lambdaMode: 'batch' | 'sample';
+  imbalance?: number;
+  perClass?: number;
+  trainSubset?: number;
+  valSize?: number;
+  /** Random-crop padding in pixels; undefined = the dataset's default. */
+  pad?: number;
+  /** Horizontal flips; undefined = the dataset's default. */
+  flip?: boolean;
+  seed: number;
+  backend: BackendName;
+  out: string;
+  /** Stop after this many steps per epoch (smoke tests and benchmarks). */
+  maxStepsPerEpoch?: number;
+}
+
+export const TRAIN_DEFAULTS: Omit<TrainConfig, 'dataset' | 'out'> = {
+  model: 'resnet20',
+  width: 1,
+  method: 'icm',
+  epochs: 10,
+  batchSize: 128,
+  lr: 0.1,
+  momentum: 0.9,
+  weightDecay: 5e-4,
+  lrMilestones: [0.25, 0.5, 0.75],
+  lrGamma: 0.2,
+  kappa: 3,
+  tau: 0.5,
+  lambdaMode: 'batch',
+  seed: 0,
+  backend: 'auto',
+};
+
+export function resolveConfig(partial: Partial<TrainConfig> & Pick<TrainConfig, 'dataset' | 'out'>): TrainConfig {
+  const cfg = { ...TRAIN_DEFAULTS } as TrainConfig;
+  for (const [k, v] of Object.entries(partial)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
+  return cfg;
+}

@@ -1,0 +1,58 @@
+/**
+ * A progress line on stderr: redrawn in place on a terminal, printed every ~10% otherwise
+ * (so logs from CI or `nohup` stay short).
+ */
+export class Progress {
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private lastDraw = 0;
+  private lastBucket = -1;
+  private readonly start = Date.now();
+
+  constructor(
+    private readonly label: string,
+    private readonly total: number,
+    private readonly quiet = false,
+  ) {}
+
+  update(done: number, fields: Record<string, string | number> = {}): void {
+    if (this.quiet) return;
+    const now = Date.now();
+    const bucket = Math.floor((10 * done) / Math.max(1, this.total));
+    if (this.tty ? now - this.lastDraw < 150 && done < this.total : bucket === this.lastBucket && done < this.total) return;
+    this.lastDraw = now;
+    this.lastBucket = bucket;
+    const frac = Math.min(1, done / Math.max(1, this.total));
+    const width = 20;
+    const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
+    const elapsed = (now - this.start) / 1000;
+    const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : NaN;
+    const extra = Object.entries(fields)
+      .map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`)
+      .join('  ');
+    const line = `${this.label} [${bar}] ${done}/${this.total}  ${extra}  ETA ${formatDuration(eta)}`;
+    if (this.tty) process.stderr.write(`\r\x1b[K${line}`);
+    else process.stderr.write(`${line}\n`);
+  }
+
+  /** Finish the line (on a terminal) with a closing summary. */
+  done(summary: string): void {
+    if (this.quiet) return;
+    if (this.tty) process.stderr.write(`\r\x1b[K${summary}\n`);
+    else process.stderr.write(`${summary}\n`);
+  }
+}
+
+function fmt(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  if (Math.abs(v) >= 100) return v.toFixed(0);
+  return v.toFixed(Math.abs(v) >= 10 ? 1 : 3);
+}
+
+export function formatDuration(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '--:--';
+  const s = Math.round(seconds);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const ss = String(s % 60).padStart(2, '0');
+  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
+}
