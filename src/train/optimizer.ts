@@ -67,6 +67,7 @@ export class Sgd {
 
 /** Step decay: lr * gamma^(number of milestones passed), milestones as fractions of training. */
 export function stepLr(baseLr: number, epoch: number, epochs: number, milestones: number[], gamma: number): number {
-  const passed = milestones.filter((m) => epoch >= Math.round(m * epochs)).length;
+  // A milestone never falls on the first epoch, so short runs start at the base rate.
+  const passed = milestones.filter((m) => epoch >= Math.max(1, Math.round(m * epochs))).length;
   return baseLr * Math.pow(gamma, passed);
 }

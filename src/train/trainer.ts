@@ -8,6 +8,7 @@ import {
   augmentBatch,
   computeNormalization,
   datasetDefaults,
+  gatherImages,
   loadDataset,
   normalize,
   type ImageSet,
@@ -233,7 +234,7 @@ function trainStep(
 ): number {
   const b = idx.length;
   const [h, w, c] = set.shape;
-  const raw = gather(set, idx);
+  const raw = gatherImages(set, idx);
   const images = normalize(augmentBatch(raw.images, b, set.shape, aug, rng), set.shape, norm);
   const draw = method.draw(b, set.shape, rng, ctx);
   const x = tf.tensor4d(images, [b, h, w, c]);
@@ -243,18 +244,6 @@ function trainStep(
   if (Number.isFinite(loss)) sgd.step(grads, lr);
   tf.dispose([x, y, value, ...Object.values(grads)]);
   return loss;
-}
-
-/** Copy the images and labels at `idx` into a batch. */
-export function gather(set: ImageSet, idx: Int32Array): { images: Float32Array; labels: Int32Array } {
-  const size = set.shape[0] * set.shape[1] * set.shape[2];
-  const images = new Float32Array(idx.length * size);
-  const labels = new Int32Array(idx.length);
-  for (let i = 0; i < idx.length; i++) {
-    images.set(set.images.subarray(idx[i] * size, (idx[i] + 1) * size), i * size);
-    labels[i] = set.labels[idx[i]];
-  }
-  return { images, labels };
 }
 
 /** Accuracy and mean cross-entropy of the model (inference mode) on a whole set. */

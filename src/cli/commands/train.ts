@@ -3,6 +3,7 @@ import { train } from '../../train/trainer.js';
 import { TRAIN_DEFAULTS, type TrainConfig } from '../../train/config.js';
 import { listModels } from '../../train/models/index.js';
 import { listMethods } from '../../train/losses/index.js';
+import { describeDatasets } from '../../data/index.js';
 
 interface TrainArgs {
   dataset: string;
@@ -44,7 +45,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .example('$0 train --dataset fashion-mnist --model resnet20 --method icm --epochs 15 --out runs/icm', '')
       .example('$0 train --dataset fashion-mnist --method mixup --imbalance 100 --out runs/lt-mixup', 'long-tailed, rho = 100')
       .example('$0 train --out runs/icm --dataset fashion-mnist --resume', 'continue after a crash or Ctrl-C')
-      .option('dataset', { type: 'string', demandOption: true, describe: 'fashion-mnist, mnist, cifar10, cifar100 (see --data-dir)', group: 'Data:' })
+      .option('dataset', { type: 'string', demandOption: true, describe: Object.entries(describeDatasets()).map(([k, v]) => `${k}: ${v}`).join('; '), group: 'Data:' })
       .option('data-dir', { type: 'string', describe: 'folder holding the dataset files (required for cifar10/cifar100)', group: 'Data:' })
       .option('imbalance', { type: 'number', describe: 'long-tailed protocol: n_c = n_max * rho^(-c/(C-1)) with rho = this', group: 'Data:' })
       .option('per-class', { type: 'number', describe: 'data-constrained protocol: this many training images per class', group: 'Data:' })

