@@ -1,0 +1,56 @@
+import * as path from 'node:path';
+import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
+import { RUN_FILES } from '../../types.js';
+import type { EvalReport } from './types.js';
+import { validateReport } from './schema.js';
+import { renderMarkdown } from './markdown.js';
+import { reliabilitySvg } from './svg.js';
+
+/** Files `writeReport` puts in the run folder (besides report.json). */
+export const REPORT_FILES = {
+  json: RUN_FILES.report,
+  markdown: 'report.md',
+  /** reliability-<runtime>.svg per runtime with an id suite; reliability-calibrated.svg after T. */
+  reliabilityPrefix: 'reliability-',
+} as const;
+
+/**
+ * Validate `report` against the schema, then write report.json, report.md and the reliability
+ * diagrams into `dir`, each atomically. Nothing is written if the report is invalid.
+ * Returns the paths written.
+ */
+export async function writeReport(dir: string, report: EvalReport): Promise<string[]> {
+  // JSON round trip first: validate exactly what will be on disk (drops undefined fields).
+  const plain = JSON.parse(JSON.stringify(report)) as unknown;
+  validateReport(plain, 'the evaluation report');
+  const files: Array<[string, string]> = [];
+  files.push([REPORT_FILES.json, JSON.stringify(plain, null, 2) + '\n']);
+  files.push([REPORT_FILES.markdown, renderMarkdown(report)]);
+  const seen = new Map<string, number>();
+  for (const rt of report.runtimes) {
+    if (!rt.suites.id) continue;
+    const k = (seen.get(rt.runtime) ?? 0) + 1;
+    seen.set(rt.runtime, k);
+    const name = `${REPORT_FILES.reliabilityPrefix}${safeName(rt.runtime)}${k > 1 ? `-${k}` : ''}.svg`;
+    files.push([name, reliabilitySvg(rt.suites.id.reliability, { title: `${report.model.method ?? 'model'} on ${report.dataset.name} (${rt.runtime})`, ece: rt.suites.id.ece })]);
+  }
+  const cal = report.calibration;
+  if (cal?.reliabilityAfter) {
+    files.push([
+      `${REPORT_FILES.reliabilityPrefix}calibrated.svg`,
+      reliabilitySvg(cal.reliabilityAfter, { title: `${report.model.method ?? 'model'} after temperature scaling (T = ${cal.temperature.toFixed(3)})`, ece: cal.after.ece }),
+    ]);
+  }
+  const written: string[] = [];
+  for (const [name, text] of files) {
+    const p = path.join(dir, name);
+    if (name === REPORT_FILES.json) await writeJsonAtomic(p, plain);
+    else await writeFileAtomic(p, text);
+    written.push(p);
+  }
+  return written;
+}
+
+function safeName(s: string): string {
+  return s.replace(/[^A-Za-z0-9._-]+/g, '_');
+}
