@@ -1,0 +1,87 @@
+import type { CommandModule } from 'yargs';
+import { createServer, SERVE_DEFAULTS, SERVE_RUNTIMES, type ServeRuntime } from '../../serve/index.js';
+
+interface ServeArgs {
+  model: string;
+  port: number;
+  host: string;
+  runtime: ServeRuntime;
+  fallback?: 'cpu';
+  'max-batch': number;
+  'max-wait-ms': number;
+  'max-body': number;
+  'max-items': number;
+  'top-k': number;
+  report?: string;
+  web: boolean;
+  threads?: number;
+}
+
+export const serveCommand: CommandModule<object, ServeArgs> = {
+  command: 'serve <model>',
+  describe: 'Serve an ONNX model over HTTP (predict, metadata, health, Prometheus metrics) and the web demo page',
+  builder: (y) =>
+    y
+      .example('$0 serve runs/icm/model.calibrated.onnx', 'then open http://127.0.0.1:8080/')
+      .example('$0 serve model.onnx --max-batch 1', 'no dynamic batching')
+      .epilog(
+        'Requests:\n' +
+          '  curl --data-binary @image.png -H "content-type: image/png" http://127.0.0.1:8080/v1/predict\n' +
+          '  curl -d \'{"inputs": [[...pixels in [0,1]...]]}\' -H "content-type: application/json" http://127.0.0.1:8080/v1/predict\n' +
+          'Images must have the model\'s size (no resizing); gray/RGB are converted to its channel count.\n' +
+          'Each prediction has probabilities (after the model\'s temperature), top-k classes, confidence and an\n' +
+          'ood flag (confidence below the threshold icmix calibrate stored; null without one).\n' +
+          'GET /v1/model (metadata), /healthz, /metrics (Prometheus). SIGINT/SIGTERM finish in-flight requests.',
+      )
+      .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file written by icmix export or icmix calibrate' })
+      .option('port', { type: 'number', default: SERVE_DEFAULTS.port, describe: 'TCP port (0 picks a free one)' })
+      .option('host', { type: 'string', default: SERVE_DEFAULTS.host, describe: 'address to listen on (0.0.0.0 to accept remote clients)' })
+      .option('runtime', { type: 'string', default: SERVE_DEFAULTS.runtime, choices: SERVE_RUNTIMES, describe: 'inference engine: onnxruntime-node cpu or cuda, or onnxruntime-web (wasm) in Node' })
+      .option('fallback', { type: 'string', choices: ['cpu'] as const, describe: 'if --runtime cuda is unavailable, serve on the CPU (noted in /v1/model) instead of failing' })
+      .option('max-batch', { type: 'number', default: SERVE_DEFAULTS.maxBatch, describe: 'dynamic batching: most images per model call (1 turns batching off)', group: 'Batching:' })
+      .option('max-wait-ms', { type: 'number', default: SERVE_DEFAULTS.maxWaitMs, describe: 'dynamic batching: how long a request waits for others to join its batch', group: 'Batching:' })
+      .option('max-body', { type: 'number', default: SERVE_DEFAULTS.maxBody, describe: 'largest request body in bytes (larger gets 413)', group: 'Limits:' })
+      .option('max-items', { type: 'number', default: SERVE_DEFAULTS.maxItems, describe: 'most images in one JSON request (more gets 413)', group: 'Limits:' })
+      .option('top-k', { type: 'number', default: SERVE_DEFAULTS.topK, describe: 'classes listed per prediction (a request may pass ?top_k=)' })
+      .option('report', { type: 'string', describe: 'report.json (from icmix eval) whose reliability diagram the page shows; default: report.json next to the model' })
+      .option('web', { type: 'boolean', default: true, describe: 'serve the web demo page at / (--no-web to turn off)' })
+      .option('threads', { type: 'number', describe: 'intra-op threads for the runtime (default: ONNX Runtime decides)' }),
+  handler: async (args) => {
+    const server = await createServer({
+      model: args.model,
+      runtime: args.runtime,
+      fallback: args.fallback,
+      host: args.host,
+      port: args.port,
+      maxBatch: args['max-batch'],
+      maxWaitMs: args['max-wait-ms'],
+      maxBody: args['max-body'],
+      maxItems: args['max-items'],
+      topK: args['top-k'],
+      report: args.report,
+      web: args.web,
+      threads: args.threads,
+    });
+    const url = await server.listen();
+    const info = server.model.info;
+    console.error(
+      `icmix serve: ${args.model} (${info.inputShape.join('x')}, ${info.classNames.length} classes, T=${info.temperature}, ` +
+        `OOD threshold ${info.oodThreshold ? info.oodThreshold.threshold.toFixed(4) : 'none: run icmix calibrate'}) on ${server.model.runtime}${server.model.note ? ` (${server.model.note})` : ''}`,
+    );
+    console.error(`icmix serve: listening on ${url}  (page: ${url}/, API: POST ${url}/v1/predict; Ctrl-C stops)`);
+    // Graceful shutdown: stop accepting, finish in-flight requests, then exit.
+    await new Promise<void>((resolve) => {
+      const stop = (signal: string) => {
+        console.error(`icmix serve: ${signal}, finishing in-flight requests`);
+        server.close().then(resolve, (err: unknown) => {
+          console.error(`icmix: shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
+          process.exitCode = 1;
+          resolve();
+        });
+      };
+      process.once('SIGINT', () => stop('SIGINT'));
+      process.once('SIGTERM', () => stop('SIGTERM'));
+    });
+    console.error('icmix serve: stopped');
+  },
+};

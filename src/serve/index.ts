@@ -1,0 +1,9 @@
+/** icmix serve: an HTTP server and web page for calibrated ONNX classifiers. */
+export { createServer, SERVE_DEFAULTS, type IcmixServer, type ServeOptions, type ServeRuntime } from './server.js';
+export { DynamicBatcher, type BatcherOptions, type BatchRunner } from './batcher.js';
+export { decodeImage, rgbaToFloat, IMAGE_TYPES, type ImageFormat } from './decode.js';
+export { parseJsonInputs, type ParsedInputs } from './inputs.js';
+export { toPredictions, NO_THRESHOLD_NOTE, type Prediction, type PredictResponse } from './predict.js';
+export { serveMetrics, Registry, Counter, Histogram, PROMETHEUS_CONTENT_TYPE, type ServeMetrics } from './metrics.js';
+export { loadServeModel, SERVE_RUNTIMES, type ServeModel, type ServeModelInfo } from './model.js';
+export { BadInput, type ErrorBody } from './errors.js';

@@ -1,0 +1,40 @@
+import { readModelInfo, type ModelInfo } from '../infer/model-info.js';
+import { predictProbabilities } from '../infer/predict.js';
+import { createRuntime } from '../infer/runtimes/index.js';
+import { IcmixError } from '../util/errors.js';
+
+/**
+ * The served model: the shared inference layer (src/infer: metadata, preprocessing, runtimes,
+ * logits → probabilities) behind one small interface, the only one the rest of src/serve sees.
+ */
+export type ServeModelInfo = ModelInfo;
+
+export interface ServeModel {
+  info: ServeModelInfo;
+  /** The runtime that runs (cpu after a fallback) and its details. */
+  runtime: string;
+  note?: string;
+  /** images [n, H, W, C] in [0, 1] → probabilities [n, classes] (the model's temperature is in its graph). */
+  predict(images: Float32Array, n: number): Promise<Float32Array>;
+  dispose(): Promise<void>;
+}
+
+/** Runtimes icmix serve offers (GPU in the browser is the web page's job). */
+export const SERVE_RUNTIMES = ['cpu', 'cuda', 'web'] as const;
+
+/** Load an ONNX model for serving on onnxruntime-node (cpu, cuda) or onnxruntime-web (wasm, in Node). */
+export async function loadServeModel(modelPath: string, runtime: string, opts: { threads?: number; fallback?: 'cpu' } = {}): Promise<ServeModel> {
+  if (!(SERVE_RUNTIMES as readonly string[]).includes(runtime)) {
+    throw new IcmixError(`unknown runtime '${runtime}' for icmix serve; choose one of: ${SERVE_RUNTIMES.join(', ')}`);
+  }
+  const info = await readModelInfo(modelPath);
+  const rt = await createRuntime(runtime as (typeof SERVE_RUNTIMES)[number], modelPath, { threads: opts.threads, fallback: opts.fallback, info });
+  return {
+    info,
+    runtime: rt.name,
+    note: rt.note,
+    // One runtime call per batcher batch (a fixed-batch graph is padded by predictProbabilities).
+    predict: (images, n) => predictProbabilities(rt, info, images, n, n),
+    dispose: () => rt.dispose(),
+  };
+}

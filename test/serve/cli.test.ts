@@ -1,0 +1,65 @@
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import * as http from 'node:http';
+import { test } from 'node:test';
+import type { PredictResponse } from '../../src/serve/index.js';
+import { makeTestModel, randomImages } from './fixtures.js';
+import { assertClose } from './helpers.js';
+
+/** `icmix serve` as a process: it listens, answers, and on SIGTERM finishes an in-flight request before exiting 0. */
+
+function startCli(args: string[]) {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'serve', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  const listening = new Promise<string>((resolve, reject) => {
+    child.stderr.on('data', () => {
+      const m = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (m) resolve(m[1]);
+    });
+    void exited.then((code) => reject(new Error(`icmix serve exited with ${code}: ${stderr}`)));
+  });
+  listening.catch(() => undefined); // the tests that expect a failed start await `exited` instead
+  return { child, exited, listening, stderr: () => stderr };
+}
+
+test('icmix serve: SIGTERM during an upload answers it, then exits 0', async () => {
+  const m = makeTestModel({ shape: [6, 6, 1], classes: 3, oodThreshold: 0.4 });
+  const cli = startCli([m.path, '--port', '0', '--max-batch', '4', '--max-wait-ms', '5']);
+  const url = new URL(await cli.listening);
+  assert.match(cli.stderr(), /6x6x1, 3 classes, T=1\.5, OOD threshold 0\.4000\) on cpu/);
+  const health = await fetch(`${url.origin}/healthz`, { headers: { connection: 'close' } });
+  assert.deepEqual(await health.json(), { status: 'ok', model: 'model.onnx', runtime: 'cpu' });
+
+  const x = randomImages(1, m.shape, 5);
+  const body = Buffer.from(JSON.stringify({ inputs: Array.from(x) }));
+  const req = http.request({ host: url.hostname, port: url.port, path: '/v1/predict', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } });
+  const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, text }));
+    });
+    req.on('error', reject);
+  });
+  req.write(body.subarray(0, 10));
+  // Wait until the server has the request (its body still coming), then signal.
+  while (!/^icmix_arriving_requests 1$/m.test(await (await fetch(`${url.origin}/metrics`, { headers: { connection: 'close' } })).text())) {
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  cli.child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 100)); // give the signal a moment so the upload really overlaps the shutdown
+  req.end(body.subarray(10));
+  const res = await response;
+  assert.equal(res.status, 200, res.text);
+  assertClose((JSON.parse(res.text) as PredictResponse).predictions[0].probabilities, m.reference(x, 1)[0], 1e-5, 'in-flight');
+  assert.equal(await cli.exited, 0, cli.stderr());
+  assert.match(cli.stderr(), /SIGTERM, finishing in-flight requests[\s\S]*stopped/);
+});
+
+test('icmix serve: a missing model file is a one-line error and exit 1', async () => {
+  const cli = startCli(['/nonexistent/model.onnx', '--port', '0']);
+  assert.equal(await cli.exited, 1);
+  assert.match(cli.stderr(), /^icmix: cannot read model \/nonexistent\/model\.onnx .*icmix export/m);
+});

@@ -1,0 +1,80 @@
+// Preprocessing and postprocessing for the page, mirroring icmix's Node inference path so the
+// browser and `icmix serve` give the same probabilities. Plain ES module, no DOM: the Node tests
+// import it too and compare with the server's functions.
+
+/**
+ * RGBA bytes [h*w*4] → float pixels [h*w*c] in [0, 1] for a c-channel model (c = 1 or 3).
+ * Gray uses ITU-R BT.601 luma (0.299 R + 0.587 G + 0.114 B), exact when R = G = B; alpha is
+ * composited over black. Same rules as the server's PNG/JPEG decoding.
+ */
+export function rgbaToPixels(rgba, pixels, c) {
+  const out = new Float32Array(pixels * c);
+  for (let p = 0; p < pixels; p++) {
+    const r = rgba[4 * p];
+    const g = rgba[4 * p + 1];
+    const b = rgba[4 * p + 2];
+    const a = rgba[4 * p + 3] / 255;
+    if (c === 1) {
+      const y = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
+      out[p] = (y / 255) * a;
+    } else {
+      out[3 * p] = (r / 255) * a;
+      out[3 * p + 1] = (g / 255) * a;
+      out[3 * p + 2] = (b / 255) * a;
+    }
+  }
+  return out;
+}
+
+/**
+ * One image [h*w*c] in [0, 1] (NHWC) → the model's input tensor data and dims: per-channel
+ * (x - mean) / std unless the normalisation is baked into the graph, then NCHW if the model wants it.
+ * `info` is GET /v1/model's answer.
+ */
+export function preprocess(pixels, info) {
+  const [h, w, c] = info.inputShape;
+  const hw = h * w;
+  if (pixels.length !== hw * c) throw new Error(`expected ${hw * c} pixel values ([${h}][${w}][${c}]), got ${pixels.length}`);
+  const norm = info.normalizationBaked ? null : info.normalization;
+  // (x - mean) * (1 / std) in float64, the same arithmetic as src/infer/preprocess.ts.
+  const inv = norm ? norm.std.map((s) => 1 / s) : null;
+  const nchw = info.inputLayout === 'NCHW';
+  const data = new Float32Array(hw * c);
+  for (let p = 0; p < hw; p++) {
+    for (let ch = 0; ch < c; ch++) {
+      let v = Math.fround(pixels[p * c + ch]);
+      if (norm) v = (v - norm.mean[ch]) * inv[ch];
+      data[nchw ? ch * hw + p : p * c + ch] = v;
+    }
+  }
+  return { data, dims: nchw ? [1, c, h, w] : [1, h, w, c] };
+}
+
+/**
+ * Model output [classes] → probabilities: softmax in float64, or as is when the graph outputs
+ * probabilities. The temperature is already applied inside the exported graph.
+ */
+export function toProbabilities(output, info) {
+  const x = Array.from(output);
+  if (info.output === 'probabilities') return x;
+  const m = Math.max(...x);
+  const e = x.map((v) => Math.exp(v - m));
+  const s = e.reduce((a, v) => a + v, 0);
+  return e.map((v) => v / s);
+}
+
+/** Probabilities → top-k with class names, confidence and the OOD flag (null without a threshold). */
+export function summarize(probs, info, k = 5) {
+  const names = info.classNames;
+  const order = probs.map((_, i) => i).sort((a, b) => probs[b] - probs[a] || a - b);
+  const confidence = probs[order[0]];
+  const thr = info.oodThreshold;
+  return {
+    probabilities: probs,
+    index: order[0],
+    label: names[order[0]] ?? String(order[0]),
+    confidence,
+    ood: thr ? confidence < thr.threshold : null,
+    top: order.slice(0, Math.min(k, probs.length)).map((i) => ({ index: i, label: names[i] ?? String(i), probability: probs[i] })),
+  };
+}
