@@ -1,0 +1,80 @@
+import { DATA_TYPE_NAMES, DataType, type TensorProto, type ValueInfoProto } from './onnx-types.js';
+import { decodeModel } from './proto.js';
+import type { OnnxSummary } from './types.js';
+
+/** Read any ONNX file's metadata_props as a plain record. */
+export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
+  const model = decodeModel(bytes);
+  return Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+}
+
+const ELEMENT_BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
+const FLOAT_TYPES = new Set<number>([DataType.FLOAT, DataType.FLOAT16, DataType.DOUBLE, DataType.BFLOAT16]);
+
+function describeValue(v: ValueInfoProto): OnnxSummary['inputs'][number] {
+  const t = v.type?.tensorType;
+  if (!t) return { name: v.name, type: v.type ? Object.keys(v.type)[0]?.replace(/Type$/, '') ?? 'unknown' : 'unknown', dims: null };
+  const dims = t.shape ? (t.shape.dim ?? []).map((d) => (d.dimValue !== undefined ? d.dimValue : d.dimParam ?? '?')) : null;
+  return { name: v.name, type: DATA_TYPE_NAMES[t.elemType ?? 0] ?? `type ${t.elemType}`, dims };
+}
+
+function tensorBytes(t: TensorProto): number {
+  if (t.rawData) return t.rawData.length;
+  const n = (t.dims ?? []).reduce((a, b) => a * b, 1);
+  return n * (ELEMENT_BYTES[t.dataType ?? 0] ?? 0);
+}
+
+/** A summary of any ONNX model: graph inputs/outputs, ops, parameters, versions and metadata. */
+export function inspectOnnx(bytes: Uint8Array): OnnxSummary {
+  const model = decodeModel(bytes);
+  const g = model.graph ?? {};
+  const inits = g.initializer ?? [];
+  const initNames = new Set(inits.map((t) => t.name));
+  const counts: Record<string, number> = {};
+  for (const n of g.node ?? []) {
+    const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType;
+    counts[key] = (counts[key] ?? 0) + 1;
+  }
+  const opCounts = Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+  let parameterCount = 0;
+  for (const t of inits) if (FLOAT_TYPES.has(t.dataType ?? 0)) parameterCount += (t.dims ?? []).reduce((a, b) => a * b, 1);
+  for (const s of g.sparseInitializer ?? []) parameterCount += (s.values?.dims ?? []).reduce((a, b) => a * b, 1);
+  return {
+    irVersion: model.irVersion ?? 0,
+    opsets: (model.opsetImport ?? []).map((o) => ({ domain: o.domain || 'ai.onnx', version: o.version ?? 0 })),
+    producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
+    graphName: g.name ?? '',
+    // Older exporters also list initializers as inputs; those are weights, not model inputs.
+    inputs: (g.input ?? []).filter((v) => !initNames.has(v.name)).map(describeValue),
+    outputs: (g.output ?? []).map(describeValue),
+    nodeCount: (g.node ?? []).length,
+    opCounts,
+    parameterCount,
+    initializerCount: inits.length,
+    initializerBytes: inits.reduce((a, t) => a + tensorBytes(t), 0),
+    metadata: Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
+  };
+}
+
+const fmtDims = (d: (number | string)[] | null) => (d ? `[${d.join(', ')}]` : '(shape unknown)');
+
+/** Human-readable text for `icmix inspect`. */
+export function formatOnnxSummary(s: OnnxSummary): string {
+  const lines: string[] = [];
+  lines.push(`graph       ${s.graphName || '(unnamed)'}${s.producer ? `  (produced by ${s.producer})` : ''}`);
+  lines.push(`IR version  ${s.irVersion}`);
+  lines.push(`opsets      ${s.opsets.map((o) => `${o.domain} ${o.version}`).join(', ')}`);
+  lines.push(`parameters  ${s.parameterCount.toLocaleString('en-US')} in ${s.initializerCount} initializers (${(s.initializerBytes / 1024 / 1024).toFixed(2)} MiB)`);
+  lines.push('inputs');
+  for (const v of s.inputs) lines.push(`  ${v.name}: ${v.type} ${fmtDims(v.dims)}`);
+  lines.push('outputs');
+  for (const v of s.outputs) lines.push(`  ${v.name}: ${v.type} ${fmtDims(v.dims)}`);
+  lines.push(`nodes       ${s.nodeCount}`);
+  const width = Math.max(0, ...Object.keys(s.opCounts).map((k) => k.length));
+  for (const [op, n] of Object.entries(s.opCounts)) lines.push(`  ${op.padEnd(width)}  ${n}`);
+  const meta = Object.entries(s.metadata);
+  lines.push(`metadata    ${meta.length ? '' : '(none)'}`.trimEnd());
+  const mw = Math.max(0, ...meta.map(([k]) => k.length));
+  for (const [k, v] of meta) lines.push(`  ${k.padEnd(mw)}  ${v.length > 200 ? `${v.slice(0, 197)}...` : v}`);
+  return lines.join('\n');
+}

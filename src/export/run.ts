@@ -1,0 +1,122 @@
+import type * as tfl from '@tensorflow/tfjs-layers';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { loadDataset } from '../data/index.js';
+import { loadLayersModel } from '../train/model-io.js';
+import { loadRunModel } from '../train/run-io.js';
+import { META, RUN_FILES, type RunManifest } from '../types.js';
+import { writeFileAtomic } from '../util/atomic.js';
+import { IcmixError } from '../util/errors.js';
+import { ICMIX_VERSION } from '../version.js';
+import { exportOnnx } from './convert.js';
+import type { ExportOptions, VerifyResult } from './types.js';
+import { DEFAULT_TOLERANCE, verifyOnnx } from './verify.js';
+
+export interface ExportRunOptions extends ExportOptions {
+  /** Where to write the .onnx (default <runDir>/model.onnx). */
+  out?: string;
+  /** Compare with tfjs in onnxruntime-node before writing (default true). */
+  verify?: boolean;
+  /** Max abs output difference that verification accepts (default 1e-4)... */
+  tolerance?: number;
+  /** ...plus this times |tfjs value| (default 1e-6; see VerifyOptions). */
+  relativeTolerance?: number;
+  /** Random inputs for verification (default 16). */
+  verifySamples?: number;
+  /** Test images of the run's dataset for verification, when it can be loaded (default 32; 0 = none). */
+  realSamples?: number;
+  /** Progress lines (the CLI prints them on stderr). */
+  log?: (line: string) => void;
+}
+
+export interface ExportRunResult {
+  path: string;
+  bytes: number;
+  verification?: VerifyResult;
+}
+
+/** ONNX metadata from a run manifest (META keys). */
+export function manifestMetadata(manifest: RunManifest): Record<string, string> {
+  const meta: Record<string, string> = {
+    [META.classNames]: JSON.stringify(manifest.classNames),
+    [META.inputShape]: JSON.stringify(manifest.inputShape),
+    [META.dataset]: manifest.dataset?.name ?? '',
+    [META.version]: ICMIX_VERSION,
+  };
+  const method = manifest.config?.method;
+  if (typeof method === 'string') meta[META.method] = method;
+  return meta;
+}
+
+/** The first `k` test images of the run's dataset, or undefined (with a note) when it cannot be loaded. */
+async function realImages(
+  manifest: RunManifest,
+  k: number,
+  log: (l: string) => void,
+): Promise<{ data: Float32Array; n: number } | undefined> {
+  if (k <= 0 || !manifest.dataset?.name) return undefined;
+  try {
+    const dir = typeof manifest.config?.dataDir === 'string' ? manifest.config.dataDir : undefined;
+    const { test } = await loadDataset(manifest.dataset.name, { dir });
+    const shape = test.shape;
+    if (shape.join() !== manifest.inputShape.join()) return undefined;
+    const n = Math.min(k, test.labels.length);
+    const per = shape[0] * shape[1] * shape[2];
+    return { data: test.images.slice(0, n * per), n };
+  } catch (e) {
+    log(`verification: no real images (${(e as Error).message}); comparing on random inputs only`);
+    return undefined;
+  }
+}
+
+/**
+ * Export a run folder's trained model (or a bare tfjs model folder holding model.json) to ONNX:
+ * metadata from the manifest, verification against tfjs in onnxruntime-node, then an atomic
+ * write. A model that fails verification is not written unless `verify` is false.
+ */
+export async function exportRun(runDir: string, opts: ExportRunOptions = {}): Promise<ExportRunResult> {
+  const log = opts.log ?? (() => {});
+  let model: tfl.LayersModel;
+  let manifest: RunManifest | undefined;
+  if (!existsSync(path.join(runDir, RUN_FILES.manifest)) && existsSync(path.join(runDir, 'model.json'))) {
+    model = await loadLayersModel(runDir);
+  } else {
+    ({ model, manifest } = await loadRunModel(runDir));
+  }
+  const normalization = opts.normalization ?? manifest?.normalization;
+  const options: ExportOptions = {
+    ...opts,
+    normalization,
+    metadata: { ...(manifest ? manifestMetadata(manifest) : {}), ...(opts.metadata ?? {}) },
+  };
+  log(`exporting ${runDir} (${model.layers.length} layers) to ONNX opset ${opts.opset ?? 13}`);
+  const bytes = exportOnnx(model, options);
+  const out = opts.out ?? path.join(runDir, RUN_FILES.onnx);
+
+  let verification: VerifyResult | undefined;
+  if (opts.verify !== false) {
+    const images = manifest ? await realImages(manifest, opts.realSamples ?? 32, log) : undefined;
+    log(`verifying against tfjs in onnxruntime-node on ${opts.verifySamples ?? 16} random${images ? ` and ${images.n} real` : ''} inputs`);
+    verification = await verifyOnnx(model, bytes, {
+      inputLayout: opts.inputLayout,
+      normalization,
+      bakeNormalization: opts.bakeNormalization,
+      probabilities: opts.probabilities,
+      temperature: opts.temperature,
+      tolerance: opts.tolerance ?? DEFAULT_TOLERANCE,
+      relativeTolerance: opts.relativeTolerance,
+      samples: opts.verifySamples,
+      images,
+    });
+    if (!verification.passed) {
+      throw new IcmixError(
+        `the ONNX model differs from tfjs by up to ${verification.maxAbsDiff.toExponential(2)} (tolerance ${verification.tolerance} + ${verification.relativeTolerance} x |value|; ` +
+          `top-1 agreement ${(verification.top1Agreement * 100).toFixed(1)}%), so ${out} was not written. ` +
+          'Raise --tolerance if this is float noise, or pass --no-verify to write it anyway.',
+      );
+    }
+  }
+  await writeFileAtomic(out, bytes);
+  log(`wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB)`);
+  return { path: out, bytes: bytes.length, verification };
+}
