@@ -1,0 +1,100 @@
+import { METRIC_COLUMNS } from './metrics.js';
+import { pairedDifference, summarise, type PairedDifference, type Summary } from './stats.js';
+import type { Cell, CellMetrics, MetricKey, Protocol, Study } from './types.js';
+
+/** One method's row of a protocol table: each metric's mean ± std over seeds. */
+export interface MethodRow {
+  method: string;
+  /** Seeds with a finished cell. */
+  seeds: number[];
+  metrics: Partial<Record<MetricKey, Summary>>;
+}
+
+export interface ProtocolTable {
+  dataset: string;
+  protocol: string;
+  kind: Protocol['kind'];
+  description: string;
+  rows: MethodRow[];
+  /** The best method per column by mean (absent with fewer than two methods holding a value). */
+  best: Partial<Record<MetricKey, string[]>>;
+}
+
+/** The paired comparison of one method against a baseline within a protocol. */
+export interface PairedComparison {
+  dataset: string;
+  protocol: string;
+  method: string;
+  baseline: string;
+  /** Seeds where both cells finished. */
+  seeds: number[];
+  metrics: Partial<Record<MetricKey, PairedDifference>>;
+}
+
+export function describeProtocol(p: Protocol): string {
+  const base = p.kind === 'long-tailed' ? `long-tailed, imbalance ${p.imbalance}${p.perClass ? `, head class ${p.perClass}` : ''}` : p.kind === 'data-constrained' ? `data-constrained, ${p.perClass} per class` : 'balanced';
+  const parts = [base];
+  if (p.trainSubset !== undefined) parts.push(`training subset of ${p.trainSubset}`);
+  if (p.epochs !== undefined) parts.push(`${p.epochs} epochs`);
+  if (p.batchSize !== undefined) parts.push(`batch ${p.batchSize}`);
+  return parts.join(', ');
+}
+
+function cellsOf(study: Study, dataset: string, protocol: string, method: string): Cell[] {
+  return study.cells.filter((c) => c.dataset === dataset && c.protocol === protocol && c.method === method);
+}
+
+/** Which of `rows` are best per column (ties all marked). */
+export function bestPerColumn(rows: readonly MethodRow[]): Partial<Record<MetricKey, string[]>> {
+  const best: Partial<Record<MetricKey, string[]>> = {};
+  for (const col of METRIC_COLUMNS) {
+    const vals = rows.map((r) => ({ m: r.method, v: r.metrics[col.key]?.mean })).filter((x): x is { m: string; v: number } => x.v !== undefined && Number.isFinite(x.v));
+    if (vals.length < 2) continue;
+    const target = col.higherIsBetter ? Math.max(...vals.map((x) => x.v)) : Math.min(...vals.map((x) => x.v));
+    best[col.key] = vals.filter((x) => x.v === target).map((x) => x.m);
+  }
+  return best;
+}
+
+/** Per dataset and protocol: methods as rows, metrics as mean ± std over the seeds that finished. */
+export function aggregateTables(study: Study, metrics: ReadonlyMap<string, CellMetrics>): ProtocolTable[] {
+  const tables: ProtocolTable[] = [];
+  for (const dataset of study.spec.datasets) {
+    for (const p of study.protocols) {
+      const rows: MethodRow[] = p.methods.map((method) => {
+        const cells = cellsOf(study, dataset, p.id, method).filter((c) => metrics.has(c.id));
+        const row: MethodRow = { method, seeds: cells.map((c) => c.seed), metrics: {} };
+        for (const col of METRIC_COLUMNS) {
+          const vals = cells.map((c) => metrics.get(c.id)![col.key]).filter((v): v is number => v !== undefined);
+          if (vals.length) row.metrics[col.key] = summarise(vals);
+        }
+        return row;
+      });
+      tables.push({ dataset, protocol: p.id, kind: p.kind, description: describeProtocol(p), rows, best: bestPerColumn(rows) });
+    }
+  }
+  return tables;
+}
+
+/**
+ * `method` minus `baseline` per metric, paired by seed (same split, same initial-weight seed),
+ * in every protocol where both ran; n = the seeds where both cells finished.
+ */
+export function pairedComparisons(study: Study, metrics: ReadonlyMap<string, CellMetrics>, method = study.compare.method, baseline = study.compare.baseline, level = 0.95): PairedComparison[] {
+  const out: PairedComparison[] = [];
+  for (const dataset of study.spec.datasets) {
+    for (const p of study.protocols) {
+      if (!p.methods.includes(method) || !p.methods.includes(baseline)) continue;
+      const a = new Map(cellsOf(study, dataset, p.id, method).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
+      const b = new Map(cellsOf(study, dataset, p.id, baseline).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
+      const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
+      const cmp: PairedComparison = { dataset, protocol: p.id, method, baseline, seeds, metrics: {} };
+      for (const col of METRIC_COLUMNS) {
+        const pairs = seeds.map((s) => [a.get(s)![col.key], b.get(s)![col.key]]).filter((x): x is [number, number] => x[0] !== undefined && x[1] !== undefined);
+        if (pairs.length) cmp.metrics[col.key] = pairedDifference(pairs.map((x) => x[0]), pairs.map((x) => x[1]), level);
+      }
+      out.push(cmp);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,132 @@
+import { listDatasets } from '../data/index.js';
+import { DEFAULT_CORRUPTION_SAMPLES } from '../infer/evaluate.js';
+import { defaultOodNames, SUITE_NAMES } from '../infer/suites/index.js';
+import { TRAIN_DEFAULTS, type TrainConfig } from '../train/config.js';
+import { listMethods } from '../train/losses/index.js';
+import { listModels } from '../train/models/index.js';
+import { IcmixError } from '../util/errors.js';
+import type { Cell, CellEvalSettings, Protocol, ProtocolKind, ProtocolSpec, Study, StudySpec } from './types.js';
+
+/** The protocol shorthands a study file may use. */
+export const PROTOCOL_SHORTHANDS: Record<string, ProtocolSpec> = {
+  balanced: { kind: 'balanced' },
+  lt10: { kind: 'long-tailed', imbalance: 10 },
+  lt100: { kind: 'long-tailed', imbalance: 100 },
+  dc25: { kind: 'data-constrained', perClass: 25 },
+  dc100: { kind: 'data-constrained', perClass: 100 },
+};
+
+/** Default protocol id: 'balanced', 'lt<rho>', 'dc<N>' (+ '-sub<K>' with a training subset). */
+export function protocolId(p: ProtocolSpec): string {
+  if (p.id) return p.id;
+  const base = p.kind === 'long-tailed' ? `lt${p.imbalance}` : p.kind === 'data-constrained' ? `dc${p.perClass}` : 'balanced';
+  return p.trainSubset !== undefined && p.kind !== 'balanced' ? `${base}-sub${p.trainSubset}` : base;
+}
+
+/**
+ * Whether a method is meaningful under a protocol. Remix (and remix-icm) rebalance the label
+ * lambda by training class counts; on balanced or per-class-capped data every ratio is 1, so they
+ * reduce exactly to mixup (icm) and running them would only duplicate those rows.
+ */
+export function methodApplies(method: string, kind: ProtocolKind): boolean {
+  return method.startsWith('remix') ? kind === 'long-tailed' : true;
+}
+
+/** Stable cell id and run folder name. */
+export function cellId(dataset: string, protocol: string, method: string, seed: number): string {
+  return `${dataset}_${protocol}_${method}_seed${seed}`;
+}
+
+function resolveProtocol(p: string | ProtocolSpec, spec: StudySpec, index: number): Protocol {
+  const ps = typeof p === 'string' ? PROTOCOL_SHORTHANDS[p] : p;
+  if (!ps) throw new IcmixError(`protocols[${index}]: unknown protocol '${String(p)}'; use ${Object.keys(PROTOCOL_SHORTHANDS).join(', ')} or an object with kind`);
+  const where = `protocols[${index}]`;
+  for (const m of ps.methods ?? []) {
+    if (!listMethods().includes(m)) throw new IcmixError(`${where}.methods: unknown method '${m}'; choose from ${listMethods().join(', ')}`);
+  }
+  const methods = ps.methods ?? spec.methods.filter((m) => methodApplies(m, ps.kind));
+  return {
+    id: protocolId(ps),
+    kind: ps.kind,
+    ...(ps.imbalance !== undefined ? { imbalance: ps.imbalance } : {}),
+    ...(ps.perClass !== undefined ? { perClass: ps.perClass } : {}),
+    ...(ps.trainSubset !== undefined ? { trainSubset: ps.trainSubset } : {}),
+    ...(ps.epochs !== undefined ? { epochs: ps.epochs } : {}),
+    ...(ps.batchSize !== undefined ? { batchSize: ps.batchSize } : {}),
+    methods,
+  };
+}
+
+/** The evaluation settings every cell shares. */
+export function evalSettings(spec: StudySpec): CellEvalSettings {
+  const e = spec.eval ?? {};
+  return {
+    runtimes: spec.runtimes ?? ['cpu'],
+    suites: spec.suites ?? [...SUITE_NAMES],
+    corruptionSamples: spec.corruptionSamples ?? DEFAULT_CORRUPTION_SAMPLES,
+    ...(e.ood ? { ood: e.ood } : {}),
+    ...(e.oodSamples !== undefined ? { oodSamples: e.oodSamples } : {}),
+    ...(e.limit !== undefined ? { limit: e.limit } : {}),
+    ...(e.corruptions ? { corruptions: e.corruptions } : {}),
+    ...(e.severities ? { severities: e.severities } : {}),
+    bins: e.bins ?? 15,
+    ...(e.batchSize !== undefined ? { batchSize: e.batchSize } : {}),
+    seed: e.seed ?? 0,
+  };
+}
+
+/**
+ * Expand a validated study file into its protocols and cells (dataset x protocol x method x
+ * seed, in that nesting order), checking names the schema cannot know (datasets, methods, models).
+ */
+export function expandStudy(spec: StudySpec, file?: string): Study {
+  const datasets = listDatasets();
+  for (const d of spec.datasets) {
+    if (!datasets.includes(d) && !d.startsWith('idx:')) throw new IcmixError(`datasets: unknown dataset '${d}'; choose from ${datasets.join(', ')}`);
+  }
+  for (const m of spec.methods) {
+    if (!listMethods().includes(m)) throw new IcmixError(`methods: unknown method '${m}'; choose from ${listMethods().join(', ')}`);
+  }
+  const models = listModels().map((m) => m.name);
+  if (!models.includes(spec.model)) throw new IcmixError(`model: unknown model '${spec.model}'; choose from ${models.join(', ')}`);
+  const protocols = spec.protocols.map((p, i) => resolveProtocol(p, spec, i));
+  const seen = new Set<string>();
+  for (const [i, p] of protocols.entries()) {
+    if (seen.has(p.id)) throw new IcmixError(`protocols[${i}]: protocol id '${p.id}' appears twice; give one of them an id`);
+    seen.add(p.id);
+  }
+  const compare = spec.compare ?? { method: 'icm', baseline: 'mixup' };
+  const evalCfg = evalSettings(spec);
+  const cells: Cell[] = [];
+  for (const dataset of spec.datasets) {
+    for (const p of protocols) {
+      for (const method of p.methods) {
+        for (const seed of spec.seeds) {
+          const train: Omit<TrainConfig, 'out'> = {
+            ...TRAIN_DEFAULTS,
+            ...stripUndefined(spec.train ?? {}),
+            dataset,
+            ...(spec.dataDir !== undefined ? { dataDir: spec.dataDir } : {}),
+            model: spec.model,
+            width: spec.width ?? TRAIN_DEFAULTS.width,
+            method,
+            epochs: p.epochs ?? spec.epochs,
+            batchSize: p.batchSize ?? spec.batchSize ?? TRAIN_DEFAULTS.batchSize,
+            ...(p.imbalance !== undefined ? { imbalance: p.imbalance } : {}),
+            ...(p.perClass !== undefined ? { perClass: p.perClass } : {}),
+            ...(p.trainSubset !== undefined ? { trainSubset: p.trainSubset } : {}),
+            seed,
+          };
+          cells.push({ id: cellId(dataset, p.id, method, seed), dataset, protocol: p.id, method, seed, train, eval: evalCfg });
+        }
+      }
+    }
+  }
+  const reportedOod: Record<string, string | undefined> = {};
+  for (const d of spec.datasets) reportedOod[d] = evalCfg.suites.includes('ood') ? (evalCfg.ood ?? defaultOodNames(d))[0] : undefined;
+  return { spec, ...(file ? { file } : {}), protocols, cells, compare, reportedOod };
+}
+
+function stripUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}

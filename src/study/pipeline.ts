@@ -1,0 +1,102 @@
+import { existsSync, readFileSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { RUN_FILES } from '../types.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { IcmixError } from '../util/errors.js';
+import { DEFAULT_STAGES, type StageImpls } from './stages/index.js';
+import { CELL_FILES, STAGES, type Cell, type Stage } from './types.js';
+
+/** stages.json: the stages a cell has finished, with wall seconds each. */
+export type StagesDone = Partial<Record<Stage, { seconds: number; finishedAt: string }>>;
+
+/** A cell is finished when its report exists (evaluate writes it atomically, last). */
+export function isCellFinished(runDir: string): boolean {
+  return existsSync(path.join(runDir, RUN_FILES.report));
+}
+
+export async function readStagesDone(runDir: string): Promise<StagesDone> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(runDir, CELL_FILES.stages), 'utf8')) as StagesDone;
+  } catch {
+    return {};
+  }
+}
+
+/** What a cell folder must have been started with to be resumed: the same training and evaluation. */
+function cellIdentity(cell: Cell): string {
+  return JSON.stringify({ id: cell.id, train: cell.train, eval: cell.eval });
+}
+
+/** Whether the folder was started for a different version of this cell (the study file changed). */
+export function cellChanged(cell: Cell, runDir: string): boolean {
+  const file = path.join(runDir, CELL_FILES.cell);
+  if (!existsSync(file)) return false;
+  return cellIdentity(JSON.parse(readFileSync(file, 'utf8')) as Cell) !== cellIdentity(cell);
+}
+
+export function changedCellMessage(cell: Cell, runDir: string): string {
+  return `${runDir} was made with other settings for cell ${cell.id} (the study file changed); delete that folder to redo the cell, or use a new --out folder`;
+}
+
+/**
+ * Refuse to resume a cell folder started with other settings (its checkpoint and report belong to
+ * that other configuration); record the settings in a fresh folder.
+ */
+async function claimCellFolder(cell: Cell, runDir: string): Promise<void> {
+  const file = path.join(runDir, CELL_FILES.cell);
+  if (existsSync(file)) {
+    if (cellChanged(cell, runDir)) throw new IcmixError(changedCellMessage(cell, runDir));
+    return;
+  }
+  await fs.mkdir(runDir, { recursive: true });
+  await writeJsonAtomic(file, cell);
+}
+
+export interface RunCellOptions {
+  /** ORT intra-op threads for this cell. */
+  threads?: number;
+  /** Called when a stage starts and with progress inside it. */
+  onStage?: (stage: Stage, detail: string) => void;
+  /** Stage implementations (tests swap some). */
+  stages?: Partial<StageImpls>;
+}
+
+export interface CellOutcome {
+  /** Stages run now (empty for a cell that was already finished). */
+  ran: Stage[];
+  seconds: number;
+}
+
+/**
+ * Run the unfinished stages of one cell in order: train (resuming from its checkpoint when one
+ * exists), export, calibrate, evaluate. Each finished stage is recorded atomically in stages.json,
+ * so a rerun after a crash starts at the first unfinished stage. A failure writes error.txt and
+ * rethrows.
+ */
+export async function runCell(cell: Cell, runDir: string, opts: RunCellOptions = {}): Promise<CellOutcome> {
+  const started = Date.now();
+  if (cellChanged(cell, runDir)) throw new IcmixError(changedCellMessage(cell, runDir));
+  if (isCellFinished(runDir)) return { ran: [], seconds: 0 };
+  await claimCellFolder(cell, runDir);
+  await fs.rm(path.join(runDir, CELL_FILES.error), { force: true });
+  const impls: StageImpls = { ...DEFAULT_STAGES, ...opts.stages };
+  const done = await readStagesDone(runDir);
+  const ran: Stage[] = [];
+  for (const stage of STAGES) {
+    if (done[stage]) continue;
+    const t0 = Date.now();
+    opts.onStage?.(stage, '');
+    try {
+      await impls[stage]({ cell, runDir, threads: opts.threads, onProgress: (d) => opts.onStage?.(stage, d) });
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      const detail = err instanceof IcmixError || !(err instanceof Error) ? '' : `\n\n${err.stack ?? ''}`;
+      await writeFileAtomic(path.join(runDir, CELL_FILES.error), `stage ${stage} failed: ${msg}${detail}\n`);
+      throw new IcmixError(`cell ${cell.id}, stage ${stage}: ${msg}`);
+    }
+    done[stage] = { seconds: (Date.now() - t0) / 1000, finishedAt: new Date().toISOString() };
+    await writeJsonAtomic(path.join(runDir, CELL_FILES.stages), done);
+    ran.push(stage);
+  }
+  return { ran, seconds: (Date.now() - started) / 1000 };
+}

@@ -1,0 +1,99 @@
+import { formatDuration } from '../util/progress.js';
+import { STAGES, type Stage } from './types.js';
+
+/** Rough share of a cell's time per stage, for the ETA (training dominates). */
+const STAGE_WEIGHT: Record<Stage, number> = { train: 0.75, export: 0.03, calibrate: 0.05, evaluate: 0.17 };
+
+/** How far a cell is, in [0, 1], from its current stage and the stage's detail ('epoch 3/10'). */
+export function cellFraction(stage: Stage, detail: string): number {
+  let f = 0;
+  for (const s of STAGES) {
+    if (s === stage) break;
+    f += STAGE_WEIGHT[s];
+  }
+  const m = /epoch (\d+)\/(\d+)/.exec(detail);
+  if (stage === 'train' && m) f += STAGE_WEIGHT.train * Math.min(1, Number(m[1]) / Math.max(1, Number(m[2])));
+  return f;
+}
+
+/**
+ * Overall study progress on stderr: cells done / total, ETA and each running cell's stage.
+ * On a terminal one line is redrawn; otherwise a line is printed when a stage starts or a cell
+ * ends (logs stay readable).
+ */
+export class StudyProgress {
+  private readonly tty = Boolean(process.stderr.isTTY);
+  private readonly started = Date.now();
+  private readonly running = new Map<string, { stage: Stage; detail: string; startFraction?: number }>();
+  private completedNow = 0;
+  private lastDraw = 0;
+
+  constructor(
+    private readonly total: number,
+    private done: number,
+    private readonly quiet = false,
+    private readonly write: (s: string) => void = (s) => process.stderr.write(s),
+  ) {}
+
+  /** Seconds left, from progress made in this invocation (NaN until there is some). */
+  eta(now = Date.now()): number {
+    let partial = 0;
+    for (const r of this.running.values()) partial += cellFraction(r.stage, r.detail) - (r.startFraction ?? 0);
+    const madeNow = this.completedNow + partial;
+    let runningLeft = 0;
+    for (const r of this.running.values()) runningLeft += 1 - cellFraction(r.stage, r.detail);
+    const notStarted = this.total - this.done - this.running.size;
+    const left = notStarted + runningLeft;
+    const elapsed = (now - this.started) / 1000;
+    return madeNow > 0.01 ? (elapsed / madeNow) * left : NaN;
+  }
+
+  stage(id: string, stage: Stage, detail: string): void {
+    const prev = this.running.get(id);
+    const entry = { stage, detail, startFraction: prev?.startFraction ?? cellFraction(stage, detail) };
+    this.running.set(id, entry);
+    const changed = !prev || prev.stage !== stage;
+    this.draw(changed ? `${id}: ${stage}${detail ? ` ${detail}` : ''}` : undefined);
+  }
+
+  finished(id: string, outcome: 'done' | 'failed' | 'skipped', note = ''): void {
+    const r = this.running.get(id);
+    this.running.delete(id);
+    this.done++;
+    if (outcome !== 'skipped') this.completedNow += 1 - (r?.startFraction ?? 0);
+    this.draw(`${id}: ${outcome}${note ? ` (${note})` : ''}`, true);
+  }
+
+  line(message: string): void {
+    if (this.quiet) return;
+    if (this.tty) this.write(`\r\x1b[K${message}\n`);
+    else this.write(`${message}\n`);
+    this.lastDraw = 0;
+    this.draw();
+  }
+
+  private status(): string {
+    const cells = [...this.running.entries()].map(([id, r]) => `${id} ${r.stage}${r.detail ? ` ${r.detail}` : ''}`);
+    return `study [${this.done}/${this.total} cells] ETA ${formatDuration(this.eta())}${cells.length ? ' | ' + cells.join(' | ') : ''}`;
+  }
+
+  private draw(event?: string, force = false): void {
+    if (this.quiet) return;
+    const now = Date.now();
+    if (this.tty) {
+      if (event && force) this.write(`\r\x1b[K${event}\n`);
+      if (!force && now - this.lastDraw < 200) return;
+      this.lastDraw = now;
+      const cols = process.stderr.columns || 120;
+      const s = this.status();
+      this.write(`\r\x1b[K${s.length > cols - 1 ? s.slice(0, cols - 2) + '…' : s}`);
+    } else if (event) {
+      this.write(`[${this.done}/${this.total} cells, ETA ${formatDuration(this.eta())}] ${event}\n`);
+    }
+  }
+
+  /** End the redrawn line. */
+  close(): void {
+    if (!this.quiet && this.tty) this.write('\r\x1b[K');
+  }
+}

@@ -1,0 +1,182 @@
+import { mdTable } from '../infer/report/format.js';
+import { formatDuration } from '../util/progress.js';
+import { aggregateTables, pairedComparisons, type PairedComparison, type ProtocolTable } from './aggregate.js';
+import { METRIC_COLUMNS, type MetricColumn } from './metrics.js';
+import type { Summary } from './stats.js';
+import type { CellMetrics, Study } from './types.js';
+
+export const STUDY_REPORT_VERSION = 1 as const;
+
+/** Where and how the study ran (recorded so published numbers can be traced). */
+export interface StudyProvenance {
+  /** The exact command line. */
+  command: string;
+  versions: Record<string, string>;
+  machine: { os: string; cpu: string; cores: number; memoryGiB: number };
+  /** Wall time of this invocation of `icmix study`. */
+  wallSeconds: number;
+  /** Sum of the stage wall times of every finished cell (over all invocations). */
+  cellSeconds: number;
+  /** Every invocation on this results folder: start, wall time, outcome. */
+  invocations: Array<{ startedAt: string; wallSeconds: number; command: string; jobs: number; ran: number; failed: number; interrupted: boolean }>;
+}
+
+export interface StudyReport {
+  schemaVersion: typeof STUDY_REPORT_VERSION;
+  name: string;
+  description?: string;
+  notes?: string;
+  file?: string;
+  createdAt: string;
+  settings: {
+    model: string;
+    width?: number;
+    epochs: number;
+    batchSize?: number;
+    train?: Record<string, unknown>;
+    datasets: string[];
+    seeds: number[];
+    eval: Study['cells'][number]['eval'] | undefined;
+    reportedOod: Record<string, string | undefined>;
+  };
+  provenance: StudyProvenance;
+  cells: { total: number; finished: number; failed: Array<{ id: string; error: string }>; missing: string[] };
+  /** Per-cell headline numbers, by cell id. */
+  cellMetrics: Record<string, CellMetrics>;
+  tables: ProtocolTable[];
+  comparisons: PairedComparison[];
+  /** Reliability diagram files (relative to the report), per dataset and protocol. */
+  figures: Array<{ dataset: string; protocol: string; file: string; methods: string[] }>;
+}
+
+export function buildStudyReport(
+  study: Study,
+  metrics: ReadonlyMap<string, CellMetrics>,
+  extra: { provenance: StudyProvenance; failed: Array<{ id: string; error: string }>; figures: StudyReport['figures'] },
+): StudyReport {
+  const s = study.spec;
+  const failedIds = new Set(extra.failed.map((f) => f.id));
+  return {
+    schemaVersion: STUDY_REPORT_VERSION,
+    name: s.name,
+    ...(s.description ? { description: s.description } : {}),
+    ...(s.notes ? { notes: s.notes } : {}),
+    ...(study.file ? { file: study.file } : {}),
+    createdAt: new Date().toISOString(),
+    settings: { model: s.model, width: s.width, epochs: s.epochs, batchSize: s.batchSize, train: s.train as Record<string, unknown> | undefined, datasets: s.datasets, seeds: s.seeds, eval: study.cells[0]?.eval, reportedOod: study.reportedOod },
+    provenance: extra.provenance,
+    cells: {
+      total: study.cells.length,
+      finished: study.cells.filter((c) => metrics.has(c.id)).length,
+      failed: extra.failed,
+      missing: study.cells.filter((c) => !metrics.has(c.id) && !failedIds.has(c.id)).map((c) => c.id),
+    },
+    cellMetrics: Object.fromEntries(study.cells.filter((c) => metrics.has(c.id)).map((c) => [c.id, metrics.get(c.id)!])),
+    tables: aggregateTables(study, metrics),
+    comparisons: pairedComparisons(study, metrics),
+    figures: extra.figures,
+  };
+}
+
+const scale = (col: MetricColumn, v: number) => (col.percent ? 100 * v : v);
+const digits = (col: MetricColumn) => (col.percent ? 2 : 4);
+
+/** "12.34 ± 0.56" (percent columns in percentage points); one seed shows the value alone. */
+export function formatSummary(col: MetricColumn, s: Summary | undefined): string {
+  if (!s || s.n === 0) return '–';
+  const m = scale(col, s.mean).toFixed(digits(col));
+  return s.n >= 2 ? `${m} ± ${scale(col, s.std).toFixed(digits(col))}` : m;
+}
+
+function signed(x: number, d: number): string {
+  return `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(d)}`;
+}
+
+function machineLine(p: StudyProvenance): string {
+  return `${p.machine.cpu}, ${p.machine.cores} cores, ${p.machine.memoryGiB.toFixed(0)} GiB, ${p.machine.os}`;
+}
+
+/** The study report as Markdown. */
+export function renderStudyMarkdown(r: StudyReport): string {
+  const out: string[] = [];
+  out.push(`# Study: ${r.name}\n`);
+  if (r.description) out.push(`${r.description.trim()}\n`);
+  if (r.notes) out.push(`**Choices.** ${r.notes.trim()}\n`);
+  const st = r.settings;
+  const ood = Object.entries(st.reportedOod).map(([d, o]) => `${o ?? '–'} as OOD for ${d}`).join('; ');
+  out.push(
+    [
+      `- Model: ${st.model}${st.width && st.width !== 1 ? ` (width ×${st.width})` : ''}, ${st.epochs} epochs, batch ${st.batchSize ?? 128}` + (st.train && Object.keys(st.train).length ? `; training overrides ${JSON.stringify(st.train)}` : ''),
+      `- Datasets: ${st.datasets.join(', ')}; seeds: ${st.seeds.join(', ')}`,
+      `- Evaluation: runtime ${st.eval?.runtimes.join(', ') ?? 'cpu'} (tables use the first), suites ${st.eval?.suites.join(', ') ?? '–'}, ECE with ${st.eval?.bins ?? 15} equal-width bins, ` +
+        `${st.eval?.corruptionSamples ?? 'all'} test images per corruption × severity; OOD: ${ood} (max-softmax score)`,
+      `- Cells: ${r.cells.finished} of ${r.cells.total} finished` + (r.cells.failed.length ? `, ${r.cells.failed.length} failed` : '') + (r.cells.missing.length ? `, ${r.cells.missing.length} not run` : ''),
+    ].join('\n') + '\n',
+  );
+
+  out.push('## Results\n');
+  out.push(
+    'Mean ± sample standard deviation over seeds (a single value when one seed finished). Accuracy, ECE, ECE after temperature scaling (T fitted on the held-out validation split), OOD AUROC / FPR95 and mean corruption accuracy are in percent; NLL and Brier are raw. ' +
+      'ID metrics are on the test split for the uncalibrated model. The best mean per column is **bold**.\n',
+  );
+  for (const t of r.tables) {
+    out.push(`### ${t.dataset}: ${t.protocol} (${t.description})\n`);
+    const body = t.rows.map((row) => [
+      row.method,
+      String(row.seeds.length),
+      ...METRIC_COLUMNS.map((col) => {
+        const s = formatSummary(col, row.metrics[col.key]);
+        return t.best[col.key]?.includes(row.method) ? `**${s}**` : s;
+      }),
+    ]);
+    out.push(mdTable(['method', 'n', ...METRIC_COLUMNS.map((c) => c.title)], body, ['l', 'r', ...METRIC_COLUMNS.map(() => 'r' as const)]));
+  }
+
+  if (r.comparisons.length) {
+    const c0 = r.comparisons[0];
+    out.push(`## Paired comparison: ${c0.method} − ${c0.baseline}\n`);
+    out.push(
+      `Per protocol, the difference ${c0.method} minus ${c0.baseline} paired by seed (same data split and initialisation seed); mean difference and a 95% Student-t interval over the n seeds where both finished ` +
+        '(no interval when n = 1). Percent columns in percentage points. For accuracy, AUROC and corruption accuracy higher is better; for ECE, NLL, Brier and FPR95 lower is better.\n',
+    );
+    const body: string[][] = [];
+    for (const c of r.comparisons) {
+      for (const col of METRIC_COLUMNS) {
+        const d = c.metrics[col.key];
+        if (!d) continue;
+        const k = digits(col);
+        const ci = d.n >= 2 ? `[${signed(scale(col, d.low), k)}, ${signed(scale(col, d.high), k)}]` : '–';
+        const better = col.higherIsBetter ? d.mean > 0 : d.mean < 0;
+        const verdict = d.n >= 2 && (d.low > 0 || d.high < 0) ? (better ? `${c.method} better` : `${c.baseline} better`) : d.mean === 0 ? 'equal' : d.n >= 2 ? 'interval includes 0' : better ? `${c.method} ahead (one seed)` : `${c.baseline} ahead (one seed)`;
+        body.push([`${c.dataset}: ${c.protocol}`, col.title, signed(scale(col, d.mean), k), ci, String(d.n), verdict]);
+      }
+    }
+    out.push(mdTable(['protocol', 'metric', 'mean difference', '95% CI', 'n', 'reading'], body, ['l', 'l', 'r', 'r', 'r', 'l']));
+  }
+
+  if (r.figures.length) {
+    out.push('## Reliability diagrams\n');
+    out.push('Test-split predictions of all seeds pooled per method; bars are per-bin accuracy, shaded gaps the difference to mean confidence.\n');
+    for (const f of r.figures) out.push(`![${f.methods.join(' vs ')}, ${f.dataset} ${f.protocol}](${f.file})\n`);
+  }
+
+  if (r.cells.failed.length) {
+    out.push('## Failed cells\n');
+    for (const f of r.cells.failed) out.push(`- \`${f.id}\`: ${f.error.split('\n')[0]}`);
+    out.push('');
+  }
+
+  const p = r.provenance;
+  out.push('## Provenance\n');
+  out.push(
+    [
+      `- Command: \`${p.command}\``,
+      `- Versions: ${Object.entries(p.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
+      `- Machine: ${machineLine(p)}`,
+      `- Wall time of this invocation: ${formatDuration(p.wallSeconds)}; compute of all finished cells (sum of stage times): ${formatDuration(p.cellSeconds)}`,
+      ...(p.invocations.length > 1 ? [`- Invocations on this results folder: ${p.invocations.map((i) => `${i.startedAt} (${formatDuration(i.wallSeconds)}, ${i.ran} cells run${i.interrupted ? ', interrupted' : ''})`).join('; ')}`] : []),
+      `- Report written ${r.createdAt}`,
+    ].join('\n') + '\n',
+  );
+  return out.join('\n');
+}

@@ -1,0 +1,16 @@
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { train } from '../../train/trainer.js';
+import { RUN_FILES } from '../../types.js';
+import type { StageFn } from './types.js';
+
+/**
+ * Train the cell's model in its run folder. A run interrupted mid-training has a checkpoint
+ * (state.json is written last, atomically), and `resume` continues it with the results an
+ * uninterrupted run would have had.
+ */
+export const trainStage: StageFn = async ({ cell, runDir, onProgress }) => {
+  const resume = existsSync(path.join(runDir, RUN_FILES.checkpoint, 'state.json'));
+  onProgress(resume ? 'resuming' : `epoch 0/${cell.train.epochs}`);
+  await train({ ...cell.train, out: runDir }, { resume, quiet: true, onEpoch: (log) => onProgress(`epoch ${log.epoch}/${cell.train.epochs}`) });
+};

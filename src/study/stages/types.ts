@@ -1,0 +1,17 @@
+import type { Cell, Stage } from '../types.js';
+
+/** What a stage gets: the cell, its run folder and how to report progress. */
+export interface StageContext {
+  cell: Cell;
+  /** The cell's run folder (absolute). */
+  runDir: string;
+  /** ONNX Runtime intra-op threads (1 when cells run in parallel); undefined = ORT's default. */
+  threads?: number;
+  /** Progress within the stage, e.g. 'epoch 3/10'. */
+  onProgress: (detail: string) => void;
+}
+
+/** One step of a cell; must be safe to rerun after a crash (writes results atomically). */
+export type StageFn = (ctx: StageContext) => Promise<void>;
+
+export type StageImpls = Record<Stage, StageFn>;
