@@ -1,5 +1,12 @@
 import type { CommandModule } from 'yargs';
 import { trainCommand } from './train.js';
+import { serveCommand } from './serve.js';
+import { reportCommand } from './report.js';
+import { evalCommand } from './eval.js';
+import { calibrateCommand } from './calibrate.js';
+import { studyCommand } from './study.js';
+import { exportCommand } from './export.js';
+import { inspectCommand } from './inspect.js';
 
 /**
  * Every subcommand, one module each under src/cli/commands/. Adding a command is one file, its
@@ -8,4 +15,11 @@ import { trainCommand } from './train.js';
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
   trainCommand,
+  serveCommand,
+  reportCommand,
+  evalCommand,
+  calibrateCommand,
+  studyCommand,
+  exportCommand,
+  inspectCommand,
 ];

@@ -2,18 +2,38 @@
  * One interface for every inference engine icmix evaluates and serves with: onnxruntime-node
  * (cpu, cuda), onnxruntime-web (wasm, webgpu) and tfjs (the trained model as reference).
  */
+import type { ModelInfo } from '../model-info.js';
 
 export type RuntimeName = 'cpu' | 'cuda' | 'web' | 'webgpu' | 'tfjs';
 
+export const RUNTIME_NAMES: readonly RuntimeName[] = ['cpu', 'cuda', 'web', 'webgpu', 'tfjs'];
+
 export interface RuntimeOptions {
-  /** Intra-op threads (cpu) or wasm threads (web). */
+  /** Intra-op threads (cpu, cuda) or wasm threads (web; fixed by the first web session in a process). */
   threads?: number;
+  /** cuda / webgpu: continue on this runtime when the requested one is unavailable (recorded as a note). */
+  fallback?: 'cpu';
+  /** tfjs: the run folder holding the trained model; default the .onnx file's folder. */
+  runDir?: string;
+  /** tfjs: the tfjs backend (default 'auto': tfjs-node if installed, else wasm). */
+  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** The model's info when the caller has it already (else read from the file). */
+  info?: ModelInfo;
 }
 
 /** A loaded model: feed a batch of preprocessed inputs, get raw outputs. */
 export interface InferenceRuntime {
+  /** The runtime that actually runs (e.g. 'cpu' after a cuda fallback). */
   readonly name: RuntimeName;
-  /** [batch, classes] outputs (logits or probabilities, as the model's icmix.output says). */
+  /** What the caller asked for. */
+  readonly requested: RuntimeName;
+  /** Execution details or why a fallback happened, for reports. */
+  readonly note?: string;
+  /**
+   * input: a batch preprocessed as the model's ModelInfo says (normalisation, layout), dims
+   * [batch, H, W, C] or [batch, C, H, W]. Returns [batch, classes] outputs (logits or
+   * probabilities, as ModelInfo.output says).
+   */
   run(input: Float32Array, dims: readonly number[]): Promise<{ data: Float32Array; dims: number[] }>;
   dispose(): Promise<void>;
 }

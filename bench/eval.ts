@@ -1,0 +1,145 @@
+/**
+ * Evaluation throughput: images/s per runtime for resnet20 (the zoo's, seeded, untrained: speed
+ * does not depend on the weights' values) over the Fashion-MNIST id suite, and the wall time of a
+ * full evaluate() (id, ood, corruptions with the CLI's defaults: OOD sets capped at 2000 images, corruption sets at 1000).
+ *
+ *   npm run bench:eval -- [--model resnet20] [--images 2000] [--batch 256] [--runtimes cpu,web,tfjs]
+ *                         [--full-runtimes cpu] [--no-full] [--threads N]
+ */
+import { mkdtempSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { useBackend } from '../src/backend/select.js';
+import { loadDataset } from '../src/data/index.js';
+import { DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, evaluate } from '../src/infer/evaluate.js';
+import { readModelInfo } from '../src/infer/model-info.js';
+import { predictRaw } from '../src/infer/predict.js';
+import { createRuntime, parseRuntimeList, type RuntimeName } from '../src/infer/runtimes/index.js';
+import { buildModel } from '../src/train/models/index.js';
+import { saveLayersModel } from '../src/train/model-io.js';
+import { META, RUN_FILES, type RunManifest } from '../src/types.js';
+import { writeJsonAtomic } from '../src/util/atomic.js';
+
+interface Args {
+  model: string;
+  images: number;
+  batch: number;
+  runtimes: RuntimeName[];
+  fullRuntimes: RuntimeName[];
+  full: boolean;
+  threads?: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const a: Args = { model: 'resnet20', images: 2000, batch: 256, runtimes: ['cpu', 'web', 'tfjs'], fullRuntimes: ['cpu'], full: true };
+  for (let i = 0; i < argv.length; i++) {
+    const v = () => argv[++i];
+    if (argv[i] === '--model') a.model = v();
+    else if (argv[i] === '--images') a.images = Number(v());
+    else if (argv[i] === '--batch') a.batch = Number(v());
+    else if (argv[i] === '--runtimes') a.runtimes = parseRuntimeList(v());
+    else if (argv[i] === '--full-runtimes') a.fullRuntimes = parseRuntimeList(v());
+    else if (argv[i] === '--no-full') a.full = false;
+    else if (argv[i] === '--threads') a.threads = Number(v());
+    else throw new Error(`bench:eval: unknown argument ${argv[i]}`);
+  }
+  return a;
+}
+
+const NORM = { mean: [0.286], std: [0.353] };
+
+/** A run folder with the seeded model (tfjs layers) and its ONNX export. */
+async function benchRun(modelName: string, classNames: string[]): Promise<string> {
+  const { exportOnnx } = await import('../src/export/index.js');
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'icmix-bench-eval-'));
+  const model = buildModel(modelName, [28, 28, 1], 10, { seed: 1 });
+  await saveLayersModel(model, path.join(dir, RUN_FILES.model));
+  const manifest: RunManifest = {
+    icmixVersion: 'bench',
+    createdAt: new Date().toISOString(),
+    config: { model: modelName, seed: 1 },
+    dataset: { name: 'fashion-mnist', protocol: {}, trainSize: 0, valSize: 0, testSize: 10000, classCounts: [] },
+    classNames,
+    inputShape: [28, 28, 1],
+    normalization: NORM,
+    backend: 'bench',
+    versions: {},
+  };
+  await fs.writeFile(path.join(dir, RUN_FILES.manifest), JSON.stringify(manifest));
+  const bytes = exportOnnx(model, {
+    normalization: NORM,
+    metadata: { [META.classNames]: JSON.stringify(classNames), [META.inputShape]: JSON.stringify([28, 28, 1]), [META.dataset]: 'fashion-mnist', [META.method]: 'bench' },
+  });
+  await fs.writeFile(path.join(dir, RUN_FILES.onnx), bytes);
+  model.dispose();
+  return path.join(dir, RUN_FILES.onnx);
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  await useBackend('wasm');
+  const { test } = await loadDataset('fashion-mnist');
+  console.error(`bench:eval: exporting ${args.model}`);
+  const onnxPath = await benchRun(args.model, test.classNames);
+  const info = await readModelInfo(onnxPath);
+  const n = Math.min(args.images, test.labels.length);
+  const images = test.images.subarray(0, n * 784);
+
+  const rows: { runtime: string; note?: string; images: number; seconds: number; imagesPerSecond: number }[] = [];
+  for (const name of args.runtimes) {
+    const rt = await createRuntime(name, onnxPath, { info, threads: args.threads, backend: 'wasm' });
+    await predictRaw(rt, info, images.subarray(0, args.batch * 784), Math.min(args.batch, n), { batchSize: args.batch }); // warm-up
+    const t0 = performance.now();
+    await predictRaw(rt, info, images, n, { batchSize: args.batch });
+    const seconds = (performance.now() - t0) / 1000;
+    rows.push({ runtime: rt.name, note: rt.note, images: n, seconds, imagesPerSecond: n / seconds });
+    console.error(`bench:eval: ${name}: ${(n / seconds).toFixed(1)} images/s`);
+    await rt.dispose();
+  }
+
+  let full: { runtimes: string[]; seconds: number; images: number; corruptionSamples: number; oodSamples: number } | undefined;
+  if (args.full) {
+    console.error(`bench:eval: full evaluate on ${args.fullRuntimes.join(',')} (all suites)`);
+    const t0 = performance.now();
+    let count = 0;
+    const report = await evaluate({
+      model: onnxPath,
+      dataset: 'fashion-mnist',
+      runtimes: args.fullRuntimes,
+      batchSize: args.batch,
+      corruptionSamples: DEFAULT_CORRUPTION_SAMPLES,
+      oodSamples: DEFAULT_OOD_SAMPLES,
+      threads: args.threads,
+      tfjsBackend: 'wasm',
+      onProgress: (m) => {
+        const k = /: (\d+) images on/.exec(m);
+        if (k) count += Number(k[1]);
+      },
+    });
+    full = { runtimes: report.runtimes.map((r) => r.runtime), seconds: (performance.now() - t0) / 1000, images: count, corruptionSamples: DEFAULT_CORRUPTION_SAMPLES, oodSamples: DEFAULT_OOD_SAMPLES };
+  }
+
+  const cpus = os.cpus();
+  const result = {
+    model: args.model,
+    dataset: 'fashion-mnist',
+    batchSize: args.batch,
+    threads: args.threads ?? 'default',
+    machine: { cpus: cpus.length, cpuModel: cpus[0]?.model, loadAverage: os.loadavg(), node: process.version },
+    throughput: rows,
+    fullEvaluate: full,
+    createdAt: new Date().toISOString(),
+  };
+  await writeJsonAtomic(path.join('bench', 'results', 'eval.json'), result);
+  const lines = [`${args.model} on Fashion-MNIST, ${n} test images, batch ${args.batch}`, '', '| runtime | images/s | seconds | note |', '| :--- | ---: | ---: | :--- |'];
+  for (const r of rows) lines.push(`| ${r.runtime} | ${r.imagesPerSecond.toFixed(1)} | ${r.seconds.toFixed(2)} | ${r.note ?? ''} |`);
+  if (full) lines.push('', `full evaluate (id + ood at <= ${full.oodSamples} images/set + corruptions at ${full.corruptionSamples} images/set) on ${full.runtimes.join(', ')}: ${full.seconds.toFixed(1)} s for ${full.images} image predictions`);
+  console.log(lines.join('\n'));
+  // tfjs's wasm backend keeps a worker thread alive; the bench is done.
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

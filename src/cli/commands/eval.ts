@@ -1,0 +1,130 @@
+import { existsSync, statSync } from 'node:fs';
+import * as path from 'node:path';
+import type { CommandModule } from 'yargs';
+import { describeDatasets } from '../../data/index.js';
+import { DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, evaluate } from '../../infer/evaluate.js';
+import { renderMarkdown, writeReport } from '../../infer/report/index.js';
+import { listRuntimes, parseRuntimeList } from '../../infer/runtimes/index.js';
+import { listCorruptions, SUITE_NAMES, SYNTHETIC_OOD, type SuiteName } from '../../infer/suites/index.js';
+import { RUN_FILES } from '../../types.js';
+import { IcmixError } from '../../util/errors.js';
+
+interface EvalArgs {
+  model: string;
+  dataset?: string;
+  'data-dir'?: string;
+  runtime: string;
+  suite: string;
+  'batch-size': number;
+  bins: number;
+  seed: number;
+  limit?: number;
+  ood?: string;
+  'ood-samples': number;
+  'ood-data-dir'?: string;
+  corruptions?: string;
+  'corruption-samples': number;
+  severities?: string;
+  threads?: number;
+  fallback?: 'cpu';
+  'run-dir'?: string;
+  'tfjs-backend': 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  out?: string;
+  quiet: boolean;
+}
+
+function list(s: string | undefined): string[] | undefined {
+  if (s === undefined) return undefined;
+  const items = s.split(',').map((x) => x.trim()).filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+/** A run folder stands for its calibrated model if there is one, else its model.onnx. */
+export function resolveModelPath(p: string): string {
+  if (existsSync(p) && statSync(p).isDirectory()) {
+    for (const f of [RUN_FILES.calibratedOnnx, RUN_FILES.onnx]) if (existsSync(path.join(p, f))) return path.join(p, f);
+    throw new IcmixError(`${p} holds neither ${RUN_FILES.calibratedOnnx} nor ${RUN_FILES.onnx}; export the run first with \`icmix export ${p}\``);
+  }
+  return p;
+}
+
+/**
+ * tfjs's wasm backend leaves a worker thread (a MessagePort) running, which keeps Node alive after
+ * the command is done; end the process once stdout is flushed.
+ */
+export async function exitWhenFlushed(): Promise<never> {
+  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
+  process.exit(0);
+}
+
+function positiveInt(v: number | undefined, flag: string): number | undefined {
+  if (v === undefined) return undefined;
+  if (!Number.isInteger(v) || v < 1) throw new IcmixError(`${flag} must be a positive integer, got ${v}`);
+  return v;
+}
+
+export const evalCommand: CommandModule<object, EvalArgs> = {
+  command: 'eval <model>',
+  describe: 'Evaluate an exported ONNX model: accuracy, calibration, OOD detection and corruption robustness, on one or more runtimes',
+  builder: (y) =>
+    y
+      .example('$0 eval runs/icm/model.onnx --dataset fashion-mnist --runtime cpu,web', 'all suites on two runtimes, with parity')
+      .example('$0 eval runs/icm --runtime cpu,web,tfjs --suite id', 'a run folder: its calibrated model if any; tfjs = the trained model as reference')
+      .example('$0 eval model.onnx --dataset mnist --ood fashion-mnist,uniform-noise --corruption-samples 500', '')
+      .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file (or a run folder holding model.onnx / model.calibrated.onnx)' })
+      .option('dataset', { type: 'string', describe: `evaluation data (default: the model's icmix.dataset metadata). ${Object.keys(describeDatasets()).join(', ')}`, group: 'Data:' })
+      .option('data-dir', { type: 'string', describe: 'folder of the dataset files (cifar10/cifar100)', group: 'Data:' })
+      .option('limit', { type: 'number', describe: 'evaluate the id suite on a seeded subset of this many test images', group: 'Data:' })
+      .option('runtime', { type: 'string', default: 'cpu', describe: `comma-separated runtimes, the first is primary: ${listRuntimes().map((r) => `${r.name} (${r.description})`).join('; ')}`, group: 'Runtimes:' })
+      .option('threads', { type: 'number', describe: 'intra-op threads (cpu, cuda) or wasm threads (web)', group: 'Runtimes:' })
+      .option('fallback', { choices: ['cpu'] as const, describe: 'when cuda or webgpu is unavailable, continue on cpu (recorded in the report)', group: 'Runtimes:' })
+      .option('batch-size', { type: 'number', default: 256, group: 'Runtimes:' })
+      .option('run-dir', { type: 'string', describe: "tfjs runtime: the run folder with the trained model (default: the model's folder)", group: 'Runtimes:' })
+      .option('tfjs-backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'tfjs runtime: the tfjs backend', group: 'Runtimes:' })
+      .option('suite', { type: 'string', default: SUITE_NAMES.join(','), describe: 'comma-separated suites: id (test split), ood (OOD detection), corruptions', group: 'Suites:' })
+      .option('bins', { type: 'number', default: 15, describe: 'equal-width bins for ECE and the reliability diagram', group: 'Suites:' })
+      .option('seed', { type: 'number', default: 0, describe: 'seeds subsets, synthetic OOD sets and corruptions', group: 'Suites:' })
+      .option('ood', { type: 'string', describe: `comma-separated OOD sets: any dataset name icmix reads, or synthetic ${SYNTHETIC_OOD.map((s) => s.name).join(', ')} (default: the paired dataset, mnist <-> fashion-mnist, and all synthetic sets)`, group: 'Suites:' })
+      .option('ood-samples', { type: 'number', default: DEFAULT_OOD_SAMPLES, describe: 'at most this many images per OOD set, a seeded subset (0 = as many as the id suite)', group: 'Suites:' })
+      .option('ood-data-dir', { type: 'string', describe: 'folder for OOD datasets that need one', group: 'Suites:' })
+      .option('corruptions', { type: 'string', describe: `comma-separated corruptions (default all): ${listCorruptions().map((c) => c.name).join(', ')}`, group: 'Suites:' })
+      .option('corruption-samples', { type: 'number', default: DEFAULT_CORRUPTION_SAMPLES, describe: 'seeded subset of the test split per corruption set, to bound time (0 = all)', group: 'Suites:' })
+      .option('severities', { type: 'string', describe: 'comma-separated corruption severities 1..5 (default all)', group: 'Suites:' })
+      .option('out', { type: 'string', describe: "folder for report.json, report.md and reliability SVGs (default: the model's folder)", group: 'Output:' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr', group: 'Output:' })
+      .epilogue('Writes report.json (schemas/report.schema.json), report.md and reliability-<runtime>.svg atomically, and prints the Markdown summary.'),
+  handler: async (a) => {
+    const model = resolveModelPath(a.model);
+    const suites = list(a.suite) ?? [];
+    for (const s of suites) if (!SUITE_NAMES.includes(s as SuiteName)) throw new IcmixError(`unknown suite '${s}'; choose from: ${SUITE_NAMES.join(', ')}`);
+    const severities = list(a.severities)?.map(Number);
+    const started = Date.now();
+    const report = await evaluate({
+      model,
+      dataset: a.dataset,
+      dataDir: a['data-dir'],
+      runtimes: parseRuntimeList(a.runtime),
+      suites: suites as SuiteName[],
+      batchSize: positiveInt(a['batch-size'], '--batch-size'),
+      bins: positiveInt(a.bins, '--bins'),
+      seed: a.seed,
+      limit: positiveInt(a.limit, '--limit'),
+      ood: list(a.ood),
+      oodSamples: a['ood-samples'] === 0 ? undefined : positiveInt(a['ood-samples'], '--ood-samples'),
+      oodDataDir: a['ood-data-dir'],
+      corruptions: list(a.corruptions),
+      corruptionSamples: a['corruption-samples'] === 0 ? undefined : positiveInt(a['corruption-samples'], '--corruption-samples'),
+      severities,
+      threads: positiveInt(a.threads, '--threads'),
+      fallback: a.fallback,
+      runDir: a['run-dir'],
+      tfjsBackend: a['tfjs-backend'],
+      onProgress: a.quiet ? undefined : (m) => console.error(`icmix eval: ${m}`),
+    });
+    const outDir = a.out ?? path.dirname(model);
+    const files = await writeReport(outDir, report);
+    process.stdout.write(renderMarkdown(report));
+    if (!a.quiet) console.error(`icmix eval: ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${files.join(', ')}`);
+    if (report.runtimes.some((r) => r.runtime === 'tfjs') && a['tfjs-backend'] !== 'cpu') await exitWhenFlushed();
+  },
+};

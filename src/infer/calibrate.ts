@@ -1,0 +1,144 @@
+/**
+ * `icmix calibrate`: temperature scaling fitted on a run's validation split (regenerated exactly
+ * from the manifest), an OOD threshold on the calibrated max-softmax score at 95% validation TPR,
+ * and a calibrated ONNX (probabilities out, temperature in the graph and in metadata).
+ */
+import { promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { useBackend, type BackendName } from '../backend/select.js';
+import { applyProtocol, loadDataset, type ImageSet } from '../data/index.js';
+import { exportRun } from '../export/index.js';
+import { readManifest } from '../train/run-io.js';
+import { META, RUN_FILES, type RunManifest } from '../types.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { IcmixError } from '../util/errors.js';
+import { CALIBRATION_FILE } from './evaluate.js';
+import { maxAbsDiff, mspScore, softmax, temperatureCalibration, thresholdAtTpr } from './metrics/index.js';
+import { readModelInfo, type OodThreshold } from './model-info.js';
+import { DEFAULT_BATCH_SIZE, predict } from './predict.js';
+import type { CalibrationResult } from './report/types.js';
+import { createRuntime } from './runtimes/index.js';
+
+export const DEFAULT_OOD_TPR = 0.95;
+
+export interface CalibrateOptions {
+  /** Where to write the calibrated model (default runDir/model.calibrated.onnx). */
+  out?: string;
+  /** Dataset folder, when the run's dataset needs one (default: the run's --data-dir). */
+  dataDir?: string;
+  /** Equal-width ECE bins (default 15). */
+  bins?: number;
+  /** In-distribution TPR the OOD threshold keeps on the validation split (default 0.95). */
+  tpr?: number;
+  batchSize?: number;
+  threads?: number;
+  /** tfjs backend for loading and exporting the trained model (default 'auto'). */
+  backend?: BackendName;
+  onProgress?: (message: string) => void;
+}
+
+export interface CalibrateResult {
+  /** The calibrated model written. */
+  path: string;
+  calibration: CalibrationResult;
+  oodThreshold: OodThreshold;
+  /** max |p_onnx − softmax(z / T)| on the test split: the written graph against the fit. */
+  verificationMaxAbsDiff: number;
+  /** Where the CalibrationResult was saved (runDir/calibration.json), read by `icmix eval`. */
+  calibrationFile: string;
+}
+
+/** Temperature and OOD threshold from validation logits; before/after metrics on test logits. */
+export function calibrateFromLogits(
+  val: { logits: Float32Array; labels: Int32Array },
+  test: { logits: Float32Array; labels: Int32Array },
+  numClasses: number,
+  opts: { bins?: number; tpr?: number } = {},
+): { calibration: CalibrationResult; oodThreshold: OodThreshold } {
+  const calibration = temperatureCalibration({ ...val, split: 'val' }, test, numClasses, { bins: opts.bins });
+  const tpr = opts.tpr ?? DEFAULT_OOD_TPR;
+  const threshold = thresholdAtTpr(mspScore(val.logits, numClasses, calibration.temperature), tpr);
+  return { calibration, oodThreshold: { score: 'msp', threshold, tpr } };
+}
+
+/** The validation split the run held out, regenerated from its manifest (same protocol, same seed). */
+export async function regenerateSplits(manifest: RunManifest, dataDir?: string): Promise<{ val: ImageSet; test: ImageSet }> {
+  const cfg = manifest.config as { dataDir?: string; imbalance?: number; perClass?: number; trainSubset?: number; valSize?: number; seed?: number };
+  const seed = cfg.seed ?? (manifest.dataset.protocol.seed as number | undefined);
+  if (seed === undefined) throw new IcmixError('the run manifest records no seed (config.seed); cannot regenerate its validation split');
+  const data = await loadDataset(manifest.dataset.name, { dir: dataDir ?? cfg.dataDir });
+  const split = applyProtocol(data.train, { imbalance: cfg.imbalance, perClass: cfg.perClass, trainSubset: cfg.trainSubset, valSize: cfg.valSize, seed });
+  if (split.val.labels.length === 0) {
+    throw new IcmixError('the run held out no validation images (trained with --val-size 0); retrain with a validation split to calibrate');
+  }
+  if (split.val.labels.length !== manifest.dataset.valSize || split.train.labels.length !== manifest.dataset.trainSize) {
+    throw new IcmixError(
+      `regenerating the run's split gave ${split.train.labels.length} train / ${split.val.labels.length} val images, but the manifest records ` +
+        `${manifest.dataset.trainSize} / ${manifest.dataset.valSize}; is ${manifest.dataset.name} the same data the run was trained on?`,
+    );
+  }
+  return { val: split.val, test: data.test };
+}
+
+/** Calibrate a run folder written by `icmix train`. */
+export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}): Promise<CalibrateResult> {
+  const log = opts.onProgress ?? (() => {});
+  const manifest = await readManifest(runDir);
+  await useBackend(opts.backend ?? 'auto');
+  log(`regenerating the validation split of ${manifest.dataset.name}`);
+  const { val, test } = await regenerateSplits(manifest, opts.dataDir);
+
+  // Logits at T = 1 from a plain export (logits out, no temperature) in a scratch folder.
+  const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
+  try {
+    log('exporting the run to ONNX (logits) for the fit');
+    const plain = (await exportRun(runDir, { out: path.join(scratch, 'logits.onnx'), verify: false })).path;
+    const info = await readModelInfo(plain);
+    const rt = await createRuntime('cpu', plain, { threads: opts.threads, info });
+    const C = info.numClasses;
+    let valLogits: Float32Array;
+    let testLogits: Float32Array;
+    try {
+      log(`predicting ${val.labels.length} validation and ${test.labels.length} test images`);
+      valLogits = (await predict(rt, info, val.images, val.labels.length, { batchSize: opts.batchSize })).logits;
+      testLogits = (await predict(rt, info, test.images, test.labels.length, { batchSize: opts.batchSize })).logits;
+    } finally {
+      await rt.dispose();
+    }
+    const { calibration, oodThreshold } = calibrateFromLogits({ logits: valLogits, labels: val.labels }, { logits: testLogits, labels: test.labels }, C, opts);
+    log(`T = ${calibration.temperature.toFixed(4)}; writing the calibrated model`);
+
+    const out = opts.out ?? path.join(runDir, RUN_FILES.calibratedOnnx);
+    const written = (
+      await exportRun(runDir, {
+        probabilities: true,
+        temperature: calibration.temperature,
+        out,
+        metadata: { [META.oodThreshold]: JSON.stringify(oodThreshold), [META.temperature]: String(calibration.temperature) },
+      })
+    ).path;
+
+    // Check the written graph: its probabilities must be softmax(z / T) of the fitted logits.
+    const calInfo = await readModelInfo(written);
+    if (calInfo.output !== 'probabilities' || Math.abs(calInfo.temperature - calibration.temperature) > 1e-9 * calibration.temperature) {
+      throw new IcmixError(`${written}: the exporter did not record output=probabilities and T=${calibration.temperature} in the metadata`);
+    }
+    const calRt = await createRuntime('cpu', written, { threads: opts.threads, info: calInfo });
+    let probs: Float32Array;
+    try {
+      probs = (await predict(calRt, calInfo, test.images, test.labels.length, { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE })).probs;
+    } finally {
+      await calRt.dispose();
+    }
+    const verificationMaxAbsDiff = maxAbsDiff(probs, softmax(testLogits, C, calibration.temperature), C);
+    if (verificationMaxAbsDiff > 1e-4) {
+      throw new IcmixError(`${written} does not reproduce softmax(logits / T) (max |Δp| = ${verificationMaxAbsDiff}); please report this as an exporter bug`);
+    }
+    const calibrationFile = path.join(path.dirname(written), CALIBRATION_FILE);
+    await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(written) });
+    return { path: written, calibration, oodThreshold, verificationMaxAbsDiff, calibrationFile };
+  } finally {
+    await fs.rm(scratch, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,254 @@
+/**
+ * `evaluate()`: an exported ONNX model on one or more runtimes over the id, ood and corruption
+ * suites, with cross-runtime parity, as an EvalReport. Each evaluation set is made once and run
+ * on every runtime in turn, so corruption sets are generated once and only one is in memory.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { loadDataset } from '../data/index.js';
+import { RUN_FILES } from '../types.js';
+import { IcmixError } from '../util/errors.js';
+import { ICMIX_VERSION } from '../version.js';
+import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
+import { readModelInfo, type ModelInfo } from './model-info.js';
+import { DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
+import type { CalibrationResult, CorruptionResult, EvalReport, OodScoreName, OodSetResult, ParityResult, RuntimeResult } from './report/types.js';
+import { OOD_SCORE_NAMES, REPORT_SCHEMA_VERSION } from './report/types.js';
+import { createRuntime, type InferenceRuntime, type RuntimeName } from './runtimes/index.js';
+import { buildOodSets, corruptionSets, getCorruption, idSet, SEVERITIES, SUITE_NAMES, type EvalImages, type SuiteName } from './suites/index.js';
+
+/** The CLI's default corruption subset: 12 corruptions x 5 severities x 1000 images per runtime. */
+export const DEFAULT_CORRUPTION_SAMPLES = 1000;
+/** The CLI's default cap per OOD set (MNIST's test split has 2000 images). */
+export const DEFAULT_OOD_SAMPLES = 2000;
+
+export interface EvaluateOptions {
+  /** Path of the .onnx model. */
+  model: string;
+  /** Evaluation dataset; default the model's icmix.dataset metadata. */
+  dataset?: string;
+  dataDir?: string;
+  /** Default ['cpu']; the first is the primary one. */
+  runtimes?: RuntimeName[];
+  /** Default all: id, ood, corruptions. */
+  suites?: SuiteName[];
+  batchSize?: number;
+  /** Equal-width ECE bins (default 15). */
+  bins?: number;
+  /** Seed for subsets, synthetic OOD sets and corruptions (default 0). */
+  seed?: number;
+  /** Evaluate the id suite on a seeded subset of this many test images. */
+  limit?: number;
+  /** OOD set names (datasets or synthetic); default depends on the dataset. */
+  ood?: string[];
+  /** At most this many images per OOD set. */
+  oodSamples?: number;
+  /** Folder for OOD datasets that need one. */
+  oodDataDir?: string;
+  /** Corruption names (default all). */
+  corruptions?: string[];
+  /** Seeded subset of the test split for the corruption suite (bounds time); default all. */
+  corruptionSamples?: number;
+  severities?: number[];
+  /** Runtime options. */
+  threads?: number;
+  fallback?: 'cpu';
+  /** tfjs: the run folder (default: the model's folder). */
+  runDir?: string;
+  tfjsBackend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  /** Progress lines (the CLI prints them on stderr). */
+  onProgress?: (message: string) => void;
+}
+
+/** Which OOD scores make sense: with a probability output the logit scale is gone (energy is 0, max logit = log MSP). */
+function oodScoresFor(info: ModelInfo): readonly OodScoreName[] {
+  return info.output === 'probabilities' ? ['msp', 'negEntropy'] : OOD_SCORE_NAMES;
+}
+
+/** Parity accumulated over several sets (the pooled corruption suite). */
+interface PooledParity {
+  n: number;
+  agree: number;
+  maxAbsDiff: number;
+}
+
+export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
+  const log = opts.onProgress ?? (() => {});
+  const info = await readModelInfo(opts.model);
+  const datasetName = opts.dataset ?? info.dataset;
+  if (!datasetName) {
+    throw new IcmixError(`${opts.model} does not record its dataset (metadata icmix.dataset); name the evaluation data with --dataset`);
+  }
+  const suites = opts.suites ?? [...SUITE_NAMES];
+  if (suites.length === 0) throw new IcmixError(`name at least one suite: ${SUITE_NAMES.join(', ')}`);
+  for (const s of suites) if (!SUITE_NAMES.includes(s)) throw new IcmixError(`unknown suite '${s}'; choose from: ${SUITE_NAMES.join(', ')}`);
+  const runtimeNames = opts.runtimes ?? ['cpu'];
+  if (runtimeNames.length === 0) throw new IcmixError('name at least one runtime');
+  const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
+  const bins = opts.bins ?? DEFAULT_BINS;
+  const seed = opts.seed ?? 0;
+  const C = info.numClasses;
+  // Check names before any inference, so a typo fails in seconds, not after the id suite.
+  if (suites.includes('corruptions')) {
+    for (const c of opts.corruptions ?? []) getCorruption(c);
+    for (const s of opts.severities ?? []) if (!SEVERITIES.includes(s as 1)) throw new IcmixError(`corruption severities are ${SEVERITIES.join(', ')}; got ${s}`);
+  }
+
+  log(`loading ${datasetName}`);
+  const data = await loadDataset(datasetName, { dir: opts.dataDir });
+  const test = data.test;
+  if (test.shape.join() !== info.inputShape.join()) {
+    throw new IcmixError(`${datasetName} images are [${test.shape}] but ${opts.model} takes [${info.inputShape}]; evaluate on the dataset the model was trained for`);
+  }
+  if (test.numClasses > C) {
+    throw new IcmixError(`${datasetName} has ${test.numClasses} classes but ${opts.model} outputs ${C}; evaluate on the dataset the model was trained for`);
+  }
+
+  const runtimes: InferenceRuntime[] = [];
+  const results: RuntimeResult[] = [];
+  const seconds: number[] = [];
+  try {
+    for (const name of runtimeNames) {
+      log(`starting runtime ${name}`);
+      const rt = await createRuntime(name, opts.model, { threads: opts.threads, fallback: opts.fallback, runDir: opts.runDir, backend: opts.tfjsBackend, info });
+      runtimes.push(rt);
+      results.push({ runtime: rt.name, ...(rt.requested !== rt.name ? { requested: rt.requested } : {}), ...(rt.note ? { note: rt.note } : {}), suites: {} });
+      seconds.push(0);
+    }
+    const labels = runtimes.map((r, i) => (runtimes.findIndex((q) => q.name === r.name) === i ? r.name : `${r.name}#${i + 1}`));
+
+    /** Run every runtime on one set; returns predictions per runtime. */
+    const runAll = async (set: EvalImages, what: string): Promise<Predictions[]> => {
+      const out: Predictions[] = [];
+      for (let i = 0; i < runtimes.length; i++) {
+        const t0 = performance.now();
+        out.push(await predict(runtimes[i], info, set.images, set.n, { batchSize }));
+        seconds[i] += (performance.now() - t0) / 1000;
+        log(`${what}: ${set.n} images on ${labels[i]} (${seconds[i].toFixed(1)} s so far)`);
+      }
+      return out;
+    };
+    const parity: ParityResult[] = [];
+    const addParity = (preds: Predictions[], suite: string) => {
+      for (let a = 0; a < preds.length; a++) for (let b = a + 1; b < preds.length; b++) parity.push(parityResult(labels[a], preds[a].probs, labels[b], preds[b].probs, C, suite));
+    };
+
+    const needId = suites.includes('id') || suites.includes('ood');
+    const id = idSet(test, { limit: opts.limit, seed });
+    let idPreds: Predictions[] = [];
+    if (needId) {
+      idPreds = await runAll(id, 'id');
+      if (suites.includes('id')) {
+        idPreds.forEach((p, i) => {
+          results[i].suites.id = classificationMetrics(p.probs, id.labels, C, { bins });
+        });
+        addParity(idPreds, 'id');
+      }
+      idPreds.forEach((_, i) => (results[i].timing = { seconds: 0, idImagesPerSecond: id.n / Math.max(seconds[i], 1e-9) }));
+    }
+
+    if (suites.includes('ood')) {
+      log('building OOD sets');
+      const sets = await buildOodSets(id, { names: opts.ood, dataset: datasetName, samples: opts.oodSamples, dataDir: opts.oodDataDir, seed });
+      const scores = oodScoresFor(info);
+      for (const r of results) r.suites.ood = [];
+      for (const set of sets) {
+        const preds = await runAll(set, set.key);
+        preds.forEach((p, i) => {
+          const res: OodSetResult = { name: set.name, kind: set.kind, n: set.n, scores: oodSetMetrics(idPreds[i].logits, p.logits, C, scores) };
+          results[i].suites.ood!.push(res);
+        });
+        addParity(preds, set.key);
+      }
+    }
+
+    if (suites.includes('corruptions')) {
+      const perRuntime: CorruptionResult[][] = runtimes.map(() => []);
+      const pooled = new Map<string, PooledParity>();
+      for (const set of corruptionSets(test, { names: opts.corruptions, severities: opts.severities, samples: opts.corruptionSamples, seed })) {
+        const preds = await runAll(set, set.key);
+        preds.forEach((p, i) => {
+          perRuntime[i].push({
+            corruption: set.corruption,
+            severity: set.severity,
+            n: set.n,
+            accuracy: accuracy(p.probs, set.labels!, C),
+            ece: ece(p.probs, set.labels!, C, bins),
+            nll: nll(p.probs, set.labels!, C),
+          });
+        });
+        for (let a = 0; a < preds.length; a++) {
+          for (let b = a + 1; b < preds.length; b++) {
+            const r = parityResult(labels[a], preds[a].probs, labels[b], preds[b].probs, C, 'corruptions');
+            const key = `${a}/${b}`;
+            const acc = pooled.get(key) ?? { n: 0, agree: 0, maxAbsDiff: 0 };
+            acc.n += r.n;
+            acc.agree += r.top1Agreement * r.n;
+            acc.maxAbsDiff = Math.max(acc.maxAbsDiff, r.maxAbsDiff);
+            pooled.set(key, acc);
+          }
+        }
+      }
+      perRuntime.forEach((rs, i) => {
+        if (rs.length) results[i].suites.corruptions = summariseCorruptions(rs);
+      });
+      for (const [key, p] of pooled) {
+        const [a, b] = key.split('/').map(Number);
+        parity.push({ a: labels[a], b: labels[b], suite: 'corruptions', n: p.n, top1Agreement: p.agree / p.n, maxAbsDiff: p.maxAbsDiff });
+      }
+    }
+
+    results.forEach((r, i) => {
+      r.timing = { seconds: seconds[i], ...(r.timing?.idImagesPerSecond !== undefined ? { idImagesPerSecond: r.timing.idImagesPerSecond } : {}) };
+    });
+
+    const runDir = runFolderOf(opts.model);
+    const calibration = await calibrationFor(opts.model, runDir);
+    return {
+      schemaVersion: REPORT_SCHEMA_VERSION,
+      icmixVersion: ICMIX_VERSION,
+      createdAt: new Date().toISOString(),
+      model: {
+        path: opts.model,
+        ...(info.method ? { method: info.method } : {}),
+        ...(info.dataset ? { dataset: info.dataset } : {}),
+        classNames: info.classNames,
+        inputShape: info.inputShape,
+        temperature: info.temperature,
+        output: info.output,
+        inputLayout: info.inputLayout,
+        normalizationBaked: info.normalizationBaked,
+        ...(runDir ? { runDir } : {}),
+      },
+      dataset: { name: datasetName, testSize: test.labels.length, source: data.source },
+      settings: { suites: [...suites], bins, batchSize, seed, ...(opts.limit !== undefined ? { limit: opts.limit } : {}) },
+      runtimes: results,
+      ...(calibration ? { calibration } : {}),
+      ...(parity.length ? { parity } : {}),
+    };
+  } finally {
+    for (const rt of runtimes) await rt.dispose();
+  }
+}
+
+/** The run folder a model sits in (its folder holds manifest.json), if any. */
+export function runFolderOf(modelPath: string): string | undefined {
+  const dir = path.dirname(path.resolve(modelPath));
+  return existsSync(path.join(dir, RUN_FILES.manifest)) ? dir : undefined;
+}
+
+/** File `icmix calibrate` writes next to model.calibrated.onnx: its CalibrationResult. */
+export const CALIBRATION_FILE = 'calibration.json';
+
+/** The calibration result for a calibrated model in a run folder (written by `icmix calibrate`). */
+async function calibrationFor(modelPath: string, runDir: string | undefined): Promise<CalibrationResult | undefined> {
+  if (!runDir || path.basename(modelPath) !== RUN_FILES.calibratedOnnx) return undefined;
+  try {
+    const c = JSON.parse(await fs.readFile(path.join(runDir, CALIBRATION_FILE), 'utf8')) as CalibrationResult;
+    // Only the report's fields: the file also records the OOD threshold and the model name.
+    const { temperature, fitSplit, fitNllBefore, fitNllAfter, before, after, reliabilityAfter } = c;
+    return { temperature, fitSplit, fitNllBefore, fitNllAfter, before, after, ...(reliabilityAfter ? { reliabilityAfter } : {}) };
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,35 @@
+import type { InferenceRuntime, RuntimeName } from './types.js';
+
+/**
+ * The part of an onnxruntime InferenceSession (node or web: same API from onnxruntime-common)
+ * that a runtime needs, so cpu, cuda, web and webgpu share one wrapper.
+ */
+export interface OrtLikeSession {
+  readonly inputNames: readonly string[];
+  readonly outputNames: readonly string[];
+  run(feeds: Record<string, unknown>): Promise<Record<string, { data: unknown; dims: readonly number[] }>>;
+  release(): Promise<void>;
+}
+
+export interface OrtTensorCtor {
+  new (type: 'float32', data: Float32Array, dims: readonly number[]): unknown;
+}
+
+/** Wrap a session as an InferenceRuntime: first input in, first output out. */
+export function wrapOrtSession(
+  session: OrtLikeSession,
+  Tensor: OrtTensorCtor,
+  names: { name: RuntimeName; requested: RuntimeName; note?: string },
+): InferenceRuntime {
+  const inputName = session.inputNames[0];
+  const outputName = session.outputNames[0];
+  return {
+    ...names,
+    async run(input, dims) {
+      const out = (await session.run({ [inputName]: new Tensor('float32', input, dims) }))[outputName];
+      // Copy: web outputs may be views whose buffer the next run reuses.
+      return { data: Float32Array.from(out.data as Float32Array), dims: [...out.dims] };
+    },
+    dispose: () => session.release(),
+  };
+}
