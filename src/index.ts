@@ -16,3 +16,9 @@ export { loadRunModel, readManifest } from './train/run-io.js';
 export { Sgd, stepLr } from './train/optimizer.js';
 export * from './train/losses/index.js';
 export * from './data/index.js';
+
+// export, evaluate, serve, study
+export * from './export/index.js';
+export * from './infer/index.js';
+export * from './serve/index.js';
+export * from './study/index.js';

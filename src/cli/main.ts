@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { commands } from './commands/index.js';
@@ -27,14 +29,29 @@ export async function main(argv: string[]): Promise<void> {
   await cli.parseAsync();
 }
 
-const isEntry = process.argv[1] && import.meta.url.endsWith(process.argv[1].replace(/.*[\\/]/, '/'));
-if (isEntry || process.env.ICMIX_CLI === '1') {
-  main(hideBin(process.argv)).catch((err: unknown) => {
-    if (err instanceof IcmixError) {
-      console.error(`icmix: ${err.message}`);
-    } else {
-      console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-    }
-    process.exit(1);
-  });
+/** True when this file is the program node started (directly, or through the npm bin link). */
+function isEntry(): boolean {
+  if (!process.argv[1]) return false;
+  try {
+    return realpathSync(process.argv[1]) === realpathSync(fileURLToPath(import.meta.url));
+  } catch {
+    return false;
+  }
+}
+
+if (isEntry() || process.env.ICMIX_CLI === '1') {
+  main(hideBin(process.argv))
+    // A finished command ends the process: tfjs's threaded wasm backend keeps worker threads
+    // alive that would otherwise hold Node open. Long-running commands (serve) resolve only
+    // when they are done.
+    .then(() => new Promise<void>((resolve) => process.stdout.write('', () => resolve())))
+    .then(() => process.exit(process.exitCode ?? 0))
+    .catch((err: unknown) => {
+      if (err instanceof IcmixError) {
+        console.error(`icmix: ${err.message}`);
+      } else {
+        console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+      }
+      process.exit(1);
+    });
 }

@@ -1,7 +1,7 @@
 /** Inference and evaluation: runtimes, model info, preprocessing, suites, evaluate, calibrate; plus metrics and reports. */
 export { readModelInfo, modelInfoFromBytes, readOnnxHeader, type ModelInfo, type OodThreshold, type OnnxHeader, type GraphDims } from './model-info.js';
 export { preprocess, nchwToNhwc, type InputSpec } from './preprocess.js';
-export { predict, predictRaw, predictProbabilities, toPredictions, DEFAULT_BATCH_SIZE, type Predictions, type PredictOptions } from './predict.js';
+export { predict, predictRaw, predictProbabilities, DEFAULT_BATCH_SIZE, type Predictions, type PredictOptions } from './predict.js';
 export * from './runtimes/index.js';
 export * from './suites/index.js';
 export { evaluate, runFolderOf, CALIBRATION_FILE, DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, type EvaluateOptions } from './evaluate.js';

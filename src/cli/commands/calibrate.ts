@@ -1,7 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { calibrateRun, DEFAULT_OOD_TPR } from '../../infer/calibrate.js';
 import { mdTable, num, pct } from '../../infer/report/format.js';
-import { exitWhenFlushed } from './eval.js';
 
 interface CalibrateArgs {
   run: string;
@@ -59,6 +58,5 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         ) +
         `\nwrote ${r.path} (checked: max |Δp| ${r.verificationMaxAbsDiff.toExponential(2)} against softmax(logits / T)) and ${r.calibrationFile}\n`,
     );
-    if (a.backend !== 'cpu') await exitWhenFlushed();
   },
 };

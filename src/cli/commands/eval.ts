@@ -48,15 +48,6 @@ export function resolveModelPath(p: string): string {
   return p;
 }
 
-/**
- * tfjs's wasm backend leaves a worker thread (a MessagePort) running, which keeps Node alive after
- * the command is done; end the process once stdout is flushed.
- */
-export async function exitWhenFlushed(): Promise<never> {
-  await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
-  process.exit(0);
-}
-
 function positiveInt(v: number | undefined, flag: string): number | undefined {
   if (v === undefined) return undefined;
   if (!Number.isInteger(v) || v < 1) throw new IcmixError(`${flag} must be a positive integer, got ${v}`);
@@ -125,6 +116,5 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
     const files = await writeReport(outDir, report);
     process.stdout.write(renderMarkdown(report));
     if (!a.quiet) console.error(`icmix eval: ${((Date.now() - started) / 1000).toFixed(1)} s; wrote ${files.join(', ')}`);
-    if (report.runtimes.some((r) => r.runtime === 'tfjs') && a['tfjs-backend'] !== 'cpu') await exitWhenFlushed();
   },
 };
