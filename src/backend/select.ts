@@ -38,6 +38,8 @@ export interface BackendInfo {
   name: string;
   /** The package that provides it, e.g. '@tensorflow/tfjs-node-gpu'. */
   package: string;
+  /** Compute threads, where the backend says (wasm: xnnpack pool size). */
+  threads?: number;
 }
 
 /**
@@ -62,10 +64,20 @@ export async function useBackend(name: BackendName): Promise<BackendInfo> {
   }
   if (name === 'wasm' || name === 'auto') {
     const { registerWasmTrainingKernels } = await import('./wasm/register.js');
+    const threads = await import('./wasm/threads.js');
     registerWasmTrainingKernels();
-    if (!(await tf.setBackend('wasm'))) throw new IcmixError('the wasm backend failed to initialise');
+    // ICMIX_WASM_THREADS=n (or 'auto') selects the threaded SIMD build (xnnpack on n threads, see
+    // wasm/threads.ts); if it cannot start, tfjs's stock single-threaded build is used.
+    let ok = false;
+    if (threads.registerThreadedWasmBackend()) {
+      ok = await tf.setBackend('wasm');
+      if (!ok && threads.restoreStockWasmBackend()) ok = await tf.setBackend('wasm');
+    } else {
+      ok = await tf.setBackend('wasm');
+    }
+    if (!ok) throw new IcmixError('the wasm backend failed to initialise');
     await tf.ready();
-    return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm' };
+    return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', threads: threads.wasmThreads() };
   }
   if (name === 'cpu') {
     await tf.setBackend('cpu');

@@ -199,7 +199,8 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       imagesPerSecond: (stepsPerEpoch * cfg.batchSize) / seconds,
     };
     progress.done(
-      `epoch ${log.epoch}/${cfg.epochs}  loss ${log.trainLoss.toFixed(4)}  val acc ${(100 * log.valAccuracy).toFixed(2)}%  ` +
+      `epoch ${log.epoch}/${cfg.epochs}  loss ${log.trainLoss.toFixed(4)}  ` +
+        (valSet.labels.length ? `val acc ${(100 * log.valAccuracy).toFixed(2)}%  ` : 'no val split  ') +
         `${log.imagesPerSecond.toFixed(0)} img/s  ${formatDuration(seconds)}`,
     );
     await saveCheckpoint(ckptDir, epoch + 1, model, sgd.getState());

@@ -1,0 +1,203 @@
+/**
+ * Training-step throughput: images/s of SGD-momentum steps (batch 128) for ResNet-20 on 28x28x1
+ * and 32x32x3, per backend and wasm thread count, for methods ce, mixup and icm (with ICM's cost
+ * relative to mixup), next to the identical PyTorch net (bench/torch_ref.py, 2 threads).
+ *
+ *   npm run bench:train -- [--steps 3] [--warmup 2] [--shapes "28,28,1;32,32,3"]
+ *                          [--methods ce,mixup,icm] [--wasm-threads 1,2] [--backends wasm,tensorflow,cpu]
+ *
+ * Each backend configuration runs in its own child process (a tfjs backend and its thread pool
+ * are fixed once initialised). The load average is recorded next to every figure: on a shared
+ * machine it explains a lot. Writes bench/results/train.json.
+ */
+import { spawnSync } from 'node:child_process';
+import { createRequire } from 'node:module';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeJsonAtomic } from '../src/util/atomic.js';
+
+interface Row {
+  backend: string;
+  threads: number;
+  shape: number[];
+  method: string;
+  batch: number;
+  steps: number;
+  stepMs: number;
+  imagesPerSec: number;
+  load: number;
+  note?: string;
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
+}
+
+/** Child mode: time one backend configuration, print one JSON row per (shape, method). */
+async function child(): Promise<void> {
+  const tf = await import('@tensorflow/tfjs-core');
+  const { useBackend } = await import('../src/backend/select.js');
+  const { buildModel } = await import('../src/train/models/index.js');
+  const { getMethod } = await import('../src/train/losses/index.js');
+  const { Sgd } = await import('../src/train/optimizer.js');
+  const { Rng } = await import('../src/util/rng.js');
+  const backend = arg('backend', 'wasm');
+  const info = await useBackend(backend as 'wasm' | 'cpu' | 'tensorflow');
+  const batch = Number(arg('batch', '128'));
+  const steps = Number(arg('steps', '3'));
+  const warmup = Number(arg('warmup', '2'));
+  for (const spec of arg('shapes', '28,28,1;32,32,3').split(';')) {
+    const shape = spec.split(',').map(Number) as [number, number, number];
+    for (const name of arg('methods', 'ce,mixup,icm').split(',')) {
+      const method = getMethod(name);
+      const model = buildModel('resnet20', shape, 10, { seed: 1 });
+      const vars = model.trainableWeights.map((w) => w.read() as unknown as import('@tensorflow/tfjs-core').Variable);
+      const sgd = new Sgd(vars, { momentum: 0.9, weightDecay: 5e-4 });
+      const rng = new Rng(7);
+      const ctx = {
+        numClasses: 10,
+        classCounts: new Array(10).fill(100),
+        alpha: method.defaults.alpha ?? 1,
+        gamma: method.defaults.gamma ?? 1,
+        kappa: 3,
+        tau: 0.5,
+        lambdaMode: 'batch' as const,
+      };
+      const images = new Float32Array(batch * shape[0] * shape[1] * shape[2]);
+      for (let i = 0; i < images.length; i++) images[i] = rng.normal();
+      const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+      const forward = (x: import('@tensorflow/tfjs-core').Tensor4D) => model.apply(x, { training: true }) as import('@tensorflow/tfjs-core').Tensor2D;
+      // The trainer's step (src/train/trainer.ts) minus data loading and augmentation.
+      const step = () => {
+        const draw = method.draw(batch, shape, rng, ctx);
+        const x = tf.tensor4d(images, [batch, ...shape]);
+        const y = tf.tensor1d(labels, 'int32');
+        const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw, ctx));
+        value.dataSync();
+        sgd.step(grads, 0.05);
+        tf.dispose([x, y, value, ...Object.values(grads)]);
+      };
+      for (let i = 0; i < warmup; i++) step();
+      const t0 = performance.now();
+      for (let i = 0; i < steps; i++) step();
+      const stepMs = (performance.now() - t0) / steps;
+      const row: Row = {
+        backend: info.name,
+        threads: info.threads ?? 1,
+        shape,
+        method: name,
+        batch,
+        steps,
+        stepMs,
+        imagesPerSec: (batch * 1000) / stepMs,
+        load: os.loadavg()[0],
+      };
+      process.stdout.write(`ROW ${JSON.stringify(row)}\n`);
+      sgd.dispose();
+      model.dispose();
+    }
+  }
+}
+
+function runChild(args: string[], env: NodeJS.ProcessEnv): Row[] {
+  const r = spawnSync(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), '--child', ...args], {
+    env: { ...process.env, ...env },
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 1 << 24,
+  });
+  const rows = (r.stdout ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith('ROW '))
+    .map((l) => JSON.parse(l.slice(4)) as Row);
+  if (r.status !== 0) process.stderr.write(`bench child ${args.join(' ')} exited with ${r.status}\n`);
+  return rows;
+}
+
+function hasPackage(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function main(): Promise<void> {
+  const steps = arg('steps', '3');
+  const warmup = arg('warmup', '2');
+  const shapes = arg('shapes', '28,28,1;32,32,3');
+  const methods = arg('methods', 'ce,mixup,icm');
+  const backends = arg('backends', hasPackage('@tensorflow/tfjs-node') ? 'wasm,tensorflow' : 'wasm').split(',');
+  const common = ['--steps', steps, '--warmup', warmup, '--shapes', shapes, '--methods', methods];
+  const rows: Row[] = [];
+  const skipped: string[] = [];
+  const startLoad = os.loadavg();
+  if (!backends.includes('cpu')) {
+    skipped.push('cpu: skipped (about 0.2 images/s for ResNet-20; pass --backends cpu with --steps 1 to time it)');
+  }
+  if (!hasPackage('@tensorflow/tfjs-node') && !hasPackage('@tensorflow/tfjs-node-gpu')) {
+    skipped.push('tensorflow: skipped (@tensorflow/tfjs-node is not installed)');
+  }
+  for (const backend of backends) {
+    if (backend === 'wasm') {
+      for (const t of arg('wasm-threads', '1,2').split(',')) {
+        process.stderr.write(`bench: wasm, ${t} thread(s)...\n`);
+        rows.push(...runChild(['--backend', 'wasm', ...common], { ICMIX_WASM_THREADS: t }));
+      }
+    } else {
+      process.stderr.write(`bench: ${backend}...\n`);
+      rows.push(...runChild(['--backend', backend, ...common], {}));
+    }
+  }
+  process.stderr.write('bench: pytorch reference (2 threads)...\n');
+  const py = spawnSync(
+    '/usr/bin/python3',
+    [path.join(here, 'torch_ref.py'), '--threads', '2', '--steps', String(Math.max(3, Number(steps))), '--warmup', warmup, '--shapes', shapes, '--methods', 'ce,mixup'],
+    { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const torchRows: Row[] = (py.stdout ?? '')
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .map((l) => JSON.parse(l) as Row);
+  if (torchRows.length === 0) skipped.push(`pytorch: no result (exit ${py.status}; needs Debian's python3-torch)`);
+  rows.push(...torchRows);
+
+  // Table: images/s, ratio to PyTorch (same shape, ce for ce/icm, mixup for mixup), ICM/mixup cost.
+  const ref = (shape: number[], method: string) =>
+    torchRows.find((r) => r.shape.join() === shape.join() && r.method === (method === 'mixup' ? 'mixup' : 'ce'));
+  const lines = [
+    'backend     thr  shape     method  step ms  img/s   x pytorch  load',
+    ...rows.map((r) => {
+      const p = r.backend === 'pytorch' ? undefined : ref(r.shape, r.method);
+      const ratio = p ? (r.imagesPerSec / p.imagesPerSec).toFixed(3) : '-';
+      return `${r.backend.padEnd(11)} ${String(r.threads).padStart(3)}  ${r.shape.join('x').padEnd(8)}  ${r.method.padEnd(6)} ${r.stepMs.toFixed(0).padStart(8)} ${r.imagesPerSec.toFixed(1).padStart(6)}   ${ratio.padStart(8)}  ${r.load.toFixed(2)}`;
+    }),
+  ];
+  const icmRatios = rows
+    .filter((r) => r.method === 'icm')
+    .map((r) => {
+      const m = rows.find((q) => q.backend === r.backend && q.threads === r.threads && q.shape.join() === r.shape.join() && q.method === 'mixup');
+      return m ? { backend: r.backend, threads: r.threads, shape: r.shape, icmOverMixup: r.stepMs / m.stepMs } : undefined;
+    })
+    .filter((x) => x !== undefined);
+  for (const r of icmRatios) lines.push(`ICM step / mixup step (${r.backend}, ${r.threads} thr, ${r.shape.join('x')}): ${r.icmOverMixup.toFixed(3)}`);
+  lines.push(...skipped);
+  lines.push(`load average at start ${startLoad.map((l) => l.toFixed(2)).join(' ')}, at end ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} (${os.cpus().length} cpus)`);
+  console.log(lines.join('\n'));
+  await writeJsonAtomic(path.join(here, 'results', 'train.json'), {
+    createdAt: new Date().toISOString(),
+    machine: { cpus: os.cpus().length, model: os.cpus()[0]?.model, loadAtStart: startLoad, loadAtEnd: os.loadavg() },
+    settings: { steps: Number(steps), warmup: Number(warmup), batch: 128, model: 'resnet20', optimizer: 'SGD momentum 0.9, wd 5e-4' },
+    rows,
+    icmOverMixup: icmRatios,
+    skipped,
+  });
+}
+
+if (process.argv.includes('--child')) await child();
+else await main();

@@ -1,0 +1,61 @@
+/**
+ * Small helpers shared by icmix's wasm kernels: calling the backend's own kernels on TensorInfos,
+ * reading and writing tensor memory on the wasm heap, and freeing intermediates.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { TensorInfo, NamedAttrMap, NamedTensorInfoMap, DataType } from '@tensorflow/tfjs-core';
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
+
+/** Run another wasm kernel (e.g. the xnnpack Conv2D) from inside one of ours. */
+export function callKernel(
+  name: string,
+  backend: BackendWasm,
+  inputs: NamedTensorInfoMap,
+  attrs: object = {},
+): TensorInfo {
+  const k = tf.getKernel(name, 'wasm');
+  if (!k) throw new Error(`wasm backend has no '${name}' kernel`);
+  const out = k.kernelFunc({ inputs, backend, attrs: attrs as unknown as NamedAttrMap });
+  return Array.isArray(out) ? out[0] : (out as TensorInfo);
+}
+
+/** Free an intermediate made by callKernel or newTensor (the caller owns exactly one reference). */
+export function free(backend: BackendWasm, t: TensorInfo): void {
+  backend.disposeData(t.dataId);
+}
+
+/** A fresh uninitialised tensor on the wasm heap. */
+export function newTensor(backend: BackendWasm, shape: number[], dtype: DataType = 'float32'): TensorInfo {
+  return backend.makeOutput(shape, dtype);
+}
+
+/**
+ * A typed-array view of a tensor's memory. Views die when the heap grows, so take them only after
+ * every allocation a kernel makes (makeOutput and callKernel can both grow the heap).
+ */
+export function f32(backend: BackendWasm, t: TensorInfo): Float32Array {
+  return backend.typedArrayFromHeap(t) as Float32Array;
+}
+
+/** The same data under another shape (no copy); free only the original. */
+export function reshaped(t: TensorInfo, shape: number[]): TensorInfo {
+  return { dataId: t.dataId, shape, dtype: t.dtype };
+}
+
+export function pair(v: number | [number, number] | undefined, dflt = 1): [number, number] {
+  if (v === undefined) return [dflt, dflt];
+  return typeof v === 'number' ? [v, v] : v;
+}
+
+export function assertNhwc(kernel: string, dataFormat: string | undefined): void {
+  if (dataFormat !== undefined && dataFormat !== 'NHWC') {
+    throw new Error(`icmix wasm ${kernel} supports NHWC only, got dataFormat '${dataFormat}'`);
+  }
+}
+
+/** A kernel input that must be present. */
+export function need(inputs: NamedTensorInfoMap, name: string): TensorInfo {
+  const t = inputs[name];
+  if (!t) throw new Error(`kernel input '${name}' is missing`);
+  return t;
+}
