@@ -243,6 +243,11 @@ export const CALIBRATION_FILE = 'calibration.json';
 /** The calibration result for a calibrated model in a run folder (written by `icmix calibrate`). */
 async function calibrationFor(modelPath: string, runDir: string | undefined): Promise<CalibrationResult | undefined> {
   if (!runDir || path.basename(modelPath) !== RUN_FILES.calibratedOnnx) return undefined;
+  return readCalibrationFile(runDir);
+}
+
+/** A run folder's calibration.json, reduced to the report's CalibrationResult; undefined if absent. */
+export async function readCalibrationFile(runDir: string): Promise<CalibrationResult | undefined> {
   try {
     const c = JSON.parse(await fs.readFile(path.join(runDir, CALIBRATION_FILE), 'utf8')) as CalibrationResult;
     // Only the report's fields: the file also records the OOD threshold and the model name.

@@ -4,7 +4,7 @@ export { preprocess, nchwToNhwc, type InputSpec } from './preprocess.js';
 export { predict, predictRaw, predictProbabilities, DEFAULT_BATCH_SIZE, type Predictions, type PredictOptions } from './predict.js';
 export * from './runtimes/index.js';
 export * from './suites/index.js';
-export { evaluate, runFolderOf, CALIBRATION_FILE, DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, type EvaluateOptions } from './evaluate.js';
+export { evaluate, runFolderOf, readCalibrationFile, CALIBRATION_FILE, DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, type EvaluateOptions } from './evaluate.js';
 export { calibrateRun, calibrateFromLogits, regenerateSplits, DEFAULT_OOD_TPR, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
 export * from './metrics/index.js';
 export * from './report/index.js';

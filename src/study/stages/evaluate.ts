@@ -1,7 +1,5 @@
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { CALIBRATION_FILE, evaluate } from '../../infer/evaluate.js';
-import type { CalibrationResult } from '../../infer/report/types.js';
+import { evaluate, readCalibrationFile } from '../../infer/evaluate.js';
 import { writeReport } from '../../infer/report/index.js';
 import { RUN_FILES } from '../../types.js';
 import type { StageFn } from './types.js';
@@ -33,10 +31,8 @@ export const evaluateStage: StageFn = async ({ cell, runDir, threads, onProgress
     tfjsBackend: cell.train.backend,
     onProgress: (m) => onProgress(m.length > 40 ? `${m.slice(0, 39)}…` : m),
   });
-  try {
-    report.calibration = JSON.parse(await fs.readFile(path.join(runDir, CALIBRATION_FILE), 'utf8')) as CalibrationResult;
-  } catch {
-    /* no calibration: the report simply lacks it */
-  }
+  // Without calibration.json the report simply lacks the calibration section.
+  const calibration = await readCalibrationFile(runDir);
+  if (calibration) report.calibration = calibration;
   await writeReport(runDir, report);
 };
