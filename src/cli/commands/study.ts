@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { checkJobs, loadStudy, runStudy, STUDY_FILES } from '../../study/index.js';
@@ -50,7 +51,15 @@ export const studyCommand: CommandModule<object, StudyArgs> = {
         process.exitCode = 130;
         return;
       }
-      if (result.reportPaths[1]) console.log(`study report: ${result.reportPaths[1]}`);
+      const md = result.reportPaths.find((p) => p.endsWith('.md'));
+      if (md) {
+        // The tables (results and the paired ICM-vs-Mixup comparison) on stdout; the file has all.
+        const text = await fs.readFile(md, 'utf8');
+        const start = text.indexOf('## Results');
+        const end = text.indexOf('## Reliability diagrams');
+        if (start >= 0) console.log(text.slice(start, end > start ? end : undefined).trim() + '\n');
+        console.log(`study report: ${md}`);
+      }
       if (result.failed.length) {
         console.error(`icmix: ${result.failed.length} cell(s) failed: ${result.failed.map((f) => f.id).join(', ')}; see runs/<cell>/error.txt under ${out}`);
         process.exitCode = 1;
