@@ -10,11 +10,12 @@ import { writeFileAtomic } from '../src/util/atomic.js';
 export async function buildBenchModel(dir: string): Promise<string> {
   let mods;
   try {
-    mods = await Promise.all([import('../src/train/models/index.js'), import('../src/export/index.js')]);
+    mods = await Promise.all([import('../src/train/models/index.js'), import('../src/export/index.js'), import('../src/backend/select.js')]);
   } catch (err) {
     throw new Error(`bench:serve: cannot export the bench model (${(err as Error).message}); pass --model file.onnx`);
   }
-  const [{ buildModel }, { exportOnnx }] = mods;
+  const [{ buildModel }, { exportOnnx }, { useBackend }] = mods;
+  await useBackend('cpu');
   const model = buildModel('cnn', [28, 28, 1], 10, { seed: 1 });
   const classNames = ['t-shirt', 'trouser', 'pullover', 'dress', 'coat', 'sandal', 'shirt', 'sneaker', 'bag', 'ankle-boot'];
   const bytes = exportOnnx(model, {
