@@ -19,7 +19,8 @@ export async function main(argv: string[]): Promise<void> {
     .strict()
     .demandCommand(1, 'Name a command; `icmix <command> --help` explains each one.')
     .recommendCommands()
-    .wrap(Math.min(110, process.stdout.columns || 100))
+    // Wrap to the terminal; unwrapped when piped, so descriptions are not broken mid-word.
+    .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns) : null)
     .fail((msg, err) => {
       if (err) throw err;
       console.error(`icmix: ${msg}\nRun with --help for usage.`);

@@ -14,12 +14,13 @@ import { inspectCommand } from './inspect.js';
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export const commands: CommandModule<any, any>[] = [
+  // In pipeline order, as `icmix --help` lists them.
   trainCommand,
-  serveCommand,
-  reportCommand,
-  evalCommand,
-  calibrateCommand,
-  studyCommand,
   exportCommand,
   inspectCommand,
+  calibrateCommand,
+  evalCommand,
+  reportCommand,
+  serveCommand,
+  studyCommand,
 ];
