@@ -221,7 +221,16 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
         ...(runDir ? { runDir } : {}),
       },
       dataset: { name: datasetName, testSize: test.labels.length, source: data.source },
-      settings: { suites: [...suites], bins, batchSize, seed, ...(opts.limit !== undefined ? { limit: opts.limit } : {}) },
+      settings: {
+        suites: [...suites],
+        bins,
+        batchSize,
+        seed,
+        ...(opts.limit !== undefined ? { limit: opts.limit } : {}),
+        // Caps the suites applied (0 or absent = no cap), so a reader knows what the means cover.
+        ...(opts.oodSamples ? { oodSamples: opts.oodSamples } : {}),
+        ...(opts.corruptionSamples ? { corruptionSamples: opts.corruptionSamples } : {}),
+      },
       runtimes: results,
       ...(calibration ? { calibration } : {}),
       ...(parity.length ? { parity } : {}),

@@ -40,6 +40,9 @@ test('evaluate end to end: cpu, web and tfjs on all suites, matching a hand comp
   assert.equal(report.model.runDir, runDir);
   assert.equal(report.dataset.testSize, 24);
   assert.deepEqual(report.settings.suites, ['id', 'ood', 'corruptions']);
+  // The corruption cap is recorded; no OOD cap was asked for, so none is claimed.
+  assert.equal(report.settings.corruptionSamples, 10);
+  assert.equal(report.settings.oodSamples, undefined);
 
   // Hand computation of the id metrics.
   const test = (await loadDataset(dataset)).test;

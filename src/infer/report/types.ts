@@ -191,6 +191,9 @@ export interface EvalReport {
     seed: number;
     /** Cap on images per suite, when the user asked for one. */
     limit?: number;
+    /** Images per OOD set and per corruption x severity (the suites subsample the test split). */
+    oodSamples?: number;
+    corruptionSamples?: number;
   };
   /** One entry per runtime; the first is the primary one `icmix report` compares. */
   runtimes: RuntimeResult[];
