@@ -11,7 +11,7 @@ import type { InferenceRuntime, RuntimeOptions } from './types.js';
  * ONNXRUNTIME_NODE_INSTALL=cuda12, Linux x64 only).
  */
 export const CUDA_INSTALL_HINT =
-  'install the CUDA 12 execution provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 npm rebuild onnxruntime-node` ' +
+  'install the CUDA 12 execution provider with `ONNXRUNTIME_NODE_INSTALL=cuda12 node node_modules/onnxruntime-node/script/install.js` ' +
   '(Linux x64; it downloads libonnxruntime_providers_cuda.so from NuGet and needs the CUDA 12 and cuDNN 9 libraries on the library path), ' +
   'or pass --fallback cpu to continue on the CPU';
 
