@@ -59,33 +59,17 @@ export interface StudySpec {
   compare?: { method: string; baseline: string };
 }
 
-/** A protocol with its id resolved. */
-export interface Protocol {
-  id: string;
-  kind: ProtocolKind;
-  imbalance?: number;
-  perClass?: number;
-  trainSubset?: number;
-  epochs?: number;
-  batchSize?: number;
-  /** Methods that run under this protocol, in study order. */
-  methods: string[];
-}
+/** A protocol with its id resolved and the methods that run under it, in study order. */
+export type Protocol = Omit<ProtocolSpec, 'id' | 'methods'> & { id: string; methods: string[] };
 
 /** Everything evaluate() needs besides the model, identical for every cell of a study. */
-export interface CellEvalSettings {
+export type CellEvalSettings = Omit<StudyEvalSettings, 'bins' | 'seed'> & {
   runtimes: RuntimeName[];
   suites: SuiteName[];
   corruptionSamples?: number;
-  ood?: string[];
-  oodSamples?: number;
-  limit?: number;
-  corruptions?: string[];
-  severities?: number[];
   bins: number;
-  batchSize?: number;
   seed: number;
-}
+};
 
 /** One run of the grid. */
 export interface Cell {

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import * as http from 'node:http';
 import { test } from 'node:test';
 import type { PredictResponse } from '../../src/serve/index.js';
 import { makeTestModel, randomImages } from './fixtures.js';
-import { assertClose } from './helpers.js';
+import { assertClose, startUpload } from './helpers.js';
 
 /** `icmix serve` as a process: it listens, answers, and on SIGTERM finishes an in-flight request before exiting 0. */
 
@@ -34,15 +33,7 @@ test('icmix serve: SIGTERM during an upload answers it, then exits 0', async () 
 
   const x = randomImages(1, m.shape, 5);
   const body = Buffer.from(JSON.stringify({ inputs: Array.from(x) }));
-  const req = http.request({ host: url.hostname, port: url.port, path: '/v1/predict', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } });
-  const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
-    req.on('response', (res) => {
-      let text = '';
-      res.on('data', (d) => (text += d));
-      res.on('end', () => resolve({ status: res.statusCode!, text }));
-    });
-    req.on('error', reject);
-  });
+  const { req, response } = startUpload(url, body);
   req.write(body.subarray(0, 10));
   // Wait until the server has the request (its body still coming), then signal.
   while (!/^icmix_arriving_requests 1$/m.test(await (await fetch(`${url.origin}/metrics`, { headers: { connection: 'close' } })).text())) {

@@ -1,6 +1,7 @@
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 
 /** One float image [h, w, c] in [0, 1] (c = 1 or 3) → RGBA bytes, alpha opaque. */
 export function toRgba(img: Float32Array, h: number, w: number, c: number): Buffer {
@@ -39,4 +40,21 @@ export function parsePrometheus(text: string): Map<string, number> {
     out.set(line.slice(0, i), Number(line.slice(i + 1)));
   }
   return out;
+}
+
+/**
+ * POST `body` as JSON to `url`'s /v1/predict without ending the request, so a test can hold the
+ * upload open (write part of it, then `req.end(rest)`). `response` settles when the server answers.
+ */
+export function startUpload(url: URL, body: Buffer): { req: http.ClientRequest; response: Promise<{ status: number; text: string }> } {
+  const req = http.request({ host: url.hostname, port: url.port, path: '/v1/predict', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } });
+  const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
+    req.on('response', (res) => {
+      let text = '';
+      res.on('data', (d) => (text += d));
+      res.on('end', () => resolve({ status: res.statusCode!, text }));
+    });
+    req.on('error', reject);
+  });
+  return { req, response };
 }

@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import * as http from 'node:http';
 import { after, before, describe, test } from 'node:test';
 import jpeg from 'jpeg-js';
 import { createServer, type IcmixServer, type PredictResponse } from '../../src/serve/index.js';
 import { makeTestModel, randomImages, type TestModel } from './fixtures.js';
-import { assertClose, encodeJpeg, encodePng, parsePrometheus, toRgba } from './helpers.js';
+import { assertClose, encodeJpeg, encodePng, parsePrometheus, startUpload, toRgba } from './helpers.js';
 
 const TOL = 1e-5;
 
@@ -256,15 +255,7 @@ describe('channels, missing threshold, dynamic batching', () => {
     const x = randomImages(1, m.shape, 41);
     const body = Buffer.from(JSON.stringify({ inputs: Array.from(x) }));
     const gotRequest = new Promise((r) => s.app.server.once('request', r));
-    const req = http.request({ host: url.hostname, port: url.port, path: '/v1/predict', method: 'POST', headers: { 'content-type': 'application/json', 'content-length': body.length } });
-    const response = new Promise<{ status: number; text: string }>((resolve, reject) => {
-      req.on('response', (res) => {
-        let text = '';
-        res.on('data', (d) => (text += d));
-        res.on('end', () => resolve({ status: res.statusCode!, text }));
-      });
-      req.on('error', reject);
-    });
+    const { req, response } = startUpload(url, body);
     req.write(body.subarray(0, 20));
     await gotRequest; // the server has the headers; the body is half sent
     const closed = s.close();

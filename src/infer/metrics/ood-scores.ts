@@ -1,6 +1,6 @@
 import type { OodScoreName } from '../report/types.js';
 import { IcmixError } from '../../util/errors.js';
-import { checkMatrix, checkNumClasses } from './validate.js';
+import { matrixRows } from './validate.js';
 import { rowLogSumExp } from './softmax.js';
 
 /**
@@ -14,18 +14,8 @@ import { rowLogSumExp } from './softmax.js';
 
 export type OodScoreFn = (logits: ArrayLike<number>, numClasses: number, temperature?: number) => Float64Array;
 
-function rows(logits: ArrayLike<number>, numClasses: number, where: string): number {
-  checkNumClasses(numClasses, where);
-  const n = logits.length / numClasses;
-  if (!Number.isInteger(n) || n === 0) {
-    throw new IcmixError(`${where}: logits length ${logits.length} is not a positive multiple of ${numClasses} classes`);
-  }
-  checkMatrix(logits, n, numClasses, where, 'logits');
-  return n;
-}
-
 export function mspScore(logits: ArrayLike<number>, numClasses: number, temperature = 1): Float64Array {
-  const n = rows(logits, numClasses, 'mspScore');
+  const n = matrixRows(logits, numClasses, 'mspScore', 'logits');
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const off = i * numClasses;
@@ -38,7 +28,7 @@ export function mspScore(logits: ArrayLike<number>, numClasses: number, temperat
 }
 
 export function maxLogitScore(logits: ArrayLike<number>, numClasses: number): Float64Array {
-  const n = rows(logits, numClasses, 'maxLogitScore');
+  const n = matrixRows(logits, numClasses, 'maxLogitScore', 'logits');
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let m = -Infinity;
@@ -49,14 +39,14 @@ export function maxLogitScore(logits: ArrayLike<number>, numClasses: number): Fl
 }
 
 export function energyScore(logits: ArrayLike<number>, numClasses: number, temperature = 1): Float64Array {
-  const n = rows(logits, numClasses, 'energyScore');
+  const n = matrixRows(logits, numClasses, 'energyScore', 'logits');
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = temperature * rowLogSumExp(logits, i * numClasses, numClasses, temperature);
   return out;
 }
 
 export function negEntropyScore(logits: ArrayLike<number>, numClasses: number, temperature = 1): Float64Array {
-  const n = rows(logits, numClasses, 'negEntropyScore');
+  const n = matrixRows(logits, numClasses, 'negEntropyScore', 'logits');
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const off = i * numClasses;

@@ -1,19 +1,14 @@
 import { IcmixError } from '../../util/errors.js';
 import type { ParityResult } from '../report/types.js';
-import { checkMatrix, checkNumClasses } from './validate.js';
+import { checkMatrix, matrixRows } from './validate.js';
 
 /** Cross-runtime parity of two probability matrices [n, C] for the same inputs. */
 
 function checkPair(a: ArrayLike<number>, b: ArrayLike<number>, numClasses: number, where: string): number {
-  checkNumClasses(numClasses, where);
   if (a.length !== b.length) {
     throw new IcmixError(`${where}: the two outputs differ in length (${a.length} vs ${b.length}); compare outputs for the same inputs`);
   }
-  const n = a.length / numClasses;
-  if (!Number.isInteger(n) || n === 0) {
-    throw new IcmixError(`${where}: output length ${a.length} is not a positive multiple of ${numClasses} classes`);
-  }
-  checkMatrix(a, n, numClasses, where, 'first output');
+  const n = matrixRows(a, numClasses, where, 'first output');
   checkMatrix(b, n, numClasses, where, 'second output');
   return n;
 }

@@ -1,5 +1,5 @@
 import { IcmixError } from '../../util/errors.js';
-import { checkMatrix, checkNumClasses } from './validate.js';
+import { matrixRows } from './validate.js';
 
 /**
  * Softmax helpers over [n, C] logits with a temperature (logits / T). Computed in float64 with
@@ -10,16 +10,6 @@ function checkT(temperature: number, where: string): void {
   if (!(temperature > 0) || !Number.isFinite(temperature)) {
     throw new IcmixError(`${where}: temperature must be a positive finite number, got ${temperature}`);
   }
-}
-
-function rowsOf(logits: ArrayLike<number>, numClasses: number, where: string): number {
-  checkNumClasses(numClasses, where);
-  const n = logits.length / numClasses;
-  if (!Number.isInteger(n)) {
-    throw new IcmixError(`${where}: logits length ${logits.length} is not a multiple of ${numClasses} classes (wrong row size)`);
-  }
-  checkMatrix(logits, n, numClasses, where, 'logits');
-  return n;
 }
 
 /** log Σ_c exp(z_c / T) of one row starting at `off`. */
@@ -34,7 +24,7 @@ export function rowLogSumExp(logits: ArrayLike<number>, off: number, numClasses:
 /** log Σ_c exp(z_c / T) per row: [n]. */
 export function logSumExp(logits: ArrayLike<number>, numClasses: number, temperature = 1): Float64Array {
   checkT(temperature, 'logSumExp');
-  const n = rowsOf(logits, numClasses, 'logSumExp');
+  const n = matrixRows(logits, numClasses, 'logSumExp', 'logits', true);
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) out[i] = rowLogSumExp(logits, i * numClasses, numClasses, temperature);
   return out;
@@ -43,7 +33,7 @@ export function logSumExp(logits: ArrayLike<number>, numClasses: number, tempera
 /** log softmax(z / T): [n, C] as float64. */
 export function logSoftmax(logits: ArrayLike<number>, numClasses: number, temperature = 1): Float64Array {
   checkT(temperature, 'logSoftmax');
-  const n = rowsOf(logits, numClasses, 'logSoftmax');
+  const n = matrixRows(logits, numClasses, 'logSoftmax', 'logits', true);
   const out = new Float64Array(n * numClasses);
   for (let i = 0; i < n; i++) {
     const off = i * numClasses;

@@ -39,6 +39,20 @@ export function checkRowsAndLabels(
   return n;
 }
 
+/**
+ * Rows of a [n, C] matrix whose n is implied by its length: checks C, that the length is a
+ * multiple of C (and non-empty unless `allowEmpty`), and that every value is finite. Returns n.
+ */
+export function matrixRows(values: ArrayLike<number>, numClasses: number, where: string, what: string, allowEmpty = false): number {
+  checkNumClasses(numClasses, where);
+  const n = values.length / numClasses;
+  if (!Number.isInteger(n) || (n === 0 && !allowEmpty)) {
+    throw new IcmixError(`${where}: ${what} length ${values.length} is not a ${allowEmpty ? '' : 'positive '}multiple of ${numClasses} classes (wrong row size)`);
+  }
+  checkMatrix(values, n, numClasses, where, what);
+  return n;
+}
+
 /** Check a [n, C] matrix: length n·C and all values finite. */
 export function checkMatrix(values: ArrayLike<number>, n: number, numClasses: number, where: string, what: string): void {
   if (values.length !== n * numClasses) {
