@@ -7,19 +7,13 @@
  * stride d and dilation s gives [ci, kh, kw, co]. That runs on the backend's xnnpack Conv2D, so the
  * heavy part is SIMD GEMM; only two transposes of x and dy are extra memory passes.
  */
-import { backend_util, Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
+import { Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { assertNhwc, callKernel, free, pair, need } from './kernel-util.js';
+import { assertNhwc, callKernel, free, need, convInfo, type ConvAttrs } from './kernel-util.js';
 
-interface Attrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Attrs extends ConvAttrs {
   filterShape: [number, number, number, number];
-  /** Not in tfjs's attrs (its conv2d gradient refuses dilation); honoured when given. */
-  dilations?: number | [number, number];
 }
 
 /** [kh, kw, ci, co] from x [b, h, w, ci] and dy [b, oh, ow, co]. */
@@ -30,15 +24,7 @@ export function conv2dBackpropFilterWasm(
   attrs: Attrs,
 ): TensorInfo {
   assertNhwc('Conv2DBackpropFilter', attrs.dataFormat);
-  const dil = pair(attrs.dilations);
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    dil,
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const info = convInfo(x.shape, attrs.filterShape, attrs);
   const { inHeight, inWidth, outHeight, outWidth, filterHeight, filterWidth } = info;
   const [sh, sw] = [info.strideHeight, info.strideWidth];
   const [dh, dw] = [info.dilationHeight, info.dilationWidth];

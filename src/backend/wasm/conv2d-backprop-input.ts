@@ -9,19 +9,13 @@
  * stride 2 is four phases that together do exactly the forward conv's FLOPs (no zero-stuffing).
  * Phase outputs are interleaved into dx with a strided copy.
  */
-import { backend_util, Conv2DBackpropInput } from '@tensorflow/tfjs-core';
+import { Conv2DBackpropInput } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { assertNhwc, callKernel, f32, free, newTensor, pair, need } from './kernel-util.js';
+import { assertNhwc, callKernel, f32, free, newTensor, need, convInfo, type ConvAttrs } from './kernel-util.js';
 
-interface Attrs {
-  strides: number | [number, number];
-  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-  dataFormat?: 'NHWC' | 'NCHW';
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Attrs extends ConvAttrs {
   inputShape: [number, number, number, number];
-  /** Not in tfjs's attrs (its conv2d gradient refuses dilation); honoured when given. */
-  dilations?: number | [number, number];
 }
 
 /** One phase along one spatial axis. */
@@ -81,14 +75,7 @@ export function conv2dBackpropInputWasm(
   attrs: Attrs,
 ): TensorInfo {
   assertNhwc('Conv2DBackpropInput', attrs.dataFormat);
-  const info = backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    pair(attrs.dilations),
-    attrs.pad,
-    attrs.dimRoundingMode,
-  );
+  const info = convInfo(attrs.inputShape, filter.shape, attrs);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight, filterWidth, strideHeight: sh, strideWidth: sw } = info;
   const rowPhases = axisPhases(inHeight, filterHeight, sh, info.dilationHeight, info.padInfo.top);

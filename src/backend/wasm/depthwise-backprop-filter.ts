@@ -3,16 +3,12 @@
  * Direct loops on the heap: depthwise convs are memory-bound, one multiply-add per dy element
  * and tap, so there is no GEMM to hand to xnnpack. The channel loop is innermost (NHWC-contiguous).
  */
-import { backend_util, DepthwiseConv2dNativeBackpropFilter } from '@tensorflow/tfjs-core';
+import { DepthwiseConv2dNativeBackpropFilter } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { f32, newTensor, need } from './kernel-util.js';
+import { f32, newTensor, need, convInfo, type ConvAttrs } from './kernel-util.js';
 
-interface Attrs {
-  strides: number | [number, number];
-  dilations: number | [number, number];
-  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Attrs extends ConvAttrs {
   filterShape: [number, number, number, number];
 }
 
@@ -23,15 +19,7 @@ export function depthwiseBackpropFilterWasm(
   dy: TensorInfo,
   attrs: Attrs,
 ): TensorInfo {
-  const info = backend_util.computeConv2DInfo(
-    x.shape as [number, number, number, number],
-    attrs.filterShape,
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-  );
+  const info = convInfo(x.shape, attrs.filterShape, attrs, true);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { dilationHeight: dh, dilationWidth: dw } = info;

@@ -3,16 +3,12 @@
  * Direct scatter loops on the heap (memory-bound, see depthwise-backprop-filter.ts): each dy
  * pixel adds its taps into the dx pixels it was computed from.
  */
-import { backend_util, DepthwiseConv2dNativeBackpropInput } from '@tensorflow/tfjs-core';
+import { DepthwiseConv2dNativeBackpropInput } from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { f32, newTensor, need } from './kernel-util.js';
+import { f32, newTensor, need, convInfo, type ConvAttrs } from './kernel-util.js';
 
-interface Attrs {
-  strides: number | [number, number];
-  dilations: number | [number, number];
-  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
-  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+interface Attrs extends ConvAttrs {
   inputShape: [number, number, number, number];
 }
 
@@ -23,15 +19,7 @@ export function depthwiseBackpropInputWasm(
   filter: TensorInfo,
   attrs: Attrs,
 ): TensorInfo {
-  const info = backend_util.computeConv2DInfo(
-    attrs.inputShape,
-    filter.shape as [number, number, number, number],
-    attrs.strides,
-    attrs.dilations,
-    attrs.pad,
-    attrs.dimRoundingMode,
-    true,
-  );
+  const info = convInfo(attrs.inputShape, filter.shape, attrs, true);
   const { batchSize, inHeight, inWidth, inChannels, outHeight, outWidth, outChannels } = info;
   const { filterHeight: fh, filterWidth: fw, strideHeight: sh, strideWidth: sw } = info;
   const { dilationHeight: dh, dilationWidth: dw } = info;

@@ -3,6 +3,7 @@
  * reading and writing tensor memory on the wasm heap, and freeing intermediates.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { backend_util } from '@tensorflow/tfjs-core';
 import type { TensorInfo, NamedAttrMap, NamedTensorInfoMap, DataType } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
@@ -45,6 +46,34 @@ export function reshaped(t: TensorInfo, shape: number[]): TensorInfo {
 export function pair(v: number | [number, number] | undefined, dflt = 1): [number, number] {
   if (v === undefined) return [dflt, dflt];
   return typeof v === 'number' ? [v, v] : v;
+}
+
+/** The attributes tfjs passes to every conv and depthwise backprop kernel. */
+export interface ConvAttrs {
+  strides: number | [number, number];
+  pad: 'valid' | 'same' | number | backend_util.ExplicitPadding;
+  dimRoundingMode?: 'floor' | 'round' | 'ceil';
+  /** Absent from tfjs's Conv2D backprop attrs (its gradient refuses dilation); honoured when given. */
+  dilations?: number | [number, number];
+  dataFormat?: 'NHWC' | 'NCHW';
+}
+
+/** tfjs's conv geometry for x [b, h, w, ci] and filter [kh, kw, ci, co] (depthwise: [kh, kw, ci, mult]). */
+export function convInfo(
+  xShape: number[],
+  filterShape: number[],
+  attrs: ConvAttrs,
+  depthwise = false,
+): backend_util.Conv2DInfo {
+  return backend_util.computeConv2DInfo(
+    xShape as [number, number, number, number],
+    filterShape as [number, number, number, number],
+    attrs.strides,
+    pair(attrs.dilations),
+    attrs.pad,
+    attrs.dimRoundingMode,
+    depthwise,
+  );
 }
 
 export function assertNhwc(kernel: string, dataFormat: string | undefined): void {
