@@ -11,12 +11,12 @@ import { applyProtocol, loadDataset, type ImageSet } from '../data/index.js';
 import { exportRun } from '../export/index.js';
 import { readManifest } from '../train/run-io.js';
 import { META, RUN_FILES, type RunManifest } from '../types.js';
-import { writeJsonAtomic } from '../util/atomic.js';
+import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { CALIBRATION_FILE } from './evaluate.js';
 import { maxAbsDiff, mspScore, softmax, temperatureCalibration, thresholdAtTpr } from './metrics/index.js';
 import { readModelInfo, type OodThreshold } from './model-info.js';
-import { DEFAULT_BATCH_SIZE, predict } from './predict.js';
+import { DEFAULT_BATCH_SIZE, predict, predictRaw } from './predict.js';
 import type { CalibrationResult } from './report/types.js';
 import { createRuntime } from './runtimes/index.js';
 
@@ -101,30 +101,33 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
     let testLogits: Float32Array;
     try {
       log(`predicting ${val.labels.length} validation and ${test.labels.length} test images`);
-      valLogits = (await predict(rt, info, val.images, val.labels.length, { batchSize: opts.batchSize })).logits;
-      testLogits = (await predict(rt, info, test.images, test.labels.length, { batchSize: opts.batchSize })).logits;
+      // The scratch export emits logits, so the raw outputs are the logits.
+      valLogits = await predictRaw(rt, info, val.images, val.labels.length, { batchSize: opts.batchSize });
+      testLogits = await predictRaw(rt, info, test.images, test.labels.length, { batchSize: opts.batchSize });
     } finally {
       await rt.dispose();
     }
     const { calibration, oodThreshold } = calibrateFromLogits({ logits: valLogits, labels: val.labels }, { logits: testLogits, labels: test.labels }, C, opts);
     log(`T = ${calibration.temperature.toFixed(4)}; writing the calibrated model`);
 
+    // Exported into scratch and checked there, so a failed check or a crash leaves the previous
+    // calibrated model and its calibration.json together.
     const out = opts.out ?? path.join(runDir, RUN_FILES.calibratedOnnx);
-    const written = (
+    const candidate = (
       await exportRun(runDir, {
         probabilities: true,
         temperature: calibration.temperature,
-        out,
+        out: path.join(scratch, 'calibrated.onnx'),
         metadata: { [META.oodThreshold]: JSON.stringify(oodThreshold), [META.temperature]: String(calibration.temperature) },
       })
     ).path;
 
     // Check the written graph: its probabilities must be softmax(z / T) of the fitted logits.
-    const calInfo = await readModelInfo(written);
+    const calInfo = await readModelInfo(candidate);
     if (calInfo.output !== 'probabilities' || Math.abs(calInfo.temperature - calibration.temperature) > 1e-9 * calibration.temperature) {
-      throw new IcmixError(`${written}: the exporter did not record output=probabilities and T=${calibration.temperature} in the metadata`);
+      throw new IcmixError(`${out} (not written): the exporter did not record output=probabilities and T=${calibration.temperature} in the metadata`);
     }
-    const calRt = await createRuntime('cpu', written, { threads: opts.threads, info: calInfo });
+    const calRt = await createRuntime('cpu', candidate, { threads: opts.threads, info: calInfo });
     let probs: Float32Array;
     try {
       probs = (await predict(calRt, calInfo, test.images, test.labels.length, { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE })).probs;
@@ -133,11 +136,12 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
     }
     const verificationMaxAbsDiff = maxAbsDiff(probs, softmax(testLogits, C, calibration.temperature), C);
     if (verificationMaxAbsDiff > 1e-4) {
-      throw new IcmixError(`${written} does not reproduce softmax(logits / T) (max |Δp| = ${verificationMaxAbsDiff}); please report this as an exporter bug`);
+      throw new IcmixError(`${out} (not written) does not reproduce softmax(logits / T) (max |Δp| = ${verificationMaxAbsDiff}); please report this as an exporter bug`);
     }
-    const calibrationFile = path.join(path.dirname(written), CALIBRATION_FILE);
-    await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(written) });
-    return { path: written, calibration, oodThreshold, verificationMaxAbsDiff, calibrationFile };
+    await writeFileAtomic(out, await fs.readFile(candidate));
+    const calibrationFile = path.join(path.dirname(out), CALIBRATION_FILE);
+    await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out) });
+    return { path: out, calibration, oodThreshold, verificationMaxAbsDiff, calibrationFile };
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }

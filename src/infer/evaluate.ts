@@ -257,12 +257,21 @@ async function calibrationFor(modelPath: string, runDir: string | undefined): Pr
 
 /** A run folder's calibration.json, reduced to the report's CalibrationResult; undefined if absent. */
 export async function readCalibrationFile(runDir: string): Promise<CalibrationResult | undefined> {
+  const file = path.join(runDir, CALIBRATION_FILE);
+  let text: string;
   try {
-    const c = JSON.parse(await fs.readFile(path.join(runDir, CALIBRATION_FILE), 'utf8')) as CalibrationResult;
-    // Only the report's fields: the file also records the OOD threshold and the model name.
-    const { temperature, fitSplit, fitNllBefore, fitNllAfter, before, after, reliabilityAfter } = c;
-    return { temperature, fitSplit, fitNllBefore, fitNllAfter, before, after, ...(reliabilityAfter ? { reliabilityAfter } : {}) };
-  } catch {
-    return undefined;
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw e;
   }
+  let c: CalibrationResult;
+  try {
+    c = JSON.parse(text) as CalibrationResult;
+  } catch (e) {
+    throw new IcmixError(`${file} is not valid JSON (${(e as Error).message}); run icmix calibrate ${runDir} again`);
+  }
+  // Only the report's fields: the file also records the OOD threshold and the model name.
+  const { temperature, fitSplit, fitNllBefore, fitNllAfter, before, after, reliabilityAfter } = c;
+  return { temperature, fitSplit, fitNllBefore, fitNllAfter, before, after, ...(reliabilityAfter ? { reliabilityAfter } : {}) };
 }

@@ -60,12 +60,14 @@ export async function predict(runtime: InferenceRuntime, info: ModelInfo, images
 }
 
 /** Raw graph outputs → probabilities and logits. */
-export function toPredictions(raw: Float32Array, n: number, numClasses: number, output: ModelInfo['output']): Predictions {
+function toPredictions(raw: Float32Array, n: number, numClasses: number, output: ModelInfo['output']): Predictions {
   if (output === 'probabilities') return { n, numClasses, probs: raw, logits: logitsFromProbabilities(raw) };
   return { n, numClasses, probs: softmax(raw, numClasses), logits: raw };
 }
 
 /** [n, C] probabilities of images [n, H, W, C] in [0, 1]. */
 export async function predictProbabilities(runtime: InferenceRuntime, info: ModelInfo, images: Float32Array, n: number, batchSize = DEFAULT_BATCH_SIZE): Promise<Float32Array> {
-  return (await predict(runtime, info, images, n, { batchSize })).probs;
+  // Only the probabilities: this is the serving path, so no logits are derived and thrown away.
+  const raw = await predictRaw(runtime, info, images, n, { batchSize });
+  return info.output === 'probabilities' ? raw : softmax(raw, info.numClasses);
 }

@@ -1,5 +1,6 @@
 import type { ImageShape, Normalization } from '../types.js';
 import { IcmixError } from '../util/errors.js';
+import { normalize } from '../data/normalize.js';
 
 /** How a model wants its input: the part of ModelInfo that preprocessing reads. */
 export interface InputSpec {
@@ -20,8 +21,10 @@ export function preprocess(images: Float32Array, n: number, info: InputSpec): { 
     throw new IcmixError(`preprocess: got ${images.length} values for ${n} images of [${h}, ${w}, ${c}] (expected ${n * hw * c}); the data's image shape must match the model's input`);
   }
   const norm = info.normalizationBaked ? null : info.normalization;
-  // (x - mean) * (1/std) in float64, exactly as src/data's normalize does for training, so the
-  // ONNX model sees bit-identical inputs to the ones the tfjs model was trained and tested on.
+  // Training's own normalize, so the ONNX model sees bit-identical inputs to the ones the tfjs
+  // model was trained and tested on.
+  if (info.inputLayout === 'NHWC') return { data: norm ? normalize(images, info.inputShape, norm) : images.slice(), dims: [n, h, w, c] };
+  // NCHW: the same (x - mean) * (1/std) in float64, fused with the transpose.
   const mean = new Float64Array(c);
   const inv = new Float64Array(c).fill(1);
   if (norm) {
@@ -31,10 +34,6 @@ export function preprocess(images: Float32Array, n: number, info: InputSpec): { 
     }
   }
   const data = new Float32Array(images.length);
-  if (info.inputLayout === 'NHWC') {
-    for (let i = 0, k = 0; i < n * hw; i++) for (let ch = 0; ch < c; ch++, k++) data[k] = (images[k] - mean[ch]) * inv[ch];
-    return { data, dims: [n, h, w, c] };
-  }
   for (let i = 0; i < n; i++) {
     const src = i * hw * c;
     for (let ch = 0; ch < c; ch++) {

@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { writeFileAtomic, writeJsonAtomic } from '../../util/atomic.js';
+import { writeFileAtomic } from '../../util/atomic.js';
 import { RUN_FILES } from '../../types.js';
 import type { EvalReport } from './types.js';
 import { validateReport } from './schema.js';
@@ -15,16 +15,16 @@ export const REPORT_FILES = {
 } as const;
 
 /**
- * Validate `report` against the schema, then write report.json, report.md and the reliability
- * diagrams into `dir`, each atomically. Nothing is written if the report is invalid.
- * Returns the paths written.
+ * Validate `report` against the schema, then write report.md, the reliability diagrams and, last,
+ * report.json into `dir`, each atomically. report.json comes last because its presence marks a
+ * finished evaluation (a study cell counts as done once it exists). Nothing is written if the
+ * report is invalid. Returns the paths written.
  */
 export async function writeReport(dir: string, report: EvalReport): Promise<string[]> {
   // JSON round trip first: validate exactly what will be on disk (drops undefined fields).
   const plain = JSON.parse(JSON.stringify(report)) as unknown;
   validateReport(plain, 'the evaluation report');
   const files: Array<[string, string]> = [];
-  files.push([REPORT_FILES.json, JSON.stringify(plain, null, 2) + '\n']);
   files.push([REPORT_FILES.markdown, renderMarkdown(report)]);
   const seen = new Map<string, number>();
   for (const rt of report.runtimes) {
@@ -41,11 +41,11 @@ export async function writeReport(dir: string, report: EvalReport): Promise<stri
       reliabilitySvg(cal.reliabilityAfter, { title: `${report.model.method ?? 'model'} after temperature scaling (T = ${cal.temperature.toFixed(3)})`, ece: cal.after.ece }),
     ]);
   }
+  files.push([REPORT_FILES.json, JSON.stringify(plain, null, 2) + '\n']);
   const written: string[] = [];
   for (const [name, text] of files) {
     const p = path.join(dir, name);
-    if (name === REPORT_FILES.json) await writeJsonAtomic(p, plain);
-    else await writeFileAtomic(p, text);
+    await writeFileAtomic(p, text);
     written.push(p);
   }
   return written;

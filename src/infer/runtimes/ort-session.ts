@@ -27,8 +27,8 @@ export function wrapOrtSession(
     ...names,
     async run(input, dims) {
       const out = (await session.run({ [inputName]: new Tensor('float32', input, dims) }))[outputName];
-      // Copy: web outputs may be views whose buffer the next run reuses.
-      return { data: Float32Array.from(out.data as Float32Array), dims: [...out.dims] };
+      // No copy here: predictRaw copies each batch out before the next run.
+      return { data: out.data as Float32Array, dims: [...out.dims] };
     },
     dispose: () => session.release(),
   };

@@ -32,7 +32,8 @@ export interface InferenceRuntime {
   /**
    * input: a batch preprocessed as the model's ModelInfo says (normalisation, layout), dims
    * [batch, H, W, C] or [batch, C, H, W]. Returns [batch, classes] outputs (logits or
-   * probabilities, as ModelInfo.output says).
+   * probabilities, as ModelInfo.output says). The output may be a view the runtime reuses;
+   * copy it before the next run.
    */
   run(input: Float32Array, dims: readonly number[]): Promise<{ data: Float32Array; dims: number[] }>;
   dispose(): Promise<void>;

@@ -1,12 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
 import { validateReport, reportSchemaErrors, writeReport, readReport, renderMarkdown, reliabilitySvg } from '../../../src/infer/report/index.js';
 import type { ReliabilityBin } from '../../../src/infer/report/index.js';
 import { IcmixError } from '../../../src/util/errors.js';
+import { readCalibrationFile } from '../../../src/infer/evaluate.js';
 import { makeReport } from './fixture.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'icmix-report-'));
@@ -37,6 +38,8 @@ test('writeReport writes report.json, report.md and SVGs atomically; readReport 
     const files = await writeReport(dir, report);
     assert.deepEqual(readdirSync(dir).sort(), ['reliability-calibrated.svg', 'reliability-cpu.svg', 'reliability-web.svg', 'report.json', 'report.md']);
     assert.equal(files.length, 5);
+    // report.json marks a finished evaluation (a study cell is done once it exists), so it is last.
+    assert.equal(path.basename(files[files.length - 1]), 'report.json');
     const back = await readReport(dir);
     assert.deepEqual(back.report, JSON.parse(JSON.stringify(report)));
     assert.equal(readFileSync(path.join(dir, 'report.md'), 'utf8'), renderMarkdown(report));
@@ -62,6 +65,17 @@ test('readReport: a missing report and broken JSON give clear errors', async () 
   try {
     await assert.rejects(readReport(dir), /report.json not found; run `icmix eval`/);
     await assert.rejects(readReport(path.join(dir, 'nope')), /does not exist; pass a run folder or its report.json/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('readCalibrationFile: absent gives undefined; broken JSON is an error naming the file', async () => {
+  const dir = tmp();
+  try {
+    assert.equal(await readCalibrationFile(dir), undefined);
+    writeFileSync(path.join(dir, 'calibration.json'), '{"temperature": 1.5,');
+    await assert.rejects(readCalibrationFile(dir), (e: unknown) => e instanceof IcmixError && /calibration\.json is not valid JSON.*icmix calibrate/.test(e.message));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
