@@ -24,6 +24,7 @@ import { loadCheckpoint, readCheckpointState, saveCheckpoint } from './checkpoin
 import { resolveConfig, type TrainConfig } from './config.js';
 import { buildModel } from './models/index.js';
 import { saveLayersModel } from './model-io.js';
+import { readManifest } from './run-io.js';
 import { Sgd, stepLr } from './optimizer.js';
 
 /** One line of log.jsonl. */
@@ -139,7 +140,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     throw new IcmixError(`--resume: no checkpoint in ${ckptDir}; start the run without --resume`);
   }
   if (state) {
-    const previous = JSON.parse(await fs.readFile(path.join(runDir, RUN_FILES.manifest), 'utf8')) as RunManifest;
+    const previous = await readManifest(runDir);
     assertSameConfig(previous.config, manifest.config);
     manifest.createdAt = previous.createdAt;
     const loaded = await loadCheckpoint(ckptDir, state);
@@ -173,6 +174,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     const progress = new Progress(`epoch ${epoch + 1}/${cfg.epochs}`, stepsPerEpoch, hooks.quiet);
     const t0 = Date.now();
     let lossSum = 0;
+    let images = 0;
     for (let step = 0; step < stepsPerEpoch; step++) {
       const idx = order.subarray(step * cfg.batchSize, Math.min(n, (step + 1) * cfg.batchSize));
       const loss = trainStep(forward, sgd, method, ctx, trainSet, idx, aug, normalization, rng, lr);
@@ -184,6 +186,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
         );
       }
       lossSum += loss;
+      images += idx.length;
       const secs = (Date.now() - t0) / 1000;
       progress.update(step + 1, { loss: lossSum / (step + 1), 'img/s': ((step + 1) * idx.length) / secs, lr });
     }
@@ -196,16 +199,18 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       valAccuracy: val.accuracy,
       valLoss: val.loss,
       seconds,
-      imagesPerSecond: (stepsPerEpoch * cfg.batchSize) / seconds,
+      imagesPerSecond: images / seconds,
     };
     progress.done(
       `epoch ${log.epoch}/${cfg.epochs}  loss ${log.trainLoss.toFixed(4)}  ` +
         (valSet.labels.length ? `val acc ${(100 * log.valAccuracy).toFixed(2)}%  ` : 'no val split  ') +
         `${log.imagesPerSecond.toFixed(0)} img/s  ${formatDuration(seconds)}`,
     );
-    await saveCheckpoint(ckptDir, epoch + 1, model, sgd.getState());
-    logs.push(log);
+    // Log line first: a crash before the checkpoint leaves a line past it, which resume drops;
+    // the other order could leave a checkpointed epoch with no line.
     await fs.appendFile(logFile, JSON.stringify(log) + '\n');
+    logs.push(log);
+    await saveCheckpoint(ckptDir, epoch + 1, model, sgd.getState());
     await hooks.onEpoch?.(log);
   }
 
@@ -273,13 +278,25 @@ export function evaluateSet(model: tfl.LayersModel, set: ImageSet, norm: Normali
   return { accuracy: correct / n, loss: lossSum / n };
 }
 
+/** log.jsonl's epochs; a line torn by a crash mid-append is skipped, not the whole log. */
 async function readLog(file: string): Promise<EpochLog[]> {
+  let text: string;
   try {
-    const text = await fs.readFile(file, 'utf8');
-    return text.split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as EpochLog);
-  } catch {
-    return [];
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
   }
+  const logs: EpochLog[] = [];
+  for (const line of text.split('\n')) {
+    if (!line.trim()) continue;
+    try {
+      logs.push(JSON.parse(line) as EpochLog);
+    } catch {
+      // torn last line
+    }
+  }
+  return logs;
 }
 
 function validateConfig(cfg: TrainConfig): void {

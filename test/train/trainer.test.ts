@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, existsSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { train } from '../../src/train/trainer.js';
@@ -58,6 +58,8 @@ test('the same seed gives the same weights, and resuming matches an uninterrupte
     },
   }).catch((e: Error) => assert.equal(e.message, 'simulated crash'));
   assert.equal((await readCheckpointState(path.join(b, 'checkpoint')))?.epoch, 2);
+  // A line torn by a crash mid-append must cost only itself, not the log before it.
+  appendFileSync(path.join(b, 'log.jsonl'), '{"epoch": 3, "lr"');
   await train({ ...base, epochs: 3, out: b }, { quiet: true, resume: true });
   assert.deepEqual(await weightsOf(b), await weightsOf(a));
   const logA = readFileSync(path.join(a, 'log.jsonl'), 'utf8').split('\n').map((l) => l && JSON.parse(l).trainLoss);
