@@ -43,8 +43,8 @@ export interface BackendInfo {
 }
 
 /**
- * Make `name` the active tfjs backend. 'auto' prefers native TensorFlow when installed, then
- * wasm (with icmix's training kernels), then the pure-JS cpu backend.
+ * Make `name` the active tfjs backend. 'auto' prefers native TensorFlow when installed, else
+ * wasm (with icmix's training kernels); the pure-JS cpu backend only when asked for by name.
  */
 export async function useBackend(name: BackendName): Promise<BackendInfo> {
   if (name === 'tensorflow' || name === 'auto') {
