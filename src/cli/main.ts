@@ -7,6 +7,9 @@ import { commands } from './commands/index.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 
+/** A command line yargs refused: printed with a pointer to --help, exit status 2. */
+export class UsageError extends IcmixError {}
+
 /** The icmix command line: each subcommand is a thin layer over a library function. */
 export async function main(argv: string[]): Promise<void> {
   let cli = yargs(argv)
@@ -21,10 +24,11 @@ export async function main(argv: string[]): Promise<void> {
     .recommendCommands()
     // Wrap to the terminal; unwrapped when piped, so descriptions are not broken mid-word.
     .wrap(process.stdout.isTTY ? Math.min(120, process.stdout.columns) : null)
+    // yargs' own complaints (unknown flag, a value outside its range) are usage errors, exit 2;
+    // an error from a command's work passes through.
     .fail((msg, err) => {
-      if (err) throw err;
-      console.error(`icmix: ${msg}\nRun with --help for usage.`);
-      process.exit(2);
+      if (err && (err instanceof IcmixError || err.name !== 'YError')) throw err;
+      throw new UsageError(msg ?? err?.message ?? 'invalid command line');
     });
   for (const c of commands) cli = cli.command(c);
   await cli.parseAsync();
@@ -48,7 +52,10 @@ if (isEntry() || process.env.ICMIX_CLI === '1') {
     .then(() => new Promise<void>((resolve) => process.stdout.write('', () => resolve())))
     .then(() => process.exit(process.exitCode ?? 0))
     .catch((err: unknown) => {
-      if (err instanceof IcmixError) {
+      if (err instanceof UsageError) {
+        console.error(`icmix: ${err.message}\nRun with --help for usage.`);
+        process.exit(2);
+      } else if (err instanceof IcmixError) {
         console.error(`icmix: ${err.message}`);
       } else {
         console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));

@@ -1,7 +1,7 @@
 /** TensorFlow.js LayersModel -> ONNX: conversion, verification in onnxruntime-node, inspection. */
 export type { ExportOptions, VerifyResult, VerifySet, OnnxSummary } from './types.js';
 export { exportOnnx, buildOnnxModel, IR_VERSION_FOR_OPSET, DEFAULT_OPSET } from './convert.js';
-export { exportRun, manifestMetadata, type ExportRunOptions, type ExportRunResult } from './run.js';
+export { exportRun, EXPORT_RULES, manifestMetadata, type ExportRunOptions, type ExportRunResult } from './run.js';
 export { verifyOnnx, DEFAULT_TOLERANCE, DEFAULT_RELATIVE_TOLERANCE, nhwcToNchw, type VerifyOptions } from './verify.js';
 export { inspectOnnx, formatOnnxSummary, readOnnxMetadata } from './inspect.js';
 export { encodeModel, decodeModel } from './proto.js';

@@ -8,7 +8,8 @@ import { META, RUN_FILES, type RunManifest } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
-import { exportOnnx } from './convert.js';
+import { exportOnnx, IR_VERSION_FOR_OPSET } from './convert.js';
+import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 import type { ExportOptions, VerifyResult } from './types.js';
 import { DEFAULT_TOLERANCE, verifyOnnx } from './verify.js';
 
@@ -28,6 +29,16 @@ export interface ExportRunOptions extends ExportOptions {
   /** Progress lines (the CLI prints them on stderr). */
   log?: (line: string) => void;
 }
+
+/** The allowed range of every numeric export option (the CLI's flags use the same table). */
+export const EXPORT_RULES: RuleTable<ExportRunOptions> = {
+  opset: { type: 'int', values: Object.keys(IR_VERSION_FOR_OPSET).map(Number) },
+  temperature: positive,
+  tolerance: nonNegative,
+  relativeTolerance: nonNegative,
+  verifySamples: positiveInt,
+  realSamples: nonNegativeInt,
+};
 
 export interface ExportRunResult {
   path: string;
@@ -75,6 +86,7 @@ async function realImages(
  * write. A model that fails verification is not written unless `verify` is false.
  */
 export async function exportRun(runDir: string, opts: ExportRunOptions = {}): Promise<ExportRunResult> {
+  checkOptions(opts, EXPORT_RULES, 'export');
   const log = opts.log ?? (() => {});
   let model: tfl.LayersModel;
   let manifest: RunManifest | undefined;

@@ -19,6 +19,7 @@ import { readModelInfo, type OodThreshold } from './model-info.js';
 import { DEFAULT_BATCH_SIZE, predict, predictRaw } from './predict.js';
 import type { CalibrationResult } from './report/types.js';
 import { createRuntime } from './runtimes/index.js';
+import { checkOptions, positiveInt, type RuleTable } from '../util/ranges.js';
 
 export const DEFAULT_OOD_TPR = 0.95;
 
@@ -37,6 +38,14 @@ export interface CalibrateOptions {
   backend?: BackendName;
   onProgress?: (message: string) => void;
 }
+
+/** The allowed range of every numeric calibration option (the CLI's flags use the same table). */
+export const CALIBRATE_RULES: RuleTable<CalibrateOptions> = {
+  bins: positiveInt,
+  tpr: { type: 'number', min: 0, max: 1, exclusiveMin: true },
+  batchSize: positiveInt,
+  threads: positiveInt,
+};
 
 export interface CalibrateResult {
   /** The calibrated model written. */
@@ -83,6 +92,7 @@ export async function regenerateSplits(manifest: RunManifest, dataDir?: string):
 
 /** Calibrate a run folder written by `icmix train`. */
 export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}): Promise<CalibrateResult> {
+  checkOptions(opts, CALIBRATE_RULES, 'calibrate');
   const log = opts.onProgress ?? (() => {});
   const manifest = await readManifest(runDir);
   await useBackend(opts.backend ?? 'auto');

@@ -16,6 +16,7 @@ import type { CalibrationResult, CorruptionResult, EvalReport, OodScoreName, Ood
 import { OOD_SCORE_NAMES, REPORT_SCHEMA_VERSION } from './report/types.js';
 import { createRuntime, type InferenceRuntime, type RuntimeName } from './runtimes/index.js';
 import { buildOodSets, corruptionSets, getCorruption, idSet, SEVERITIES, SUITE_NAMES, type EvalImages, type SuiteName } from './suites/index.js';
+import { checkOptions, nonNegativeInt, positiveInt, type RuleTable } from '../util/ranges.js';
 
 /** The CLI's default corruption subset: 12 corruptions x 5 severities x 1000 images per runtime. */
 export const DEFAULT_CORRUPTION_SAMPLES = 1000;
@@ -60,6 +61,18 @@ export interface EvaluateOptions {
   onProgress?: (message: string) => void;
 }
 
+/** The allowed range of every numeric evaluation option (the CLI's flags use the same table). */
+export const EVAL_RULES: RuleTable<EvaluateOptions> = {
+  batchSize: positiveInt,
+  bins: positiveInt,
+  seed: nonNegativeInt,
+  limit: positiveInt,
+  oodSamples: positiveInt,
+  corruptionSamples: positiveInt,
+  severities: { type: 'int', min: SEVERITIES[0], max: SEVERITIES[SEVERITIES.length - 1], list: true },
+  threads: positiveInt,
+};
+
 /** Which OOD scores make sense: with a probability output the logit scale is gone (energy is 0, max logit = log MSP). */
 function oodScoresFor(info: ModelInfo): readonly OodScoreName[] {
   return info.output === 'probabilities' ? ['msp', 'negEntropy'] : OOD_SCORE_NAMES;
@@ -73,6 +86,7 @@ interface PooledParity {
 }
 
 export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
+  checkOptions(opts, EVAL_RULES, 'evaluate');
   const log = opts.onProgress ?? (() => {});
   const info = await readModelInfo(opts.model);
   const datasetName = opts.dataset ?? info.dataset;

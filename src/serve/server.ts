@@ -11,6 +11,7 @@ import { PROMETHEUS_CONTENT_TYPE, serveMetrics, type ServeMetrics } from './metr
 import { loadServeModel, SERVE_RUNTIMES, type ServeModel } from './model.js';
 import { toPredictions, type PredictResponse } from './predict.js';
 import { ortWebDist, packageRoot, serveFile, serveFolder } from './static.js';
+import { checkOptions, nonNegative, positiveInt, type RuleTable } from '../util/ranges.js';
 
 export type ServeRuntime = (typeof SERVE_RUNTIMES)[number];
 
@@ -49,6 +50,17 @@ export const SERVE_DEFAULTS = {
   maxBody: 8 * 1024 * 1024,
   maxItems: 256,
   topK: 5,
+};
+
+/** The allowed range of every numeric serve option (the CLI's flags use the same table). */
+export const SERVE_RULES: RuleTable<ServeOptions> = {
+  port: { type: 'int', min: 0, max: 65535 },
+  maxBatch: positiveInt,
+  maxWaitMs: nonNegative,
+  maxBody: positiveInt,
+  maxItems: positiveInt,
+  topK: positiveInt,
+  threads: positiveInt,
 };
 
 export interface IcmixServer {
@@ -91,10 +103,7 @@ function describeError(err: FastifyError, maxBody: number): { status: number; co
 export async function createServer(options: ServeOptions): Promise<IcmixServer> {
   const o = { ...SERVE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<ServeOptions, 'report' | 'threads' | 'fallback'>> &
     Pick<ServeOptions, 'report' | 'threads' | 'fallback'>;
-  for (const k of ['maxBatch', 'maxBody', 'maxItems', 'topK'] as const) {
-    if (!Number.isInteger(o[k]) || o[k] < 1) throw new IcmixError(`serve: ${k} must be a positive integer, got ${o[k]}`);
-  }
-  if (!(o.maxWaitMs >= 0)) throw new IcmixError(`serve: maxWaitMs must be >= 0, got ${o.maxWaitMs}`);
+  checkOptions(o, SERVE_RULES, 'serve');
   const model = await loadServeModel(o.model, o.runtime, { threads: o.threads, fallback: o.fallback });
   const info = model.info;
   const [h, w, c] = info.inputShape;

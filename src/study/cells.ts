@@ -1,7 +1,8 @@
 import { listDatasets } from '../data/index.js';
 import { DEFAULT_CORRUPTION_SAMPLES } from '../infer/evaluate.js';
 import { defaultOodNames, SUITE_NAMES } from '../infer/suites/index.js';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../train/config.js';
+import { TRAIN_DEFAULTS, TRAIN_RULES, type TrainConfig } from '../train/config.js';
+import { checkOptions } from '../util/ranges.js';
 import { listMethods } from '../train/losses/index.js';
 import { listModels } from '../train/models/index.js';
 import { IcmixError } from '../util/errors.js';
@@ -117,6 +118,8 @@ export function expandStudy(spec: StudySpec, file?: string): Study {
             ...(p.trainSubset !== undefined ? { trainSubset: p.trainSubset } : {}),
             seed,
           };
+          // The schema bounds each field; the train rules are the ones training itself applies.
+          checkOptions(train, TRAIN_RULES, `${file ?? 'study'}: cell ${cellId(dataset, p.id, method, seed)}: train`);
           cells.push({ id: cellId(dataset, p.id, method, seed), dataset, protocol: p.id, method, seed, train, eval: evalCfg });
         }
       }

@@ -5,7 +5,7 @@ export { validateStudySpec, studySchemaErrors, studySchemaPath } from './schema.
 export { expandStudy, cellId, protocolId, methodApplies, evalSettings, PROTOCOL_SHORTHANDS } from './cells.js';
 export { runCell, isCellFinished, readStagesDone, type RunCellOptions, type CellOutcome, type StagesDone } from './pipeline.js';
 export { DEFAULT_STAGES, type StageContext, type StageFn, type StageImpls } from './stages/index.js';
-export { runStudy, writeStudyReport, collectReports, cellDir, checkJobs, STUDY_FILES, type RunStudyOptions, type StudyResult, type CellState } from './runner.js';
+export { runStudy, writeStudyReport, collectReports, cellDir, STUDY_FILES, STUDY_RULES, type RunStudyOptions, type StudyResult, type CellState } from './runner.js';
 export { aggregateTables, pairedComparisons, bestPerColumn, describeProtocol, type MethodRow, type ProtocolTable, type PairedComparison } from './aggregate.js';
 export { buildStudyReport, renderStudyMarkdown, formatSummary, STUDY_REPORT_VERSION, type StudyReport, type StudyProvenance } from './report.js';
 export { cellMetrics, poolReliability, METRIC_COLUMNS, type MetricColumn } from './metrics.js';

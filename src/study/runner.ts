@@ -15,6 +15,7 @@ import { buildStudyReport, renderStudyMarkdown, type StudyProvenance, type Study
 import { sideBySideReliabilitySvg } from './svg.js';
 import { CELL_FILES, STAGES, type Cell, type CellMetrics, type Study } from './types.js';
 import type { FromWorker, ToWorker } from './worker.js';
+import { checkOptions, positiveInt, type RuleTable } from '../util/ranges.js';
 
 /** Files in a study's results folder. */
 export const STUDY_FILES = {
@@ -44,6 +45,11 @@ export interface RunStudyOptions {
   /** stderr writer for progress (default process.stderr). */
   write?: (s: string) => void;
 }
+
+/** The allowed range of every numeric study-run option (the CLI's flags use the same table). */
+export const STUDY_RULES: RuleTable<RunStudyOptions> = {
+  jobs: positiveInt,
+};
 
 /** 'changed': the folder holds this cell made with other settings; it is neither used nor redone. */
 export type CellState = 'finished' | 'partial' | 'todo' | 'failed' | 'changed';
@@ -195,8 +201,9 @@ export async function writeStudyReport(
  * recorded (error.txt in its folder) and the others continue.
  */
 export async function runStudy(study: Study, opts: RunStudyOptions): Promise<StudyResult> {
+  checkOptions(opts, STUDY_RULES, 'study');
   const out = path.resolve(opts.out);
-  const jobs = Math.max(1, Math.floor(opts.jobs ?? 1));
+  const jobs = opts.jobs ?? 1;
   const started = Date.now();
   const startedAt = new Date().toISOString();
   const command = opts.command ?? `icmix study ${study.file ?? ''}`.trim();
@@ -283,7 +290,3 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
   return { out, skipped, ran, failed, interrupted, report, reportPaths: paths };
 }
 
-/** Throw unless `jobs` is a positive integer. */
-export function checkJobs(jobs: number | undefined): void {
-  if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1)) throw new IcmixError(`--jobs must be a positive integer, got ${jobs}`);
-}

@@ -1,4 +1,5 @@
 import type { BackendName } from '../backend/select.js';
+import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 
 /** Everything that defines a training run; recorded in the run manifest. */
 export interface TrainConfig {
@@ -56,8 +57,37 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'dataset' | 'out'> = {
   backend: 'auto',
 };
 
+/**
+ * The allowed range of every numeric training option. The CLI's flags, the study files and
+ * `resolveConfig` all check against this table.
+ */
+export const TRAIN_RULES: RuleTable<TrainConfig> = {
+  width: positive,
+  epochs: positiveInt,
+  // Mixing pairs images within a batch.
+  batchSize: { type: 'int', min: 2 },
+  lr: positive,
+  momentum: { type: 'number', min: 0, max: 1, exclusiveMax: true },
+  weightDecay: nonNegative,
+  lrMilestones: { type: 'number', min: 0, max: 1, list: true },
+  lrGamma: positive,
+  alpha: positive,
+  gamma: nonNegative,
+  kappa: positive,
+  tau: { type: 'number', min: 0, max: 1 },
+  imbalance: { type: 'number', min: 1 },
+  perClass: positiveInt,
+  trainSubset: positiveInt,
+  valSize: nonNegativeInt,
+  pad: nonNegativeInt,
+  seed: nonNegativeInt,
+  maxStepsPerEpoch: positiveInt,
+};
+
+/** A full config: the defaults with `partial`'s defined fields over them, every number checked. */
 export function resolveConfig(partial: Partial<TrainConfig> & Pick<TrainConfig, 'dataset' | 'out'>): TrainConfig {
   const cfg = { ...TRAIN_DEFAULTS } as TrainConfig;
   for (const [k, v] of Object.entries(partial)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
+  checkOptions(cfg, TRAIN_RULES, 'train');
   return cfg;
 }

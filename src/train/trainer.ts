@@ -88,7 +88,6 @@ export async function prepareData(cfg: Pick<TrainConfig, 'dataset' | 'dataDir' |
 /** Train a model as `cfg` says, writing checkpoints, a log and the final model into cfg.out. */
 export async function train(partial: Parameters<typeof resolveConfig>[0], hooks: TrainHooks = {}): Promise<TrainResult> {
   const cfg = resolveConfig(partial);
-  validateConfig(cfg);
   const method = getMethod(cfg.method);
   const backend = await useBackend(cfg.backend);
   const started = Date.now();
@@ -297,16 +296,6 @@ async function readLog(file: string): Promise<EpochLog[]> {
     }
   }
   return logs;
-}
-
-function validateConfig(cfg: TrainConfig): void {
-  const positive: (keyof TrainConfig)[] = ['epochs', 'batchSize', 'lr', 'width'];
-  for (const k of positive) {
-    const v = cfg[k] as number;
-    if (!(typeof v === 'number' && v > 0 && Number.isFinite(v))) throw new IcmixError(`--${k} must be a positive number, got ${v}`);
-  }
-  if (!Number.isInteger(cfg.epochs) || !Number.isInteger(cfg.batchSize)) throw new IcmixError('--epochs and --batch-size must be integers');
-  if (cfg.batchSize < 2) throw new IcmixError('--batch-size must be at least 2: mixing pairs images within a batch');
 }
 
 /** A resumed run must train as the original would; refuse if its settings changed. */

@@ -1,6 +1,7 @@
 import type { CommandModule } from 'yargs';
-import { calibrateRun, DEFAULT_OOD_TPR } from '../../infer/calibrate.js';
+import { CALIBRATE_RULES, calibrateRun, DEFAULT_OOD_TPR } from '../../infer/calibrate.js';
 import { mdTable, num, pct } from '../../infer/report/format.js';
+import { ranged } from '../ranged.js';
 
 interface CalibrateArgs {
   run: string;
@@ -24,10 +25,10 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       .positional('run', { type: 'string', demandOption: true, describe: 'a run folder written by icmix train' })
       .option('out', { type: 'string', describe: 'path of the calibrated model (default <run>/model.calibrated.onnx)' })
       .option('data-dir', { type: 'string', describe: "dataset folder (default: the run's --data-dir)" })
-      .option('bins', { type: 'number', default: 15, describe: 'equal-width ECE bins for the before/after table' })
-      .option('tpr', { type: 'number', default: DEFAULT_OOD_TPR, describe: 'the OOD threshold keeps this fraction of validation images as in-distribution (max-softmax score after T)' })
-      .option('batch-size', { type: 'number', default: 256 })
-      .option('threads', { type: 'number', describe: 'onnxruntime intra-op threads' })
+      .option(...ranged('bins', CALIBRATE_RULES.bins, { default: 15, describe: 'equal-width ECE bins for the before/after table' }))
+      .option(...ranged('tpr', CALIBRATE_RULES.tpr, { default: DEFAULT_OOD_TPR, describe: 'the OOD threshold keeps this fraction of validation images as in-distribution (max-softmax score after T)' }))
+      .option(...ranged('batch-size', CALIBRATE_RULES.batchSize, { default: 256 }))
+      .option(...ranged('threads', CALIBRATE_RULES.threads, { describe: 'onnxruntime intra-op threads' }))
       .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'tfjs backend for loading and exporting the trained model' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
       .epilogue(
@@ -37,10 +38,10 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
   handler: async (a) => {
     const r = await calibrateRun(a.run, {
       out: a.out,
-      dataDir: a['data-dir'],
+      dataDir: a.dataDir,
       bins: a.bins,
       tpr: a.tpr,
-      batchSize: a['batch-size'],
+      batchSize: a.batchSize,
       threads: a.threads,
       backend: a.backend,
       onProgress: a.quiet ? undefined : (m) => console.error(`icmix calibrate: ${m}`),

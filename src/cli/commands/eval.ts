@@ -2,12 +2,13 @@ import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { describeDatasets } from '../../data/index.js';
-import { DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, evaluate } from '../../infer/evaluate.js';
+import { DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, EVAL_RULES, evaluate } from '../../infer/evaluate.js';
 import { renderMarkdown, writeReport } from '../../infer/report/index.js';
 import { listRuntimes, parseRuntimeList } from '../../infer/runtimes/index.js';
 import { listCorruptions, SUITE_NAMES, SYNTHETIC_OOD, type SuiteName } from '../../infer/suites/index.js';
 import { RUN_FILES } from '../../types.js';
 import { IcmixError } from '../../util/errors.js';
+import { ranged, rangedList } from '../ranged.js';
 
 interface EvalArgs {
   model: string;
@@ -24,7 +25,7 @@ interface EvalArgs {
   'ood-data-dir'?: string;
   corruptions?: string;
   'corruption-samples': number;
-  severities?: string;
+  severities?: number[];
   threads?: number;
   fallback?: 'cpu';
   'run-dir'?: string;
@@ -48,12 +49,6 @@ export function resolveModelPath(p: string): string {
   return p;
 }
 
-function positiveInt(v: number | undefined, flag: string): number | undefined {
-  if (v === undefined) return undefined;
-  if (!Number.isInteger(v) || v < 1) throw new IcmixError(`${flag} must be a positive integer, got ${v}`);
-  return v;
-}
-
 export const evalCommand: CommandModule<object, EvalArgs> = {
   command: 'eval <model>',
   describe: 'Evaluate an exported ONNX model: accuracy, calibration, OOD detection and corruption robustness, on one or more runtimes',
@@ -65,22 +60,22 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file (or a run folder holding model.onnx / model.calibrated.onnx)' })
       .option('dataset', { type: 'string', describe: `evaluation data (default: the model's icmix.dataset metadata). ${Object.keys(describeDatasets()).join(', ')}`, group: 'Data:' })
       .option('data-dir', { type: 'string', describe: 'folder of the dataset files (cifar10/cifar100)', group: 'Data:' })
-      .option('limit', { type: 'number', describe: 'evaluate the id suite on a seeded subset of this many test images', group: 'Data:' })
+      .option(...ranged('limit', EVAL_RULES.limit, { describe: 'evaluate the id suite on a seeded subset of this many test images', group: 'Data:' }))
       .option('runtime', { type: 'string', default: 'cpu', describe: `comma-separated runtimes, the first is primary: ${listRuntimes().map((r) => `${r.name} (${r.description})`).join('; ')}`, group: 'Runtimes:' })
-      .option('threads', { type: 'number', describe: 'intra-op threads (cpu, cuda) or wasm threads (web)', group: 'Runtimes:' })
+      .option(...ranged('threads', EVAL_RULES.threads, { describe: 'intra-op threads (cpu, cuda) or wasm threads (web)', group: 'Runtimes:' }))
       .option('fallback', { choices: ['cpu'] as const, describe: 'when cuda or webgpu is unavailable, continue on cpu (recorded in the report)', group: 'Runtimes:' })
-      .option('batch-size', { type: 'number', default: 256, group: 'Runtimes:' })
+      .option(...ranged('batch-size', EVAL_RULES.batchSize, { default: 256, group: 'Runtimes:' }))
       .option('run-dir', { type: 'string', describe: "tfjs runtime: the run folder with the trained model (default: the model's folder)", group: 'Runtimes:' })
       .option('tfjs-backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'tfjs runtime: the tfjs backend', group: 'Runtimes:' })
       .option('suite', { type: 'string', default: SUITE_NAMES.join(','), describe: 'comma-separated suites: id (test split), ood (OOD detection), corruptions', group: 'Suites:' })
-      .option('bins', { type: 'number', default: 15, describe: 'equal-width bins for ECE and the reliability diagram', group: 'Suites:' })
-      .option('seed', { type: 'number', default: 0, describe: 'seeds subsets, synthetic OOD sets and corruptions', group: 'Suites:' })
+      .option(...ranged('bins', EVAL_RULES.bins, { default: 15, describe: 'equal-width bins for ECE and the reliability diagram', group: 'Suites:' }))
+      .option(...ranged('seed', EVAL_RULES.seed, { default: 0, describe: 'seeds subsets, synthetic OOD sets and corruptions', group: 'Suites:' }))
       .option('ood', { type: 'string', describe: `comma-separated OOD sets: any dataset name icmix reads, or synthetic ${SYNTHETIC_OOD.map((s) => s.name).join(', ')} (default: the paired dataset, mnist <-> fashion-mnist, and all synthetic sets)`, group: 'Suites:' })
-      .option('ood-samples', { type: 'number', default: DEFAULT_OOD_SAMPLES, describe: 'at most this many images per OOD set, a seeded subset (0 = as many as the id suite)', group: 'Suites:' })
+      .option(...ranged('ood-samples', { ...EVAL_RULES.oodSamples, min: 0 }, { default: DEFAULT_OOD_SAMPLES, describe: 'at most this many images per OOD set, a seeded subset (0 = as many as the id suite)', group: 'Suites:' }))
       .option('ood-data-dir', { type: 'string', describe: 'folder for OOD datasets that need one', group: 'Suites:' })
       .option('corruptions', { type: 'string', describe: `comma-separated corruptions (default all): ${listCorruptions().map((c) => c.name).join(', ')}`, group: 'Suites:' })
-      .option('corruption-samples', { type: 'number', default: DEFAULT_CORRUPTION_SAMPLES, describe: 'seeded subset of the test split per corruption set, to bound time (0 = all)', group: 'Suites:' })
-      .option('severities', { type: 'string', describe: 'comma-separated corruption severities 1..5 (default all)', group: 'Suites:' })
+      .option(...ranged('corruption-samples', { ...EVAL_RULES.corruptionSamples, min: 0 }, { default: DEFAULT_CORRUPTION_SAMPLES, describe: 'seeded subset of the test split per corruption set, to bound time (0 = all)', group: 'Suites:' }))
+      .option(...rangedList('severities', EVAL_RULES.severities, { describe: 'comma-separated corruption severities 1..5 (default all)', group: 'Suites:' }))
       .option('out', { type: 'string', describe: "folder for report.json, report.md and reliability SVGs (default: the model's folder)", group: 'Output:' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr', group: 'Output:' })
       .epilogue('Writes report.json (schemas/report.schema.json), report.md and reliability-<runtime>.svg atomically, and prints the Markdown summary.'),
@@ -88,28 +83,28 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
     const model = resolveModelPath(a.model);
     const suites = list(a.suite) ?? [];
     for (const s of suites) if (!SUITE_NAMES.includes(s as SuiteName)) throw new IcmixError(`unknown suite '${s}'; choose from: ${SUITE_NAMES.join(', ')}`);
-    const severities = list(a.severities)?.map(Number);
     const started = Date.now();
     const report = await evaluate({
       model,
       dataset: a.dataset,
-      dataDir: a['data-dir'],
+      dataDir: a.dataDir,
       runtimes: parseRuntimeList(a.runtime),
       suites: suites as SuiteName[],
-      batchSize: positiveInt(a['batch-size'], '--batch-size'),
-      bins: positiveInt(a.bins, '--bins'),
+      batchSize: a.batchSize,
+      bins: a.bins,
       seed: a.seed,
-      limit: positiveInt(a.limit, '--limit'),
+      limit: a.limit,
       ood: list(a.ood),
-      oodSamples: a['ood-samples'] === 0 ? undefined : positiveInt(a['ood-samples'], '--ood-samples'),
-      oodDataDir: a['ood-data-dir'],
+      // 0 on the command line: no cap (the library's undefined).
+      oodSamples: a.oodSamples || undefined,
+      oodDataDir: a.oodDataDir,
       corruptions: list(a.corruptions),
-      corruptionSamples: a['corruption-samples'] === 0 ? undefined : positiveInt(a['corruption-samples'], '--corruption-samples'),
-      severities,
-      threads: positiveInt(a.threads, '--threads'),
+      corruptionSamples: a.corruptionSamples || undefined,
+      severities: a.severities?.length ? a.severities : undefined,
+      threads: a.threads,
       fallback: a.fallback,
-      runDir: a['run-dir'],
-      tfjsBackend: a['tfjs-backend'],
+      runDir: a.runDir,
+      tfjsBackend: a.tfjsBackend,
       onProgress: a.quiet ? undefined : (m) => console.error(`icmix eval: ${m}`),
     });
     const outDir = a.out ?? path.dirname(model);

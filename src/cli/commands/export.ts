@@ -1,7 +1,7 @@
 import type { CommandModule } from 'yargs';
 import { useBackend, type BackendName } from '../../backend/select.js';
-import { DEFAULT_OPSET, DEFAULT_RELATIVE_TOLERANCE, DEFAULT_TOLERANCE, exportRun, type VerifyResult } from '../../export/index.js';
-import { IcmixError } from '../../util/errors.js';
+import { DEFAULT_OPSET, DEFAULT_RELATIVE_TOLERANCE, DEFAULT_TOLERANCE, EXPORT_RULES, exportRun, type VerifyResult } from '../../export/index.js';
+import { ranged } from '../ranged.js';
 
 interface ExportArgs {
   run: string;
@@ -44,25 +44,21 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .example('$0 export runs/icm --probabilities --temperature 1.7 --bake-normalization --out deploy.onnx', 'one file that takes raw [0,1] pixels and returns calibrated probabilities')
       .positional('run', { type: 'string', demandOption: true, describe: 'a run folder written by `icmix train` (or a folder with a tfjs model.json)' })
       .option('out', { type: 'string', describe: 'output file (default <run>/model.onnx)' })
-      .option('opset', { type: 'number', default: DEFAULT_OPSET, describe: 'ONNX opset, 13 to 17 (the IR version follows)' })
+      .option(...ranged('opset', EXPORT_RULES.opset, { default: DEFAULT_OPSET, describe: 'ONNX opset, 13 to 17 (the IR version follows)' }))
       .option('input-layout', { choices: ['nhwc', 'nchw'] as const, default: 'nhwc' as const, describe: 'layout of the graph input: NHWC like the tfjs model, or NCHW' })
       .option('probabilities', { type: 'boolean', default: false, describe: 'append Softmax: the output holds probabilities instead of logits' })
-      .option('temperature', { type: 'number', describe: 'divide the logits by this temperature in the graph (before any Softmax)' })
+      .option(...ranged('temperature', EXPORT_RULES.temperature, { describe: 'divide the logits by this temperature in the graph (before any Softmax)' }))
       .option('bake-normalization', { type: 'boolean', default: false, describe: "put the run's (x - mean) / std into the graph, so it takes raw pixels in [0, 1]" })
       .option('fold-bn', { type: 'boolean', default: true, describe: 'fold BatchNormalization into the preceding convolution/dense layer (--no-fold-bn keeps it)' })
       .option('verify', { type: 'boolean', default: true, describe: 'compare ONNX Runtime with tfjs before writing (--no-verify skips it)', group: 'Verification:' })
-      .option('tolerance', { type: 'number', default: DEFAULT_TOLERANCE, describe: 'largest |diff| of an output value that verification accepts', group: 'Verification:' })
-      .option('relative-tolerance', { type: 'number', default: DEFAULT_RELATIVE_TOLERANCE, describe: 'each output may also differ by this times its magnitude (float32 rounding of large logits)', group: 'Verification:' })
-      .option('samples', { type: 'number', default: 16, describe: 'random inputs to compare on', group: 'Verification:' })
-      .option('real-samples', { type: 'number', default: 32, describe: "test images of the run's dataset to compare on, when it loads (0 = none)", group: 'Verification:' })
+      .option(...ranged('tolerance', EXPORT_RULES.tolerance, { default: DEFAULT_TOLERANCE, describe: 'largest |diff| of an output value that verification accepts', group: 'Verification:' }))
+      .option(...ranged('relative-tolerance', EXPORT_RULES.relativeTolerance, { default: DEFAULT_RELATIVE_TOLERANCE, describe: 'each output may also differ by this times its magnitude (float32 rounding of large logits)', group: 'Verification:' }))
+      .option(...ranged('samples', EXPORT_RULES.verifySamples, { default: 16, describe: 'random inputs to compare on', group: 'Verification:' }))
+      .option(...ranged('real-samples', EXPORT_RULES.realSamples, { default: 32, describe: "test images of the run's dataset to compare on, when it loads (0 = none)", group: 'Verification:' }))
       .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'cpu' as const, describe: 'tfjs backend that loads the model and computes the reference outputs', group: 'Verification:' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
       .epilogue('The file carries icmix metadata (class names, normalisation, layout, temperature, method, dataset, version); `icmix inspect` shows it.'),
   handler: async (a) => {
-    if (!Number.isInteger(a.samples) || a.samples < 1) throw new IcmixError(`--samples must be a positive integer, got ${a.samples}`);
-    if (!Number.isInteger(a['real-samples']) || a['real-samples'] < 0) throw new IcmixError(`--real-samples must be a whole number, got ${a['real-samples']}`);
-    if (!(a.tolerance >= 0)) throw new IcmixError(`--tolerance must be a non-negative number, got ${a.tolerance}`);
-    if (!(a['relative-tolerance'] >= 0)) throw new IcmixError(`--relative-tolerance must be a non-negative number, got ${a['relative-tolerance']}`);
     const log = a.quiet ? undefined : (m: string) => console.error(`icmix export: ${m}`);
     // Loading the tfjs model needs a backend even without verification.
     await useBackend(a.backend);
@@ -70,16 +66,16 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const res = await exportRun(a.run, {
       out: a.out,
       opset: a.opset,
-      inputLayout: a['input-layout'],
+      inputLayout: a.inputLayout,
       probabilities: a.probabilities,
       temperature: a.temperature,
-      bakeNormalization: a['bake-normalization'],
-      foldBatchNorm: a['fold-bn'],
+      bakeNormalization: a.bakeNormalization,
+      foldBatchNorm: a.foldBn,
       verify: a.verify,
       tolerance: a.tolerance,
-      relativeTolerance: a['relative-tolerance'],
+      relativeTolerance: a.relativeTolerance,
       verifySamples: a.samples,
-      realSamples: a['real-samples'],
+      realSamples: a.realSamples,
       log,
     });
     console.log(`wrote ${res.path} (${(res.bytes / 1024).toFixed(0)} KiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);

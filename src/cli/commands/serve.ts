@@ -1,5 +1,6 @@
 import type { CommandModule } from 'yargs';
-import { createServer, SERVE_DEFAULTS, SERVE_RUNTIMES, type ServeRuntime } from '../../serve/index.js';
+import { createServer, SERVE_DEFAULTS, SERVE_RULES, SERVE_RUNTIMES, type ServeRuntime } from '../../serve/index.js';
+import { ranged } from '../ranged.js';
 
 interface ServeArgs {
   model: string;
@@ -34,18 +35,18 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
           'GET /v1/model (metadata), /healthz, /metrics (Prometheus). SIGINT/SIGTERM finish in-flight requests.',
       )
       .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file written by icmix export or icmix calibrate' })
-      .option('port', { type: 'number', default: SERVE_DEFAULTS.port, describe: 'TCP port (0 picks a free one)' })
+      .option(...ranged('port', SERVE_RULES.port, { default: SERVE_DEFAULTS.port, describe: 'TCP port (0 picks a free one)' }))
       .option('host', { type: 'string', default: SERVE_DEFAULTS.host, describe: 'address to listen on (0.0.0.0 to accept remote clients)' })
       .option('runtime', { type: 'string', default: SERVE_DEFAULTS.runtime, choices: SERVE_RUNTIMES, describe: 'inference engine: onnxruntime-node cpu or cuda, or onnxruntime-web (wasm) in Node' })
       .option('fallback', { type: 'string', choices: ['cpu'] as const, describe: 'if --runtime cuda is unavailable, serve on the CPU (noted in /v1/model) instead of failing' })
-      .option('max-batch', { type: 'number', default: SERVE_DEFAULTS.maxBatch, describe: 'dynamic batching: most images per model call (1 turns batching off)', group: 'Batching:' })
-      .option('max-wait-ms', { type: 'number', default: SERVE_DEFAULTS.maxWaitMs, describe: 'dynamic batching: how long a request waits for others to join its batch', group: 'Batching:' })
-      .option('max-body', { type: 'number', default: SERVE_DEFAULTS.maxBody, describe: 'largest request body in bytes (larger gets 413)', group: 'Limits:' })
-      .option('max-items', { type: 'number', default: SERVE_DEFAULTS.maxItems, describe: 'most images in one JSON request (more gets 413)', group: 'Limits:' })
-      .option('top-k', { type: 'number', default: SERVE_DEFAULTS.topK, describe: 'classes listed per prediction (a request may pass ?top_k=)' })
+      .option(...ranged('max-batch', SERVE_RULES.maxBatch, { default: SERVE_DEFAULTS.maxBatch, describe: 'dynamic batching: most images per model call (1 turns batching off)', group: 'Batching:' }))
+      .option(...ranged('max-wait-ms', SERVE_RULES.maxWaitMs, { default: SERVE_DEFAULTS.maxWaitMs, describe: 'dynamic batching: how long a request waits for others to join its batch', group: 'Batching:' }))
+      .option(...ranged('max-body', SERVE_RULES.maxBody, { default: SERVE_DEFAULTS.maxBody, describe: 'largest request body in bytes (larger gets 413)', group: 'Limits:' }))
+      .option(...ranged('max-items', SERVE_RULES.maxItems, { default: SERVE_DEFAULTS.maxItems, describe: 'most images in one JSON request (more gets 413)', group: 'Limits:' }))
+      .option(...ranged('top-k', SERVE_RULES.topK, { default: SERVE_DEFAULTS.topK, describe: 'classes listed per prediction (a request may pass ?top_k=)' }))
       .option('report', { type: 'string', describe: 'report.json (from icmix eval) whose reliability diagram the page shows; default: report.json next to the model' })
       .option('web', { type: 'boolean', default: true, describe: 'serve the web demo page at / (--no-web to turn off)' })
-      .option('threads', { type: 'number', describe: 'intra-op threads for the runtime (default: ONNX Runtime decides)' }),
+      .option(...ranged('threads', SERVE_RULES.threads, { describe: 'intra-op threads for the runtime (default: ONNX Runtime decides)' })),
   handler: async (args) => {
     const server = await createServer({
       model: args.model,
@@ -53,11 +54,11 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       fallback: args.fallback,
       host: args.host,
       port: args.port,
-      maxBatch: args['max-batch'],
-      maxWaitMs: args['max-wait-ms'],
-      maxBody: args['max-body'],
-      maxItems: args['max-items'],
-      topK: args['top-k'],
+      maxBatch: args.maxBatch,
+      maxWaitMs: args.maxWaitMs,
+      maxBody: args.maxBody,
+      maxItems: args.maxItems,
+      topK: args.topK,
       report: args.report,
       web: args.web,
       threads: args.threads,

@@ -1,7 +1,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { checkJobs, loadStudy, runStudy, STUDY_FILES } from '../../study/index.js';
+import { loadStudy, runStudy, STUDY_FILES, STUDY_RULES } from '../../study/index.js';
+import { ranged } from '../ranged.js';
 
 interface StudyArgs {
   file: string;
@@ -21,7 +22,7 @@ export const studyCommand: CommandModule<object, StudyArgs> = {
       .example('$0 study studies/paper.yaml --dry-run', 'list the cells and which are finished')
       .positional('file', { type: 'string', demandOption: true, describe: 'study file (.yaml or .json; schema in schemas/study.schema.json)' })
       .option('out', { type: 'string', describe: 'results folder (default results/<study name>)' })
-      .option('jobs', { type: 'number', default: 1, describe: 'cells run at once, each in its own process with one compute thread' })
+      .option(...ranged('jobs', STUDY_RULES.jobs, { default: 1, describe: 'cells run at once, each in its own process with one compute thread' }))
       .option('dry-run', { type: 'boolean', default: false, describe: 'list the cells and their state without running anything' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
       .epilogue(
@@ -31,7 +32,6 @@ export const studyCommand: CommandModule<object, StudyArgs> = {
           'Exit status 1 when a cell failed (its error is in runs/<cell>/error.txt), 130 when interrupted.',
       ),
   handler: async (a) => {
-    checkJobs(a.jobs);
     const study = await loadStudy(a.file);
     const out = a.out ?? path.join('results', study.spec.name);
     const controller = new AbortController();
@@ -40,7 +40,7 @@ export const studyCommand: CommandModule<object, StudyArgs> = {
     process.once('SIGTERM', stop);
     try {
       const command = ['icmix', ...process.argv.slice(2)].join(' ');
-      const result = await runStudy(study, { out, jobs: a.jobs, dryRun: a['dry-run'], command, quiet: a.quiet, signal: controller.signal });
+      const result = await runStudy(study, { out, jobs: a.jobs, dryRun: a.dryRun, command, quiet: a.quiet, signal: controller.signal });
       if (result.states) {
         for (const s of result.states) console.log(`${s.state.padEnd(8)} ${s.id}${s.stages.length && s.state !== 'finished' ? `  (done: ${s.stages.join(', ')})` : ''}`);
         const count = (st: string) => result.states!.filter((s) => s.state === st).length;

@@ -1,10 +1,12 @@
 import type { CommandModule } from 'yargs';
 import { train } from '../../train/trainer.js';
-import { TRAIN_DEFAULTS, type TrainConfig } from '../../train/config.js';
+import { TRAIN_DEFAULTS, TRAIN_RULES as R, type TrainConfig } from '../../train/config.js';
+import { ranged, rangedList } from '../ranged.js';
 import { listModels } from '../../train/models/index.js';
 import { listMethods } from '../../train/losses/index.js';
 import { describeDatasets } from '../../data/index.js';
 
+/** The flags as declared; the handler reads them by yargs' camel-case names. */
 interface TrainArgs {
   dataset: string;
   'data-dir'?: string;
@@ -47,63 +49,63 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .example('$0 train --out runs/icm --dataset fashion-mnist --resume', 'continue after a crash or Ctrl-C')
       .option('dataset', { type: 'string', demandOption: true, describe: Object.entries(describeDatasets()).map(([k, v]) => `${k}: ${v}`).join('; '), group: 'Data:' })
       .option('data-dir', { type: 'string', describe: 'folder holding the dataset files (required for cifar10/cifar100)', group: 'Data:' })
-      .option('imbalance', { type: 'number', describe: 'long-tailed protocol: n_c = n_max * rho^(-c/(C-1)) with rho = this', group: 'Data:' })
-      .option('per-class', { type: 'number', describe: 'data-constrained protocol: this many training images per class', group: 'Data:' })
-      .option('train-subset', { type: 'number', describe: 'train on a stratified subset of this many images', group: 'Data:' })
-      .option('val-size', { type: 'number', describe: 'images held out from training for validation and calibration (default: 10%, at most 5000)', group: 'Data:' })
-      .option('pad', { type: 'number', describe: 'random-crop padding in pixels (default per dataset: 2 for 28x28, 4 for 32x32)', group: 'Data:' })
+      .option(...ranged('imbalance', R.imbalance, { describe: 'long-tailed protocol: n_c = n_max * rho^(-c/(C-1)) with rho = this', group: 'Data:' }))
+      .option(...ranged('per-class', R.perClass, { describe: 'data-constrained protocol: this many training images per class', group: 'Data:' }))
+      .option(...ranged('train-subset', R.trainSubset, { describe: 'train on a stratified subset of this many images', group: 'Data:' }))
+      .option(...ranged('val-size', R.valSize, { describe: 'images held out from training for validation and calibration (default: 10%, at most 5000)', group: 'Data:' }))
+      .option(...ranged('pad', R.pad, { describe: 'random-crop padding in pixels (default per dataset: 2 for 28x28, 4 for 32x32)', group: 'Data:' }))
       .option('flip', { type: 'boolean', describe: 'random horizontal flips (default per dataset: on, off for mnist digits)', group: 'Data:' })
       .option('model', { type: 'string', default: TRAIN_DEFAULTS.model, describe: listModels().map((m) => `${m.name}: ${m.description}`).join('; '), group: 'Model:' })
-      .option('width', { type: 'number', default: TRAIN_DEFAULTS.width, describe: 'width multiplier for conv models', group: 'Model:' })
+      .option(...ranged('width', R.width, { default: TRAIN_DEFAULTS.width, describe: 'width multiplier for conv models', group: 'Model:' }))
       .option('method', { type: 'string', default: TRAIN_DEFAULTS.method, choices: listMethods(), describe: 'training loss (see README: Methods)', group: 'Method:' })
-      .option('alpha', { type: 'number', describe: "Beta(alpha, alpha) for mixing lambda (default: the method's, 0.2 for mixup/icm, 20 for the RegMixup family)", group: 'Method:' })
-      .option('gamma', { type: 'number', describe: 'weight of the mixed term in regmixup / reg-icm (default 1)', group: 'Method:' })
-      .option('kappa', { type: 'number', default: TRAIN_DEFAULTS.kappa, describe: 'Remix class-count ratio threshold', group: 'Method:' })
-      .option('tau', { type: 'number', default: TRAIN_DEFAULTS.tau, describe: 'Remix lambda threshold', group: 'Method:' })
+      .option(...ranged('alpha', R.alpha, { describe: "Beta(alpha, alpha) for mixing lambda (default: the method's, 0.2 for mixup/icm, 20 for the RegMixup family)", group: 'Method:' }))
+      .option(...ranged('gamma', R.gamma, { describe: 'weight of the mixed term in regmixup / reg-icm (default 1)', group: 'Method:' }))
+      .option(...ranged('kappa', R.kappa, { default: TRAIN_DEFAULTS.kappa, describe: 'Remix class-count ratio threshold', group: 'Method:' }))
+      .option(...ranged('tau', R.tau, { default: TRAIN_DEFAULTS.tau, describe: 'Remix lambda threshold', group: 'Method:' }))
       .option('lambda-mode', { choices: ['batch', 'sample'] as const, default: TRAIN_DEFAULTS.lambdaMode, describe: 'one lambda per batch (the paper) or per sample', group: 'Method:' })
-      .option('epochs', { type: 'number', default: TRAIN_DEFAULTS.epochs, group: 'Optimisation:' })
-      .option('batch-size', { type: 'number', default: TRAIN_DEFAULTS.batchSize, group: 'Optimisation:' })
-      .option('lr', { type: 'number', default: TRAIN_DEFAULTS.lr, describe: 'SGD learning rate', group: 'Optimisation:' })
-      .option('momentum', { type: 'number', default: TRAIN_DEFAULTS.momentum, group: 'Optimisation:' })
-      .option('weight-decay', { type: 'number', default: TRAIN_DEFAULTS.weightDecay, group: 'Optimisation:' })
-      .option('lr-milestones', { type: 'array', number: true, default: TRAIN_DEFAULTS.lrMilestones, describe: 'fractions of training at which lr is multiplied by --lr-gamma', group: 'Optimisation:' })
-      .option('lr-gamma', { type: 'number', default: TRAIN_DEFAULTS.lrGamma, group: 'Optimisation:' })
-      .option('seed', { type: 'number', default: TRAIN_DEFAULTS.seed, describe: 'seeds the split, initial weights, augmentation and mixing', group: 'Run:' })
+      .option(...ranged('epochs', R.epochs, { default: TRAIN_DEFAULTS.epochs, group: 'Optimisation:' }))
+      .option(...ranged('batch-size', R.batchSize, { default: TRAIN_DEFAULTS.batchSize, group: 'Optimisation:' }))
+      .option(...ranged('lr', R.lr, { default: TRAIN_DEFAULTS.lr, describe: 'SGD learning rate', group: 'Optimisation:' }))
+      .option(...ranged('momentum', R.momentum, { default: TRAIN_DEFAULTS.momentum, group: 'Optimisation:' }))
+      .option(...ranged('weight-decay', R.weightDecay, { default: TRAIN_DEFAULTS.weightDecay, group: 'Optimisation:' }))
+      .option(...rangedList('lr-milestones', R.lrMilestones, { type: 'array', default: TRAIN_DEFAULTS.lrMilestones, describe: 'fractions of training at which lr is multiplied by --lr-gamma', group: 'Optimisation:' }))
+      .option(...ranged('lr-gamma', R.lrGamma, { default: TRAIN_DEFAULTS.lrGamma, group: 'Optimisation:' }))
+      .option(...ranged('seed', R.seed, { default: TRAIN_DEFAULTS.seed, describe: 'seeds the split, initial weights, augmentation and mixing', group: 'Run:' }))
       .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: TRAIN_DEFAULTS.backend, describe: 'auto = tfjs-node(-gpu) if installed, else wasm', group: 'Run:' })
       .option('out', { type: 'string', demandOption: true, describe: 'run folder (checkpoints, log.jsonl, manifest.json, model/)', group: 'Run:' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out', group: 'Run:' })
-      .option('max-steps', { type: 'number', describe: 'cap the steps per epoch (smoke tests)', group: 'Run:' })
+      .option(...ranged('max-steps', R.maxStepsPerEpoch, { describe: 'cap the steps per epoch (smoke tests)', group: 'Run:' }))
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output', group: 'Run:' }),
   handler: async (a) => {
     const result = await train(
       {
         dataset: a.dataset,
-        dataDir: a['data-dir'],
+        dataDir: a.dataDir,
         model: a.model,
         width: a.width,
         method: a.method,
         epochs: a.epochs,
-        batchSize: a['batch-size'],
+        batchSize: a.batchSize,
         lr: a.lr,
         momentum: a.momentum,
-        weightDecay: a['weight-decay'],
-        lrMilestones: a['lr-milestones'],
-        lrGamma: a['lr-gamma'],
+        weightDecay: a.weightDecay,
+        lrMilestones: a.lrMilestones,
+        lrGamma: a.lrGamma,
         alpha: a.alpha,
         gamma: a.gamma,
         kappa: a.kappa,
         tau: a.tau,
-        lambdaMode: a['lambda-mode'],
+        lambdaMode: a.lambdaMode,
         imbalance: a.imbalance,
-        perClass: a['per-class'],
-        trainSubset: a['train-subset'],
-        valSize: a['val-size'],
+        perClass: a.perClass,
+        trainSubset: a.trainSubset,
+        valSize: a.valSize,
         pad: a.pad,
         flip: a.flip,
         seed: a.seed,
         backend: a.backend,
         out: a.out,
-        maxStepsPerEpoch: a['max-steps'],
+        maxStepsPerEpoch: a.maxSteps,
       },
       { resume: a.resume, quiet: a.quiet },
     );
