@@ -13,7 +13,7 @@ export interface NumberRule {
   readonly exclusiveMax?: boolean;
   /** Only these values (an opset list, say); checked besides the bounds. */
   readonly values?: readonly number[];
-  /** The option is a non-empty list of such numbers. */
+  /** The option is a list of such numbers (empty allowed: no lr milestones = constant lr). */
   readonly list?: boolean;
 }
 
@@ -69,7 +69,7 @@ function shown(v: unknown): string {
  */
 export function checkNumber(value: unknown, rule: NumberRule, name: string): number | number[] {
   const ok = rule.list
-    ? Array.isArray(value) && value.length > 0 && value.every((v) => satisfies(v, rule))
+    ? Array.isArray(value) && value.every((v) => satisfies(v, rule))
     : satisfies(value, rule);
   if (!ok) {
     const range = describeRule(rule);
