@@ -43,7 +43,7 @@ test('checkNumber accepts the range and names option, range and value otherwise'
 test('checkOptions checks only the fields that are set', () => {
   const rules = { a: { type: 'int', min: 1 }, b: { type: 'number', min: 0 } } as const;
   checkOptions({ a: 3 } as { a?: number; b?: number }, rules, 'lib');
-  assert.throws(() => checkOptions({ a: 3, b: -1 } as { a?: number; b?: number }, rules, 'lib'), /^lib: b must be a number >= 0, got -1$/);
+  assert.throws(() => checkOptions({ a: 3, b: -1 } as { a?: number; b?: number }, rules, 'lib'), /^IcmixError: lib: b must be a number >= 0, got -1$/);
 });
 
 test('the library refuses out-of-range options, naming the option as the library spells it', async () => {
@@ -54,7 +54,7 @@ test('the library refuses out-of-range options, naming the option as the library
   }
   assert.equal(resolveConfig({ ...base, alpha: 0.4 }).alpha, 0.4);
   // Each entry point checks before it reads anything (the inputs here do not exist).
-  await assert.rejects(evaluate({ model: `${missing}.onnx`, batchSize: 0 }), /^evaluate: batchSize must be an integer >= 1, got 0$/);
+  await assert.rejects(evaluate({ model: `${missing}.onnx`, batchSize: 0 }), /^IcmixError: evaluate: batchSize must be an integer >= 1, got 0$/);
   await assert.rejects(evaluate({ model: `${missing}.onnx`, severities: [1, 7] }), /evaluate: severities must be a list of integers in 1\.\.5, got \[1, 7\]/);
   await assert.rejects(exportRun(missing, { opset: 12 }), /export: opset must be an integer: one of 13, 14, 15, 16, 17, got 12/);
   await assert.rejects(calibrateRun(missing, { tpr: 0 }), /calibrate: tpr must be a number in \(0, 1\], got 0/);
