@@ -84,6 +84,11 @@ export function loadDataset(name: string, opts: { dir?: string } = {}): Promise<
     p = entry.load(dir).then((d) => {
       checkImageSet(d.train, `${name} train set (${d.source})`);
       checkImageSet(d.test, `${name} test set (${d.source})`);
+      // Softmax classification needs two classes (tfjs' oneHot refuses depth 1 with no context).
+      if (d.train.numClasses < 2) {
+        throw new IcmixError(`${name}: the training labels (${d.source}) name ${d.train.numClasses} class${d.train.numClasses === 1 ? '' : 'es'}; a classifier needs at least 2, so check the label files`);
+      }
+      if (d.train.labels.length === 0) throw new IcmixError(`${name}: the training set (${d.source}) holds no images`);
       if (d.train.shape.join() !== d.test.shape.join() || d.train.numClasses !== d.test.numClasses) {
         throw new IcmixError(`${name}: train images [${d.train.shape}] (${d.train.numClasses} classes) and test images [${d.test.shape}] (${d.test.numClasses} classes) differ; check ${d.source}`);
       }

@@ -76,11 +76,14 @@ export async function readIdxFile(file: string, expectMagic: number): Promise<Id
 
 /**
  * Read an image file and its label file into an ImageSet ([n, rows, cols, 1] in [0, 1]).
- * `numClasses` defaults to the largest label + 1; class names default to "0", "1", ...
+ * Without `classNames` the classes are 0..largest label, each of which must occur; names default to "0", "1", ...
  */
 export async function readIdxImageSet(imagesFile: string, labelsFile: string, classNames?: string[]): Promise<ImageSet> {
   const [img, lab] = await Promise.all([readIdxFile(imagesFile, IDX_IMAGES_MAGIC), readIdxFile(labelsFile, IDX_LABELS_MAGIC)]);
   const [n, h, w] = img.dims;
+  if (img.dims.length !== 3 || !(h >= 1 && w >= 1)) {
+    throw new IcmixError(`${imagesFile}: images of shape [${img.dims.slice(1).join(', ')}] hold no pixels; an IDX image file has dims [n, rows, cols] with rows and cols at least 1`);
+  }
   if (lab.dims[0] !== n) {
     throw new IcmixError(`${labelsFile} holds ${lab.dims[0]} labels but ${imagesFile} holds ${n} images; they must come from the same split (train or t10k)`);
   }
@@ -88,14 +91,37 @@ export async function readIdxImageSet(imagesFile: string, labelsFile: string, cl
   // Divide rather than multiply by 1/255 so each value is the correctly rounded x / 255.
   for (let i = 0; i < images.length; i++) images[i] = img.data[i] / 255;
   const labels = Int32Array.from(lab.data);
-  let maxLabel = -1;
-  for (let i = 0; i < n; i++) if (labels[i] > maxLabel) maxLabel = labels[i];
-  const numClasses = classNames ? classNames.length : maxLabel + 1;
-  if (maxLabel >= numClasses) {
-    throw new IcmixError(`${labelsFile}: label ${maxLabel} but the dataset has ${numClasses} classes`);
+  const numClasses = classNames ? classNames.length : inferClassCount(labels, labelsFile);
+  for (let i = 0; i < n; i++) {
+    if (labels[i] >= numClasses) {
+      throw new IcmixError(
+        `${labelsFile}: label ${labels[i]} but the dataset has ${numClasses} classes (0..${numClasses - 1}` +
+          `${classNames ? ', one per class name' : ', from the training labels'}); the first such label is at index ${i}. Fix the label file or the class list`,
+      );
+    }
   }
   const names = classNames ?? Array.from({ length: numClasses }, (_, i) => String(i));
   return { images, labels, shape: [h, w, 1] as ImageShape, numClasses, classNames: names };
+}
+
+/**
+ * With no declared class list, the classes are 0..max label, and each must have an image: a
+ * stray byte (label 200 among 0..9) would otherwise train a 201-class model without a word.
+ */
+function inferClassCount(labels: Int32Array, file: string): number {
+  let max = -1;
+  let at = -1;
+  for (let i = 0; i < labels.length; i++) if (labels[i] > max) [max, at] = [labels[i], i];
+  const seen = new Uint8Array(max + 1);
+  for (const y of labels) seen[y] = 1;
+  const empty = seen.indexOf(0);
+  if (empty >= 0) {
+    throw new IcmixError(
+      `${file}: label ${max} at index ${at} implies ${max + 1} classes, but class ${empty} has no images; ` +
+        'fix the label, or list the class names one a line in classes.txt next to the IDX files',
+    );
+  }
+  return max + 1;
 }
 
 /** Encode an IDX array of unsigned bytes (for tests and for exporting subsets). */

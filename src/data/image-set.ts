@@ -59,6 +59,9 @@ export function indicesByClass(set: Pick<ImageSet, 'labels' | 'numClasses'>): In
 /** Throw if the arrays disagree with the shape or a label is out of range (`what` names the source). */
 export function checkImageSet(set: ImageSet, what: string): void {
   const n = set.labels.length;
+  if (!set.shape.every((d) => Number.isInteger(d) && d >= 1)) {
+    throw new IcmixError(`${what}: images of shape [${set.shape.join(', ')}] hold no pixels; every dimension must be at least 1 (is the header of the image file damaged?)`);
+  }
   if (set.images.length !== n * imageSize(set.shape)) {
     throw new IcmixError(`${what}: ${set.images.length} pixel values do not fit ${n} images of shape [${set.shape.join(', ')}]`);
   }

@@ -49,10 +49,35 @@ test('class count defaults to the largest label + 1 with numeric names', async (
   const imgs = path.join(dir, 'img-default');
   const labs = path.join(dir, 'lab-default');
   await writeIdxFile(imgs, Uint8Array.from(pixels), [2, 2, 3]);
-  await writeIdxFile(labs, Uint8Array.from(labels), [2]);
+  await writeIdxFile(labs, Uint8Array.from([2, 0, 1, 1]), [4]);
+  await writeIdxFile(imgs, new Uint8Array(4 * 6), [4, 2, 3]);
   const set = await readIdxImageSet(imgs, labs);
-  assert.equal(set.numClasses, 8);
-  assert.deepEqual(set.classNames, ['0', '1', '2', '3', '4', '5', '6', '7']);
+  assert.equal(set.numClasses, 3);
+  assert.deepEqual(set.classNames, ['0', '1', '2']);
+});
+
+test('without a class list, a stray label (200 among 0..9) is an error naming the file and index, not a 201-class set', async () => {
+  const imgs = path.join(dir, 'img-stray');
+  const labs = path.join(dir, 'lab-stray');
+  const ys = Array.from({ length: 30 }, (_, i) => i % 10);
+  ys[17] = 200;
+  await writeIdxFile(imgs, new Uint8Array(30 * 4), [30, 2, 2]);
+  await writeIdxFile(labs, Uint8Array.from(ys), [30]);
+  await assert.rejects(readIdxImageSet(imgs, labs), (e: unknown) => {
+    assert.ok(e instanceof IcmixError);
+    assert.match(e.message, /lab-stray: label 200 at index 17 implies 201 classes, but class 10 has no images; .*classes\.txt/);
+    return true;
+  });
+  // With the class list declared, the same byte is out of range, and its index is named.
+  await assert.rejects(readIdxImageSet(imgs, labs, ys.slice(0, 10).map(String)), /lab-stray: label 200 but the dataset has 10 classes .*first such label is at index 17/);
+});
+
+test('images of size zero are refused with the file named', async () => {
+  const imgs = path.join(dir, 'img-zero');
+  const labs = path.join(dir, 'lab-zero');
+  await writeIdxFile(imgs, new Uint8Array(0), [2, 0, 0]);
+  await writeIdxFile(labs, Uint8Array.from([0, 1]), [2]);
+  await assert.rejects(readIdxImageSet(imgs, labs), /img-zero: images of shape \[0, 0\] hold no pixels/);
 });
 
 test('wrong magic names the file and the expected magic', async () => {
