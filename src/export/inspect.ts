@@ -1,5 +1,6 @@
 import { DATA_TYPE_NAMES, DataType, type TensorProto, type ValueInfoProto } from './onnx-types.js';
 import { decodeModel } from './proto.js';
+import { IcmixError } from '../util/errors.js';
 import type { OnnxSummary } from './types.js';
 
 /** Read any ONNX file's metadata_props as a plain record. */
@@ -24,10 +25,15 @@ function tensorBytes(t: TensorProto): number {
   return n * (ELEMENT_BYTES[t.dataType ?? 0] ?? 0);
 }
 
-/** A summary of any ONNX model: graph inputs/outputs, ops, parameters, versions and metadata. */
-export function inspectOnnx(bytes: Uint8Array): OnnxSummary {
+/**
+ * A summary of any ONNX model: graph inputs/outputs, ops, parameters, versions and metadata.
+ * `source` names the bytes in errors (an empty or graph-less file is not a model).
+ */
+export function inspectOnnx(bytes: Uint8Array, source = 'the input'): OnnxSummary {
+  if (bytes.length === 0) throw new IcmixError(`${source} is empty (0 bytes), not an ONNX model; export one with \`icmix export <run>\``);
   const model = decodeModel(bytes);
-  const g = model.graph ?? {};
+  if (!model.graph) throw new IcmixError(`${source} holds no ONNX graph (${bytes.length} bytes); is it an .onnx file?`);
+  const g = model.graph;
   const inits = g.initializer ?? [];
   const initNames = new Set(inits.map((t) => t.name));
   const counts: Record<string, number> = {};

@@ -17,6 +17,9 @@ export function parseStudyText(text: string, file = 'study'): unknown {
 
 /** Validate a parsed study object and expand it into cells. */
 export function studyFromObject(value: unknown, file?: string): Study {
+  if (value === null || value === undefined) {
+    throw new IcmixError(`${file ?? 'the study'} is empty; a study names at least name, datasets, protocols, methods, seeds, model and epochs (see studies/quick.yaml)`);
+  }
   validateStudySpec(value, file ?? 'study');
   return expandStudy(value, file);
 }

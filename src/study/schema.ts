@@ -56,7 +56,7 @@ function describe(e: ErrorObject): string {
 export function studySchemaErrors(value: unknown): string[] {
   const validate = validator();
   if (validate(value)) return [];
-  const protocols = (value as { protocols?: unknown[] }).protocols;
+  const protocols = (value as { protocols?: unknown[] } | null)?.protocols;
   const errors: ErrorObject[] = [];
   for (const e of validate.errors ?? []) {
     if (e.keyword === 'oneOf' || e.keyword === 'if' || e.keyword === 'allOf') continue;

@@ -15,7 +15,7 @@ import {
 } from '../data/index.js';
 import { getMethod, type MethodContext, type TrainingMethod } from './losses/index.js';
 import { RUN_FILES, type Normalization, type RunManifest } from '../types.js';
-import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { writeFailure, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { Progress, formatDuration } from '../util/progress.js';
 import { Rng } from '../util/rng.js';
@@ -207,7 +207,9 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     );
     // Log line first: a crash before the checkpoint leaves a line past it, which resume drops;
     // the other order could leave a checkpointed epoch with no line.
-    await fs.appendFile(logFile, JSON.stringify(log) + '\n');
+    await fs.appendFile(logFile, JSON.stringify(log) + '\n').catch((e: unknown) => {
+      throw writeFailure(logFile, e);
+    });
     logs.push(log);
     await saveCheckpoint(ckptDir, epoch + 1, model, sgd.getState());
     await hooks.onEpoch?.(log);

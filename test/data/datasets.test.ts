@@ -99,12 +99,22 @@ test('idx:<folder> reads any MNIST-style folder with classes.txt', async () => {
   await assert.rejects(loadDataset(`idx:${path.join(root, 'none')}`), /idx dataset: .*none lacks train-images-idx3-ubyte\[\.gz\], train-labels-idx1-ubyte\[\.gz\]/);
 });
 
+test('one-class data is refused at load with the files named, before tfjs sees it', async () => {
+  const dir = path.join(root, 'one-class');
+  await writeIdxFile(path.join(dir, 'train-images-idx3-ubyte'), new Uint8Array(3 * 4), [3, 2, 2]);
+  await writeIdxFile(path.join(dir, 'train-labels-idx1-ubyte'), Uint8Array.from([0, 0, 0]), [3]);
+  await writeIdxFile(path.join(dir, 't10k-images-idx3-ubyte'), new Uint8Array(4), [1, 2, 2]);
+  await writeIdxFile(path.join(dir, 't10k-labels-idx1-ubyte'), Uint8Array.from([0]), [1]);
+  await assert.rejects(loadDataset(`idx:${dir}`), (e: unknown) => e instanceof IcmixError && /^idx:.*one-class: the training labels \(.*one-class.*\) name 1 class; a classifier needs at least 2/.test(e.message));
+});
+
 test('a failed load is not cached', async () => {
   clearDatasetCache();
   const dir = path.join(root, 'later');
   await assert.rejects(loadDataset(`idx:${dir}`));
-  await writeIdxFile(path.join(dir, 'train-images-idx3-ubyte'), new Uint8Array(4), [1, 2, 2]);
-  await writeIdxFile(path.join(dir, 'train-labels-idx1-ubyte'), Uint8Array.from([1]), [1]);
+  // Every class 0..max label needs a training image (see the stray-label test in idx.test.ts).
+  await writeIdxFile(path.join(dir, 'train-images-idx3-ubyte'), new Uint8Array(8), [2, 2, 2]);
+  await writeIdxFile(path.join(dir, 'train-labels-idx1-ubyte'), Uint8Array.from([1, 0]), [2]);
   await writeIdxFile(path.join(dir, 't10k-images-idx3-ubyte'), new Uint8Array(4), [1, 2, 2]);
   await writeIdxFile(path.join(dir, 't10k-labels-idx1-ubyte'), Uint8Array.from([0]), [1]);
   const { train } = await loadDataset(`idx:${dir}`);

@@ -120,3 +120,19 @@ test('the shipped studies are valid', async () => {
     assert.ok(s.protocols.every((p) => p.methods.includes('icm') && p.methods.includes('mixup')), f);
   }
 });
+
+test('an empty study file (or one holding only a comment) says so instead of a TypeError', async () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'icmix-empty-study-'));
+  try {
+    for (const [name, text] of [['empty.yaml', ''], ['comment.yaml', '# nothing yet\n'], ['null.json', 'null']]) {
+      const f = path.join(dir, name);
+      writeFileSync(f, text);
+      await assert.rejects(loadStudy(f), (e: unknown) => e instanceof IcmixError && e.message.startsWith(`${f} is empty; a study names`), name);
+    }
+    // A non-mapping value reaches the schema, which names it rather than crashing.
+    assert.deepEqual(studySchemaErrors(null), ['(top level): must be object']);
+    assert.deepEqual(studySchemaErrors(7), ['(top level): must be object']);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -23,7 +23,7 @@ export const inspectCommand: CommandModule<object, InspectArgs> = {
     } catch (e) {
       throw new IcmixError(`cannot read ${a.model} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); give the path of an .onnx file`);
     }
-    const summary = inspectOnnx(bytes);
+    const summary = inspectOnnx(bytes, a.model);
     console.log(a.json ? JSON.stringify(summary, null, 2) : formatOnnxSummary(summary));
   },
 };
