@@ -23,6 +23,7 @@ import { ICMIX_VERSION } from '../version.js';
 import { loadCheckpoint, readCheckpointState, saveCheckpoint } from './checkpoint.js';
 import { resolveConfig, type TrainConfig } from './config.js';
 import { buildModel } from './models/index.js';
+import { activationFloatsPerImage, checkStepFitsWasm, isWasmOutOfMemory, wasmOutOfMemoryError, type StepSize } from './memory.js';
 import { saveLayersModel } from './model-io.js';
 import { readManifest } from './run-io.js';
 import { Sgd, stepLr } from './optimizer.js';
@@ -129,6 +130,13 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     versions: { icmix: ICMIX_VERSION, tfjs: tf.version_core, node: process.version, backendPackage: backend.package },
   };
 
+  // A batch too large for the wasm heap is refused up front, with a batch size that fits.
+  let stepSize: StepSize | undefined;
+  const checkFits = (m: tfl.LayersModel) => {
+    stepSize = { batchSize: cfg.batchSize, activationFloats: activationFloatsPerImage(m), numClasses: trainSet.numClasses, pairwise: Boolean(method.pairwise) };
+    if (backend.name === 'wasm') checkStepFitsWasm(stepSize);
+  };
+
   // Fresh start or resume.
   let model: tfl.LayersModel;
   let startEpoch = 0;
@@ -144,16 +152,19 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     manifest.createdAt = previous.createdAt;
     const loaded = await loadCheckpoint(ckptDir, state);
     model = loaded.model;
+    checkFits(model);
     optimizerState = loaded.optimizerState;
     startEpoch = state.epoch;
     logs = (await readLog(logFile)).filter((l) => l.epoch <= startEpoch);
     await writeFileAtomic(logFile, logs.map((l) => JSON.stringify(l) + '\n').join(''));
     if (!hooks.quiet) process.stderr.write(`resuming ${runDir} after epoch ${startEpoch}\n`);
   } else {
+    // Built and checked before the folder is touched.
+    model = buildModel(cfg.model, shape, trainSet.numClasses, { width: cfg.width, seed: cfg.seed });
+    checkFits(model);
     await fs.mkdir(runDir, { recursive: true });
     await fs.rm(ckptDir, { recursive: true, force: true });
     await writeFileAtomic(logFile, '');
-    model = buildModel(cfg.model, shape, trainSet.numClasses, { width: cfg.width, seed: cfg.seed });
   }
   await writeJsonAtomic(path.join(runDir, RUN_FILES.manifest), manifest);
 
@@ -176,7 +187,13 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     let images = 0;
     for (let step = 0; step < stepsPerEpoch; step++) {
       const idx = order.subarray(step * cfg.batchSize, Math.min(n, (step + 1) * cfg.batchSize));
-      const loss = trainStep(forward, sgd, method, ctx, trainSet, idx, aug, normalization, rng, lr);
+      let loss: number;
+      try {
+        loss = trainStep(forward, sgd, method, ctx, trainSet, idx, aug, normalization, rng, lr);
+      } catch (e) {
+        if (backend.name === 'wasm' && stepSize && isWasmOutOfMemory(e)) throw wasmOutOfMemoryError(stepSize, `at epoch ${epoch + 1}, step ${step + 1}`);
+        throw e;
+      }
       if (!Number.isFinite(loss)) {
         throw new IcmixError(
           `the ${cfg.method} loss became ${loss} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr}); ` +

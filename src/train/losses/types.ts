@@ -43,6 +43,8 @@ export interface TrainingMethod {
   description: string;
   /** The authors' defaults; the trainer uses them when the user gives none. */
   defaults: { alpha?: number; gamma?: number };
+  /** The loss builds [b, b] pair matrices (the ICM family): memory grows with the batch squared. */
+  pairwise?: boolean;
   /** Draw the step's random choices; `shape` is one image's [h, w, c]. */
   draw(batchSize: number, shape: ImageShape, rng: Rng, ctx: MethodContext): MixDraw;
   /**

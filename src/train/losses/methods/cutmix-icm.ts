@@ -6,6 +6,7 @@ export const cutmixIcm: TrainingMethod = {
   name: 'cutmix-icm',
   description: "ICM on CutMix inputs: mixed classifiers weighted by the pasted box's area",
   defaults: { alpha: 1 },
+  pairwise: true,
   draw: (batchSize, shape, rng, ctx) => drawCutmix(batchSize, shape, rng, ctx),
   loss: (forward, x, y, draw) => {
     const m = mixBatch(x, y, draw);

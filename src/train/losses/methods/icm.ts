@@ -8,6 +8,7 @@ export function icmVariant(name: string, description: string, opts: IcmOptions):
     name,
     description,
     defaults: { alpha: 0.2 },
+    pairwise: true,
     draw: (batchSize, _shape, rng, ctx) => drawMixup(batchSize, rng, ctx),
     loss: (forward, x, y, draw) => {
       const m = mixBatch(x, y, draw);

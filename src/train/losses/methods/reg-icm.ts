@@ -9,6 +9,7 @@ export const regIcm: TrainingMethod = {
   name: 'reg-icm',
   description: 'RegMixup with ICM: cross-entropy on the clean batch + gamma x ICM loss on a mixed copy (alpha 20)',
   defaults: { alpha: 20, gamma: 1 },
+  pairwise: true,
   draw: (batchSize, _shape, rng, ctx) => drawMixup(batchSize, rng, ctx),
   loss: (forward, x, y, draw, ctx) => {
     const clean = ceLoss(forward(x), y);

@@ -7,6 +7,7 @@ export const remixIcm: TrainingMethod = {
   name: 'remix-icm',
   description: "ICM whose mixed classifiers take Remix's rebalanced label weights, for long-tailed data",
   defaults: { alpha: 0.2 },
+  pairwise: true,
   draw: (batchSize, _shape, rng, ctx) => drawMixup(batchSize, rng, ctx),
   loss: (forward, x, y, draw, ctx) => {
     const m = remixBatch(x, y, draw, ctx);

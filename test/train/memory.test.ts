@@ -1,0 +1,57 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { useBackend } from '../../src/backend/select.js';
+import { getMethod } from '../../src/train/losses/index.js';
+import {
+  activationFloatsPerImage,
+  checkStepFitsWasm,
+  estimateStepBytes,
+  isWasmOutOfMemory,
+  largestFittingBatch,
+  WASM_HEAP_BYTES,
+  wasmOutOfMemoryError,
+} from '../../src/train/memory.js';
+import { buildModel } from '../../src/train/models/index.js';
+import { IcmixError } from '../../src/util/errors.js';
+
+test('the step estimate: activations twice, logits and targets, and ICM’s [b, b] matrices', () => {
+  assert.equal(estimateStepBytes({ batchSize: 4, activationFloats: 100, numClasses: 10, pairwise: false }), 4 * (2 * 4 * 100 + 4 * 4 * 10));
+  assert.equal(estimateStepBytes({ batchSize: 4, activationFloats: 100, numClasses: 10, pairwise: true }), 4 * (2 * 4 * 100 + 4 * 4 * 10 + 6 * 16));
+  const s = { activationFloats: 1000, numClasses: 10, pairwise: true };
+  const b = largestFittingBatch(s, WASM_HEAP_BYTES);
+  assert.ok(estimateStepBytes({ ...s, batchSize: b }) <= WASM_HEAP_BYTES);
+  assert.ok(estimateStepBytes({ ...s, batchSize: 2 * b }) > WASM_HEAP_BYTES);
+  assert.equal(largestFittingBatch({ activationFloats: 2 ** 40, numClasses: 10, pairwise: false }, WASM_HEAP_BYTES), 0);
+});
+
+test('an ICM batch of 16384 is refused before training with a batch size that fits; the default fits', async () => {
+  await useBackend('cpu');
+  const icm = getMethod('icm');
+  assert.equal(icm.pairwise, true);
+  assert.ok(!getMethod('mixup').pairwise);
+  for (const name of ['resnet20', 'mlp']) {
+    const model = buildModel(name, [28, 28, 1], 10, { width: 1, seed: 0 });
+    const activationFloats = activationFloatsPerImage(model);
+    assert.ok(activationFloats > 28 * 28, `${name}: ${activationFloats} floats per image`);
+    const step = { activationFloats, numClasses: 10, pairwise: true };
+    assert.throws(() => checkStepFitsWasm({ ...step, batchSize: 16384 }), (e: unknown) => {
+      assert.ok(e instanceof IcmixError);
+      const m = /^batch size 16384 needs about [\d.]+ GiB per training step, more than the wasm backend's 4\.0 GiB heap; use a batch size of at most (\d+), or train on the tensorflow backend/.exec(e.message);
+      assert.ok(m, e.message);
+      const fits = Number(m[1]);
+      assert.ok(fits >= 2 && estimateStepBytes({ ...step, batchSize: fits }) <= WASM_HEAP_BYTES, `${name}: suggested ${fits}`);
+      return true;
+    });
+    checkStepFitsWasm({ ...step, batchSize: 128 });
+    model.dispose();
+  }
+});
+
+test('a wasm out-of-bounds error is recognised and translated with a smaller batch size', () => {
+  assert.ok(isWasmOutOfMemory(new WebAssembly.RuntimeError('memory access out of bounds')));
+  assert.ok(isWasmOutOfMemory(new Error('Aborted(OOM)')));
+  assert.ok(!isWasmOutOfMemory(new TypeError('x is undefined')));
+  const e = wasmOutOfMemoryError({ batchSize: 16384, activationFloats: 3000, numClasses: 10, pairwise: true }, 'at epoch 1, step 1');
+  assert.match(e.message, /^the wasm backend ran out of memory at epoch 1, step 1 at batch size 16384; use a batch size of at most (\d+)/);
+  assert.ok(Number(/at most (\d+)/.exec(e.message)![1]) <= 8192);
+});
