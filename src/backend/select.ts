@@ -4,7 +4,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import { createRequire } from 'node:module';
 import { IcmixError } from '../util/errors.js';
 
-export type BackendName = 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+/** The tfjs backends icmix can select; 'auto' = tensorflow if installed, else wasm. */
+export const BACKEND_NAMES = ['auto', 'tensorflow', 'wasm', 'cpu'] as const;
+export type BackendName = (typeof BACKEND_NAMES)[number];
 
 const require = createRequire(import.meta.url);
 

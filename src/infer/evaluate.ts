@@ -6,6 +6,7 @@
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset } from '../data/index.js';
+import type { BackendName } from '../backend/select.js';
 import { RUN_FILES } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
@@ -56,7 +57,7 @@ export interface EvaluateOptions {
   fallback?: 'cpu';
   /** tfjs: the run folder (default: the model's folder). */
   runDir?: string;
-  tfjsBackend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  tfjsBackend?: BackendName;
   /** Progress lines (the CLI prints them on stderr). */
   onProgress?: (message: string) => void;
 }

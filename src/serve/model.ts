@@ -1,6 +1,6 @@
 import { readModelInfo, type ModelInfo } from '../infer/model-info.js';
 import { predictProbabilities } from '../infer/predict.js';
-import { createRuntime } from '../infer/runtimes/index.js';
+import { createRuntime, type RuntimeName } from '../infer/runtimes/index.js';
 import { IcmixError } from '../util/errors.js';
 
 /**
@@ -20,7 +20,7 @@ export interface ServeModel {
 }
 
 /** Runtimes icmix serve offers (GPU in the browser is the web page's job). */
-export const SERVE_RUNTIMES = ['cpu', 'cuda', 'web'] as const;
+export const SERVE_RUNTIMES = ['cpu', 'cuda', 'web'] as const satisfies readonly RuntimeName[];
 
 /** Load an ONNX model for serving on onnxruntime-node (cpu, cuda) or onnxruntime-web (wasm, in Node). */
 export async function loadServeModel(modelPath: string, runtime: string, opts: { threads?: number; fallback?: 'cpu' } = {}): Promise<ServeModel> {

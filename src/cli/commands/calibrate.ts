@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { CALIBRATE_RULES, calibrateRun, DEFAULT_OOD_TPR } from '../../infer/calibrate.js';
 import { mdTable, num, pct } from '../../infer/report/format.js';
 import { ranged } from '../ranged.js';
@@ -11,7 +12,7 @@ interface CalibrateArgs {
   tpr: number;
   'batch-size': number;
   threads?: number;
-  backend: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend: BackendName;
   quiet: boolean;
 }
 
@@ -29,7 +30,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       .option(...ranged('tpr', CALIBRATE_RULES.tpr, { default: DEFAULT_OOD_TPR, describe: 'the OOD threshold keeps this fraction of validation images as in-distribution (max-softmax score after T)' }))
       .option(...ranged('batch-size', CALIBRATE_RULES.batchSize, { default: 256 }))
       .option(...ranged('threads', CALIBRATE_RULES.threads, { describe: 'onnxruntime intra-op threads' }))
-      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'tfjs backend for loading and exporting the trained model' })
+      .option('backend', { choices: BACKEND_NAMES, default: 'auto' as const, describe: 'tfjs backend for loading and exporting the trained model' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
       .epilogue(
         'The validation split is regenerated from the run manifest (dataset, protocol, seed). T minimises the validation NLL of ' +

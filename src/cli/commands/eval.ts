@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
+import { BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { describeDatasets } from '../../data/index.js';
 import { DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, EVAL_RULES, evaluate } from '../../infer/evaluate.js';
 import { renderMarkdown, writeReport } from '../../infer/report/index.js';
@@ -29,7 +30,7 @@ interface EvalArgs {
   threads?: number;
   fallback?: 'cpu';
   'run-dir'?: string;
-  'tfjs-backend': 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  'tfjs-backend': BackendName;
   out?: string;
   quiet: boolean;
 }
@@ -66,7 +67,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       .option('fallback', { choices: ['cpu'] as const, describe: 'when cuda or webgpu is unavailable, continue on cpu (recorded in the report)', group: 'Runtimes:' })
       .option(...ranged('batch-size', EVAL_RULES.batchSize, { default: 256, group: 'Runtimes:' }))
       .option('run-dir', { type: 'string', describe: "tfjs runtime: the run folder with the trained model (default: the model's folder)", group: 'Runtimes:' })
-      .option('tfjs-backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'auto' as const, describe: 'tfjs runtime: the tfjs backend', group: 'Runtimes:' })
+      .option('tfjs-backend', { choices: BACKEND_NAMES, default: 'auto' as const, describe: 'tfjs runtime: the tfjs backend', group: 'Runtimes:' })
       .option('suite', { type: 'string', default: SUITE_NAMES.join(','), describe: 'comma-separated suites: id (test split), ood (OOD detection), corruptions', group: 'Suites:' })
       .option(...ranged('bins', EVAL_RULES.bins, { default: 15, describe: 'equal-width bins for ECE and the reliability diagram', group: 'Suites:' }))
       .option(...ranged('seed', EVAL_RULES.seed, { default: 0, describe: 'seeds subsets, synthetic OOD sets and corruptions', group: 'Suites:' }))

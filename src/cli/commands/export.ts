@@ -1,5 +1,5 @@
 import type { CommandModule } from 'yargs';
-import { useBackend, type BackendName } from '../../backend/select.js';
+import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/select.js';
 import { DEFAULT_OPSET, DEFAULT_RELATIVE_TOLERANCE, DEFAULT_TOLERANCE, EXPORT_RULES, exportRun, type VerifyResult } from '../../export/index.js';
 import { ranged } from '../ranged.js';
 
@@ -55,7 +55,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option(...ranged('relative-tolerance', EXPORT_RULES.relativeTolerance, { default: DEFAULT_RELATIVE_TOLERANCE, describe: 'each output may also differ by this times its magnitude (float32 rounding of large logits)', group: 'Verification:' }))
       .option(...ranged('samples', EXPORT_RULES.verifySamples, { default: 16, describe: 'random inputs to compare on', group: 'Verification:' }))
       .option(...ranged('real-samples', EXPORT_RULES.realSamples, { default: 32, describe: "test images of the run's dataset to compare on, when it loads (0 = none)", group: 'Verification:' }))
-      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: 'cpu' as const, describe: 'tfjs backend that loads the model and computes the reference outputs', group: 'Verification:' })
+      .option('backend', { choices: BACKEND_NAMES, default: 'cpu' as const, describe: 'tfjs backend that loads the model and computes the reference outputs', group: 'Verification:' })
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
       .epilogue('The file carries icmix metadata (class names, normalisation, layout, temperature, method, dataset, version); `icmix inspect` shows it.'),
   handler: async (a) => {

@@ -1,4 +1,5 @@
 import type { CommandModule } from 'yargs';
+import { BACKEND_NAMES } from '../../backend/select.js';
 import { train } from '../../train/trainer.js';
 import { TRAIN_DEFAULTS, TRAIN_RULES as R, type TrainConfig } from '../../train/config.js';
 import { ranged, rangedList } from '../ranged.js';
@@ -71,7 +72,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option(...rangedList('lr-milestones', R.lrMilestones, { type: 'array', default: TRAIN_DEFAULTS.lrMilestones, describe: 'fractions of training at which lr is multiplied by --lr-gamma', group: 'Optimisation:' }))
       .option(...ranged('lr-gamma', R.lrGamma, { default: TRAIN_DEFAULTS.lrGamma, group: 'Optimisation:' }))
       .option(...ranged('seed', R.seed, { default: TRAIN_DEFAULTS.seed, describe: 'seeds the split, initial weights, augmentation and mixing', group: 'Run:' }))
-      .option('backend', { choices: ['auto', 'tensorflow', 'wasm', 'cpu'] as const, default: TRAIN_DEFAULTS.backend, describe: 'auto = tfjs-node(-gpu) if installed, else wasm', group: 'Run:' })
+      .option('backend', { choices: BACKEND_NAMES, default: TRAIN_DEFAULTS.backend, describe: 'auto = tfjs-node(-gpu) if installed, else wasm', group: 'Run:' })
       .option('out', { type: 'string', demandOption: true, describe: 'run folder (checkpoints, log.jsonl, manifest.json, model/)', group: 'Run:' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out', group: 'Run:' })
       .option(...ranged('max-steps', R.maxStepsPerEpoch, { describe: 'cap the steps per epoch (smoke tests)', group: 'Run:' }))

@@ -2,11 +2,12 @@
  * One interface for every inference engine icmix evaluates and serves with: onnxruntime-node
  * (cpu, cuda), onnxruntime-web (wasm, webgpu) and tfjs (the trained model as reference).
  */
+import type { BackendName } from '../../backend/select.js';
 import type { ModelInfo } from '../model-info.js';
 
-export type RuntimeName = 'cpu' | 'cuda' | 'web' | 'webgpu' | 'tfjs';
-
-export const RUNTIME_NAMES: readonly RuntimeName[] = ['cpu', 'cuda', 'web', 'webgpu', 'tfjs'];
+/** Every inference runtime, in the order --help lists them (the registry in index.ts maps each). */
+export const RUNTIME_NAMES = ['cpu', 'cuda', 'web', 'webgpu', 'tfjs'] as const;
+export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
 export interface RuntimeOptions {
   /** Intra-op threads (cpu, cuda) or wasm threads (web; fixed by the first web session in a process). */
@@ -16,7 +17,7 @@ export interface RuntimeOptions {
   /** tfjs: the run folder holding the trained model; default the .onnx file's folder. */
   runDir?: string;
   /** tfjs: the tfjs backend (default 'auto': tfjs-node if installed, else wasm). */
-  backend?: 'auto' | 'tensorflow' | 'wasm' | 'cpu';
+  backend?: BackendName;
   /** The model's info when the caller has it already (else read from the file). */
   info?: ModelInfo;
 }
