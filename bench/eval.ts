@@ -111,8 +111,8 @@ async function main(): Promise<void> {
       oodSamples: DEFAULT_OOD_SAMPLES,
       threads: args.threads,
       tfjsBackend: 'wasm',
-      onProgress: (m) => {
-        const k = /: (\d+) images on/.exec(m);
+      onProgress: (e) => {
+        const k = /: (\d+) images on/.exec(e.message ?? '');
         if (k) count += Number(k[1]);
       },
     });

@@ -19,6 +19,7 @@ import { readModelInfo, type OodThreshold } from './model-info.js';
 import { DEFAULT_BATCH_SIZE, predict, predictRaw } from './predict.js';
 import type { CalibrationResult } from './report/types.js';
 import { createRuntime } from './runtimes/index.js';
+import type { OnProgress } from '../util/progress-event.js';
 import { checkOptions, positiveInt, type RuleTable } from '../util/ranges.js';
 
 export const DEFAULT_OOD_TPR = 0.95;
@@ -36,7 +37,8 @@ export interface CalibrateOptions {
   threads?: number;
   /** tfjs backend for loading and exporting the trained model (default 'auto'). */
   backend?: BackendName;
-  onProgress?: (message: string) => void;
+  /** Progress: one message event per phase. */
+  onProgress?: OnProgress;
 }
 
 /** The allowed range of every numeric calibration option (the CLI's flags use the same table). */
@@ -93,7 +95,7 @@ export async function regenerateSplits(manifest: RunManifest, dataDir?: string):
 /** Calibrate a run folder written by `icmix train`. */
 export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}): Promise<CalibrateResult> {
   checkOptions(opts, CALIBRATE_RULES, 'calibrate');
-  const log = opts.onProgress ?? (() => {});
+  const log = (message: string) => opts.onProgress?.({ task: 'calibrate', message });
   const manifest = await readManifest(runDir);
   await useBackend(opts.backend ?? 'auto');
   log(`regenerating the validation split of ${manifest.dataset.name}`);

@@ -17,6 +17,7 @@ import type { CalibrationResult, CorruptionResult, EvalReport, OodScoreName, Ood
 import { OOD_SCORE_NAMES, REPORT_SCHEMA_VERSION } from './report/types.js';
 import { createRuntime, type InferenceRuntime, type RuntimeName } from './runtimes/index.js';
 import { buildOodSets, corruptionSets, getCorruption, idSet, SEVERITIES, SUITE_NAMES, type EvalImages, type SuiteName } from './suites/index.js';
+import type { OnProgress } from '../util/progress-event.js';
 import { checkOptions, nonNegativeInt, positiveInt, type RuleTable } from '../util/ranges.js';
 
 /** The CLI's default corruption subset: 12 corruptions x 5 severities x 1000 images per runtime. */
@@ -58,8 +59,8 @@ export interface EvaluateOptions {
   /** tfjs: the run folder (default: the model's folder). */
   runDir?: string;
   tfjsBackend?: BackendName;
-  /** Progress lines (the CLI prints them on stderr). */
-  onProgress?: (message: string) => void;
+  /** Progress: one message event per phase (the CLI prints them on stderr). */
+  onProgress?: OnProgress;
 }
 
 /** The allowed range of every numeric evaluation option (the CLI's flags use the same table). */
@@ -88,7 +89,7 @@ interface PooledParity {
 
 export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   checkOptions(opts, EVAL_RULES, 'evaluate');
-  const log = opts.onProgress ?? (() => {});
+  const log = (message: string) => opts.onProgress?.({ task: 'evaluate', message });
   const info = await readModelInfo(opts.model);
   const datasetName = opts.dataset ?? info.dataset;
   if (!datasetName) {

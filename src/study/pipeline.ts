@@ -2,6 +2,7 @@ import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { RUN_FILES } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { progressText } from '../util/progress-event.js';
 import { IcmixError } from '../util/errors.js';
 import { DEFAULT_STAGES, type StageImpls } from './stages/index.js';
 import { CELL_FILES, STAGES, type Cell, type Stage } from './types.js';
@@ -87,7 +88,7 @@ export async function runCell(cell: Cell, runDir: string, opts: RunCellOptions =
     const t0 = Date.now();
     opts.onStage?.(stage, '');
     try {
-      await impls[stage]({ cell, runDir, threads: opts.threads, onProgress: (d) => opts.onStage?.(stage, d) });
+      await impls[stage]({ cell, runDir, threads: opts.threads, onProgress: (e) => opts.onStage?.(stage, progressText(e)) });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       const detail = err instanceof IcmixError || !(err instanceof Error) ? '' : `\n\n${err.stack ?? ''}`;

@@ -17,7 +17,8 @@ import { getMethod, type MethodContext, type TrainingMethod } from './losses/ind
 import { RUN_FILES, type Normalization, type RunManifest } from '../types.js';
 import { writeFailure, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
-import { Progress, formatDuration } from '../util/progress.js';
+import { formatDuration, renderProgress } from '../util/progress.js';
+import type { OnProgress } from '../util/progress-event.js';
 import { Rng } from '../util/rng.js';
 import { ICMIX_VERSION } from '../version.js';
 import { loadCheckpoint, readCheckpointState, saveCheckpoint } from './checkpoint.js';
@@ -50,6 +51,9 @@ export interface TrainResult {
 export interface TrainHooks {
   /** Called after each epoch's checkpoint is safely on disk. */
   onEpoch?: (log: EpochLog) => void | Promise<void>;
+  /** Steps within each epoch ('epoch 3/10'), its summary, and run notes. Default: rendered on stderr unless `quiet`. */
+  onProgress?: OnProgress;
+  /** No progress at all when no onProgress is given. */
   quiet?: boolean;
   /** Resume from the run folder's last checkpoint instead of starting fresh. */
   resume?: boolean;
@@ -89,6 +93,7 @@ export async function prepareData(cfg: Pick<TrainConfig, 'dataset' | 'dataDir' |
 /** Train a model as `cfg` says, writing checkpoints, a log and the final model into cfg.out. */
 export async function train(partial: Parameters<typeof resolveConfig>[0], hooks: TrainHooks = {}): Promise<TrainResult> {
   const cfg = resolveConfig(partial);
+  const report: OnProgress = hooks.onProgress ?? (hooks.quiet ? () => {} : renderProgress());
   const method = getMethod(cfg.method);
   const backend = await useBackend(cfg.backend);
   const started = Date.now();
@@ -157,7 +162,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     startEpoch = state.epoch;
     logs = (await readLog(logFile)).filter((l) => l.epoch <= startEpoch);
     await writeFileAtomic(logFile, logs.map((l) => JSON.stringify(l) + '\n').join(''));
-    if (!hooks.quiet) process.stderr.write(`resuming ${runDir} after epoch ${startEpoch}\n`);
+    report({ task: 'train', message: `resuming ${runDir} after epoch ${startEpoch}` });
   } else {
     // Built and checked before the folder is touched.
     model = buildModel(cfg.model, shape, trainSet.numClasses, { width: cfg.width, seed: cfg.seed });
@@ -181,7 +186,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     // Each epoch's randomness depends only on (seed, epoch), so a resumed run repeats it exactly.
     const rng = root.fork(`epoch:${epoch}`);
     const order = rng.permutation(n);
-    const progress = new Progress(`epoch ${epoch + 1}/${cfg.epochs}`, stepsPerEpoch, hooks.quiet);
+    const task = `epoch ${epoch + 1}/${cfg.epochs}`;
     const t0 = Date.now();
     let lossSum = 0;
     let images = 0;
@@ -204,7 +209,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       lossSum += loss;
       images += idx.length;
       const secs = (Date.now() - t0) / 1000;
-      progress.update(step + 1, { loss: lossSum / (step + 1), 'img/s': ((step + 1) * idx.length) / secs, lr });
+      report({ task, done: step + 1, total: stepsPerEpoch, fields: { loss: lossSum / (step + 1), 'img/s': ((step + 1) * idx.length) / secs, lr } });
     }
     const seconds = (Date.now() - t0) / 1000;
     const val = evaluateSet(model, valSet, normalization, 256);
@@ -217,11 +222,13 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       seconds,
       imagesPerSecond: images / seconds,
     };
-    progress.done(
-      `epoch ${log.epoch}/${cfg.epochs}  loss ${log.trainLoss.toFixed(4)}  ` +
+    report({
+      task,
+      finished: true,
+      message: `epoch ${log.epoch}/${cfg.epochs}  loss ${log.trainLoss.toFixed(4)}  ` +
         (valSet.labels.length ? `val acc ${(100 * log.valAccuracy).toFixed(2)}%  ` : 'no val split  ') +
         `${log.imagesPerSecond.toFixed(0)} img/s  ${formatDuration(seconds)}`,
-    );
+    });
     // Log line first: a crash before the checkpoint leaves a line past it, which resume drops;
     // the other order could leave a checkpointed epoch with no line.
     await fs.appendFile(logFile, JSON.stringify(log) + '\n').catch((e: unknown) => {
@@ -237,7 +244,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const seconds = (Date.now() - started) / 1000;
   const finalManifest = { ...manifest, result: { testAccuracy: test.accuracy, testLoss: test.loss, trainSeconds: seconds } };
   await writeJsonAtomic(path.join(runDir, RUN_FILES.manifest), finalManifest);
-  if (!hooks.quiet) process.stderr.write(`test accuracy ${(100 * test.accuracy).toFixed(2)}%; model saved to ${path.join(runDir, RUN_FILES.model)}\n`);
+  report({ task: 'train', finished: true, message: `test accuracy ${(100 * test.accuracy).toFixed(2)}%; model saved to ${path.join(runDir, RUN_FILES.model)}` });
   sgd.dispose();
   model.dispose();
   return { runDir, epochs: logs, testAccuracy: test.accuracy, seconds, manifest: finalManifest };

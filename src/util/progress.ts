@@ -1,3 +1,28 @@
+import type { OnProgress } from './progress-event.js';
+
+/**
+ * Render progress events on stderr, as the CLI shows them: a bar per task (`done`/`total`),
+ * its summary when `finished`, and message lines (with `prefix`, e.g. 'icmix eval: ').
+ */
+export function renderProgress(opts: { prefix?: string } = {}): OnProgress {
+  const bars = new Map<string, Progress>();
+  return (e) => {
+    if (e.total !== undefined && e.done !== undefined && !e.finished) {
+      let bar = bars.get(e.task);
+      if (!bar) bars.set(e.task, (bar = new Progress(e.task, e.total)));
+      bar.update(e.done, e.fields);
+      return;
+    }
+    const bar = bars.get(e.task);
+    if (e.finished && bar) {
+      bar.done(e.message ?? e.task);
+      bars.delete(e.task);
+    } else if (e.message) {
+      process.stderr.write(`${opts.prefix ?? ''}${e.message}\n`);
+    }
+  };
+}
+
 /**
  * A progress line on stderr: redrawn in place on a terminal, printed every ~10% otherwise
  * (so logs from CI or `nohup` stay short).

@@ -32,7 +32,7 @@ test('evaluate end to end: cpu, web and tfjs on all suites, matching a hand comp
     corruptions: ['contrast', 'rotate'],
     corruptionSamples: 10,
     tfjsBackend: 'cpu',
-    onProgress: (m) => progress.push(m),
+    onProgress: (e) => progress.push(e.message ?? ''),
   });
   validateReport(JSON.parse(JSON.stringify(report)), 'test report');
   assert.ok(progress.length > 0);

@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { CALIBRATE_RULES, calibrateRun, DEFAULT_OOD_TPR } from '../../infer/calibrate.js';
 import { mdTable, num, pct } from '../../infer/report/format.js';
+import { renderProgress } from '../../util/progress.js';
 import { ranged } from '../ranged.js';
 
 interface CalibrateArgs {
@@ -45,7 +46,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       batchSize: a.batchSize,
       threads: a.threads,
       backend: a.backend,
-      onProgress: a.quiet ? undefined : (m) => console.error(`icmix calibrate: ${m}`),
+      onProgress: a.quiet ? undefined : renderProgress({ prefix: 'icmix calibrate: ' }),
     });
     const c = r.calibration;
     process.stdout.write(

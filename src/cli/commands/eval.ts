@@ -9,6 +9,7 @@ import { listRuntimes, parseRuntimeList } from '../../infer/runtimes/index.js';
 import { listCorruptions, SUITE_NAMES, SYNTHETIC_OOD, type SuiteName } from '../../infer/suites/index.js';
 import { RUN_FILES } from '../../types.js';
 import { IcmixError } from '../../util/errors.js';
+import { renderProgress } from '../../util/progress.js';
 import { ranged, rangedList } from '../ranged.js';
 
 interface EvalArgs {
@@ -106,7 +107,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       fallback: a.fallback,
       runDir: a.runDir,
       tfjsBackend: a.tfjsBackend,
-      onProgress: a.quiet ? undefined : (m) => console.error(`icmix eval: ${m}`),
+      onProgress: a.quiet ? undefined : renderProgress({ prefix: 'icmix eval: ' }),
     });
     const outDir = a.out ?? path.dirname(model);
     const files = await writeReport(outDir, report);

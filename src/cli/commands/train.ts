@@ -2,6 +2,7 @@ import type { CommandModule } from 'yargs';
 import { BACKEND_NAMES } from '../../backend/select.js';
 import { train } from '../../train/trainer.js';
 import { TRAIN_DEFAULTS, TRAIN_RULES as R, type TrainConfig } from '../../train/config.js';
+import { renderProgress } from '../../util/progress.js';
 import { ranged, rangedList } from '../ranged.js';
 import { listModels } from '../../train/models/index.js';
 import { listMethods } from '../../train/losses/index.js';
@@ -108,7 +109,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         out: a.out,
         maxStepsPerEpoch: a.maxSteps,
       },
-      { resume: a.resume, quiet: a.quiet },
+      { resume: a.resume, quiet: a.quiet, onProgress: a.quiet ? undefined : renderProgress() },
     );
     console.log(
       `trained ${a.model} with ${a.method} on ${a.dataset}: test accuracy ${(100 * result.testAccuracy).toFixed(2)}% ` +

@@ -29,7 +29,7 @@ export const evaluateStage: StageFn = async ({ cell, runDir, threads, onProgress
     threads,
     runDir,
     tfjsBackend: cell.train.backend,
-    onProgress: (m) => onProgress(m.length > 40 ? `${m.slice(0, 39)}…` : m),
+    onProgress: (ev) => onProgress({ ...ev, message: ev.message && ev.message.length > 40 ? `${ev.message.slice(0, 39)}…` : ev.message }),
   });
   // Without calibration.json the report simply lacks the calibration section.
   const calibration = await readCalibrationFile(runDir);

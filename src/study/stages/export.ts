@@ -8,6 +8,6 @@ import type { StageFn } from './types.js';
  * tfjs in onnxruntime-node before it is written (atomically).
  */
 export const exportStage: StageFn = async ({ runDir, onProgress }) => {
-  onProgress('onnx');
+  onProgress({ task: 'export', message: 'onnx' });
   await exportRun(runDir, { out: path.join(runDir, RUN_FILES.onnx), verify: true });
 };

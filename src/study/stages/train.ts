@@ -11,6 +11,8 @@ import type { StageFn } from './types.js';
  */
 export const trainStage: StageFn = async ({ cell, runDir, onProgress }) => {
   const resume = existsSync(path.join(runDir, RUN_FILES.checkpoint, 'state.json'));
-  onProgress(resume ? 'resuming' : `epoch 0/${cell.train.epochs}`);
-  await train({ ...cell.train, out: runDir }, { resume, quiet: true, onEpoch: (log) => onProgress(`epoch ${log.epoch}/${cell.train.epochs}`) });
+  const epochs = cell.train.epochs;
+  onProgress({ task: 'train', message: resume ? 'resuming' : `epoch 0/${epochs}` });
+  // Only finished epochs reach the study's status line (its ETA reads 'epoch k/n').
+  await train({ ...cell.train, out: runDir }, { resume, onProgress: (e) => void (e.finished && e.task.startsWith('epoch ') && onProgress({ task: 'train', message: e.task })) });
 };

@@ -1,3 +1,4 @@
+import type { OnProgress } from '../../util/progress-event.js';
 import type { Cell, Stage } from '../types.js';
 
 /** What a stage gets: the cell, its run folder and how to report progress. */
@@ -7,8 +8,8 @@ export interface StageContext {
   runDir: string;
   /** ONNX Runtime intra-op threads (1 when cells run in parallel); undefined = ORT's default. */
   threads?: number;
-  /** Progress within the stage, e.g. 'epoch 3/10'. */
-  onProgress: (detail: string) => void;
+  /** Progress within the stage; the study shows each event's text ('epoch 3/10'). */
+  onProgress: OnProgress;
 }
 
 /** One step of a cell; must be safe to rerun after a crash (writes results atomically). */
