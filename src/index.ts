@@ -1,24 +1,51 @@
 /**
- * icmix's library API. The CLI (src/cli) is a thin layer over these functions.
+ * icmix's library API: what a program needs to train, export, calibrate, evaluate, compare and
+ * serve models, run studies, and load the datasets. The CLI (src/cli) is a thin layer over these
+ * functions. Internals (layer converters, ONNX protobuf, metric kernels, corruption suites,
+ * server parts) are in the subpath entries: icmix/train, icmix/data, icmix/export,
+ * icmix/infer, icmix/serve, icmix/study.
  */
-export * from './types.js';
+export type { ImageShape, Normalization, RunManifest } from './types.js';
 export { ICMIX_VERSION } from './version.js';
-export { Rng } from './util/rng.js';
 export { IcmixError } from './util/errors.js';
-export { useBackend, type BackendName, type BackendInfo } from './backend/select.js';
+export type { ProgressEvent, OnProgress } from './util/progress-event.js';
+export { describeRule, type NumberRule } from './util/ranges.js';
+export { useBackend, BACKEND_NAMES, type BackendName, type BackendInfo } from './backend/select.js';
 
-// train
-export { train, prepareData, evaluateSet, type TrainResult, type EpochLog, type TrainHooks } from './train/trainer.js';
-export { TRAIN_DEFAULTS, resolveConfig, type TrainConfig } from './train/config.js';
-export { buildModel, listModels, type ModelOptions } from './train/models/index.js';
-export { saveLayersModel, loadLayersModel } from './train/model-io.js';
+// Datasets and protocols
+export { loadDataset, listDatasets, describeDatasets, type LoadedDataset } from './data/datasets.js';
+export type { ImageSet } from './data/image-set.js';
+export { applyProtocol, type ProtocolOptions, type ProtocolResult } from './data/protocol.js';
+
+// Train
+export { train, type TrainResult, type EpochLog, type TrainHooks } from './train/trainer.js';
+export { TRAIN_DEFAULTS, TRAIN_RULES, resolveConfig, type TrainConfig } from './train/config.js';
+export { listModels } from './train/models/index.js';
+export { listMethods } from './train/losses/registry.js';
 export { loadRunModel, readManifest } from './train/run-io.js';
-export { Sgd, stepLr } from './train/optimizer.js';
-export * from './train/losses/index.js';
-export * from './data/index.js';
 
-// export, evaluate, serve, study
-export * from './export/index.js';
-export * from './infer/index.js';
-export * from './serve/index.js';
-export * from './study/index.js';
+// Export to ONNX
+export { exportRun, EXPORT_RULES, type ExportRunOptions, type ExportRunResult } from './export/run.js';
+export { inspectOnnx, readOnnxMetadata } from './export/inspect.js';
+export type { ExportOptions, VerifyResult, OnnxSummary } from './export/types.js';
+
+// Calibrate and evaluate
+export { calibrateRun, CALIBRATE_RULES, type CalibrateOptions, type CalibrateResult } from './infer/calibrate.js';
+export { evaluate, EVAL_RULES, type EvaluateOptions } from './infer/evaluate.js';
+export { readModelInfo, type ModelInfo } from './infer/model-info.js';
+export { createRuntime, listRuntimes, RUNTIME_NAMES, type RuntimeName, type InferenceRuntime } from './infer/runtimes/index.js';
+export { SUITE_NAMES, type SuiteName } from './infer/suites/index.js';
+export { writeReport, readReport, renderMarkdown, validateReport, compareRuns } from './infer/report/index.js';
+export type { EvalReport, RuntimeResult, ClassificationMetrics, OodSetResult, CorruptionResult, CalibrationResult } from './infer/report/types.js';
+
+// Metrics (on plain arrays: probabilities [n, classes] row-major, labels [n])
+export { accuracy, topKAccuracy, nll, brier, ece, softmax, fitTemperature, auroc, fpr95 } from './infer/metrics/index.js';
+
+// Serve
+export { createServer, SERVE_DEFAULTS, SERVE_RULES, type IcmixServer, type ServeOptions, type ServeRuntime } from './serve/server.js';
+export { SERVE_RUNTIMES } from './serve/model.js';
+
+// Studies
+export { loadStudy, studyFromObject } from './study/load.js';
+export { runStudy, STUDY_RULES, type RunStudyOptions, type StudyResult } from './study/runner.js';
+export type { Study, StudySpec, Cell } from './study/types.js';
