@@ -6,7 +6,6 @@ import { readReport } from '../infer/report/read.js';
 import type { EvalReport, ReliabilityBin } from '../infer/report/types.js';
 import { RUN_FILES } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
-import { IcmixError } from '../util/errors.js';
 import { cellMetrics, poolReliability } from './metrics.js';
 import { cellChanged, changedCellMessage, isCellFinished, readStagesDone, runCell } from './pipeline.js';
 import { StudyProgress } from './progress.js';
