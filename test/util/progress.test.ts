@@ -1,0 +1,58 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { train } from '../../src/train/trainer.js';
+import type { ProgressEvent } from '../../src/util/progress-event.js';
+import { progressText } from '../../src/util/progress-event.js';
+import { renderProgress } from '../../src/util/progress.js';
+
+/** What `fn` writes to stderr (not a terminal here, so bars print as lines). */
+async function stderrOf(fn: () => unknown): Promise<string> {
+  const write = process.stderr.write.bind(process.stderr);
+  let out = '';
+  process.stderr.write = ((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  }) as typeof process.stderr.write;
+  try {
+    await fn();
+  } finally {
+    process.stderr.write = write;
+  }
+  return out;
+}
+
+test('renderProgress draws a bar per task, its summary when finished, and prefixed messages', async () => {
+  const out = await stderrOf(() => {
+    const r = renderProgress({ prefix: 'icmix eval: ' });
+    r({ task: 'evaluate', message: 'loading mnist' });
+    r({ task: 'epoch 1/2', done: 10, total: 10, fields: { loss: 0.5 } });
+    r({ task: 'epoch 1/2', finished: true, message: 'epoch 1/2  loss 0.5000' });
+  });
+  const lines = out.trimEnd().split('\n');
+  assert.equal(lines[0], 'icmix eval: loading mnist');
+  assert.match(lines[1], /^epoch 1\/2 \[#{20}\] 10\/10  loss 0\.500  ETA /);
+  assert.equal(lines[2], 'epoch 1/2  loss 0.5000');
+  assert.equal(progressText({ task: 'epoch 3/10' }), 'epoch 3/10');
+  assert.equal(progressText({ task: 'x', done: 2, total: 5 }), 'x 2/5');
+});
+
+test('train reports steps, epoch summaries and the result as events, and writes nothing itself', async () => {
+  const events: ProgressEvent[] = [];
+  const out = mkdtempSync(path.join(tmpdir(), 'icmix-progress-'));
+  const written = await stderrOf(() =>
+    train(
+      { dataset: 'mnist', model: 'mlp', method: 'icm', trainSubset: 200, valSize: 50, batchSize: 16, maxStepsPerEpoch: 2, epochs: 2, backend: 'cpu', out },
+      { onProgress: (e) => events.push(e) },
+    ),
+  );
+  assert.equal(written, '');
+  const steps = events.filter((e) => e.done !== undefined);
+  assert.deepEqual(steps.map((e) => `${e.task} ${e.done}/${e.total}`), ['epoch 1/2 1/2', 'epoch 1/2 2/2', 'epoch 2/2 1/2', 'epoch 2/2 2/2']);
+  for (const e of steps) assert.deepEqual(Object.keys(e.fields ?? {}), ['loss', 'img/s', 'lr']);
+  const finished = events.filter((e) => e.finished).map((e) => e.task);
+  assert.deepEqual(finished, ['epoch 1/2', 'epoch 2/2', 'train']);
+  assert.match(events.at(-1)!.message!, /^test accuracy \d+\.\d\d%; model saved to /);
+});
