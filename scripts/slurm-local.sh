@@ -110,7 +110,8 @@ start_munged() {
   chown munge:munge /run/munge /var/lib/munge /var/log/munge
   chmod 0755 /run/munge
   rm -f /run/munge/munged.pid
-  runuser -u munge -- /usr/sbin/munged
+  # 9>&-: the daemons must not inherit the lock (they would hold it for as long as they run).
+  runuser -u munge -- /usr/sbin/munged 9>&-
   wait_for_pidfile /run/munge/munged.pid || die "munged did not start; see /var/log/munge/munged.log"
   cp /run/munge/munged.pid "$STATE/started-munged.pid"
   munge_up || die "munged started but munge -n | unmunge fails; see /var/log/munge/munged.log"
@@ -119,7 +120,7 @@ start_munged() {
 start_daemon() {
   local name="$1" pidfile="$STATE/$1.pid"
   rm -f "$pidfile"
-  "/usr/sbin/$name" || die "$name did not start; see $STATE/$name.log"
+  "/usr/sbin/$name" 9>&- || die "$name did not start; see $STATE/$name.log"
   wait_for_pidfile "$pidfile" || die "$name wrote no pid file; see $STATE/$name.log"
   cp "$pidfile" "$STATE/started-$name.pid"
 }
