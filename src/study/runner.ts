@@ -7,6 +7,7 @@ import type { EvalReport, ReliabilityBin } from '../infer/report/types.js';
 import { RUN_FILES } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
+import { parseJsonLines } from '../util/jsonl.js';
 import { cellMetrics, poolReliability } from './metrics.js';
 import { cellChanged, changedCellMessage, isCellFinished, readStagesDone, runCell } from './pipeline.js';
 import { StudyProgress } from './progress.js';
@@ -157,17 +158,7 @@ export async function collectReports(study: Study, out: string): Promise<Map<str
 }
 
 async function readInvocations(file: string): Promise<StudyProvenance['invocations']> {
-  const text = await fs.readFile(file, 'utf8').catch(() => '');
-  const entries: StudyProvenance['invocations'] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      entries.push(JSON.parse(line));
-    } catch {
-      // A line torn by a runner that died mid-append: skipped.
-    }
-  }
-  return entries;
+  return parseJsonLines(await fs.readFile(file, 'utf8').catch(() => ''));
 }
 
 /**

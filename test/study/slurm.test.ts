@@ -135,6 +135,21 @@ test('bad input: no sbatch, no controller, unknown partition, a folder of anothe
   rmSync(noSbatch, { recursive: true, force: true });
 });
 
+test('a cell that fails in its Slurm task: exit 1 naming the cell and its log; the report still comes', () => {
+  const out = path.join(e2eOut, 'fail');
+  const r = icmix(['study', 'test/study/fixtures/slurm-fail.yaml', '--out', out, '--executor', 'slurm']);
+  assert.equal(r.status, 1, r.stderr);
+  const [, arrayJob] = /submitted array job (\d+) \(2 tasks\)/.exec(r.stderr)!;
+  const log = path.join(out, 'slurm', 'logs', `${arrayJob}_0.out`);
+  assert.ok(r.stderr.includes(`icmix: cell fashion-mnist_dc100000_mixup_seed0 failed: stage train failed: perClass 100000 is more than the`), r.stderr);
+  assert.ok(r.stderr.includes(`; log ${log}`), r.stderr);
+  assert.match(r.stderr, /1 cell\(s\) did not finish; run the same command again to resubmit them/);
+  assert.match(readFileSync(log, 'utf8'), /perClass 100000/);
+  const report = JSON.parse(readFileSync(path.join(out, 'study-report.json'), 'utf8'));
+  assert.equal(report.cells.finished, 1);
+  assert.deepEqual(report.cells.failed.map((f: { id: string }) => f.id), ['fashion-mnist_dc100000_mixup_seed0']);
+});
+
 test('a Slurm task cancelled mid-training: rerunning the command resubmits only that cell, which resumes', async () => {
   const out = path.join(e2eOut, 'slow');
   const args = ['study', 'test/study/fixtures/slurm-slow.yaml', '--out', out, '--executor', 'slurm'];

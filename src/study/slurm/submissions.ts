@@ -5,6 +5,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { parseJsonLines } from '../../util/jsonl.js';
 
 export const SLURM_DIR = 'slurm';
 export const SUBMISSIONS_FILE = 'submissions.jsonl';
@@ -28,16 +29,7 @@ export function taskLog(arrayJobId: string, task: number): string {
 
 export async function readSubmissions(out: string): Promise<Submission[]> {
   const text = await fs.readFile(path.join(slurmDir(out), SUBMISSIONS_FILE), 'utf8').catch(() => '');
-  const subs: Submission[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      subs.push(JSON.parse(line) as Submission);
-    } catch {
-      // torn line from an interrupted append: skipped
-    }
-  }
-  return subs;
+  return parseJsonLines<Submission>(text);
 }
 
 export async function appendSubmission(out: string, sub: Submission): Promise<void> {
