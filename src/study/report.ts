@@ -19,6 +19,8 @@ export interface StudyProvenance {
   cellSeconds: number;
   /** Every invocation on this results folder: start, wall time, outcome. */
   invocations: Array<{ startedAt: string; wallSeconds: number; command: string; jobs: number; ran: number; failed: number; interrupted: boolean }>;
+  /** Slurm task logs per cell (paths relative to the report), when cells ran as Slurm tasks. */
+  cellLogs?: Record<string, string[]>;
 }
 
 export interface StudyReport {
@@ -175,6 +177,7 @@ export function renderStudyMarkdown(r: StudyReport): string {
       `- Machine: ${machineLine(p)}`,
       `- Wall time of this invocation: ${formatDuration(p.wallSeconds)}; compute of all finished cells (sum of stage times): ${formatDuration(p.cellSeconds)}`,
       ...(p.invocations.length > 1 ? [`- Invocations on this results folder: ${p.invocations.map((i) => `${i.startedAt} (${formatDuration(i.wallSeconds)}, ${i.ran} cells run${i.interrupted ? ', interrupted' : ''})`).join('; ')}`] : []),
+      ...(p.cellLogs && Object.keys(p.cellLogs).length ? [`- Slurm task logs: ${Object.entries(p.cellLogs).map(([id, logs]) => `\`${id}\` ${logs.map((l) => `[${l.split('/').pop()}](${l})`).join(', ')}`).join('; ')}`] : []),
       `- Report written ${r.createdAt}`,
     ].join('\n') + '\n',
   );

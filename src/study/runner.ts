@@ -6,15 +6,21 @@ import { readReport } from '../infer/report/read.js';
 import type { EvalReport, ReliabilityBin } from '../infer/report/types.js';
 import { RUN_FILES } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+import { IcmixError } from '../util/errors.js';
+import { parseJsonLines } from '../util/jsonl.js';
 import { cellMetrics, poolReliability } from './metrics.js';
 import { cellChanged, changedCellMessage, isCellFinished, readStagesDone, runCell } from './pipeline.js';
 import { StudyProgress } from './progress.js';
 import { machineInfo, studyVersions } from './provenance.js';
 import { buildStudyReport, renderStudyMarkdown, type StudyProvenance, type StudyReport } from './report.js';
+import { claimHolder, describeHolder, isClaim, tryClaim, type CellClaim } from './claim.js';
+import { slurmCellLogs } from './slurm/submissions.js';
+import { checkStudyFolder, writeStudyFile } from './folder.js';
+import { childExecArgv } from './node-args.js';
 import { sideBySideReliabilitySvg } from './svg.js';
 import { CELL_FILES, STAGES, type Cell, type CellMetrics, type Study } from './types.js';
 import type { FromWorker, ToWorker } from './worker.js';
-import { checkOptions, positiveInt, type RuleTable } from '../util/ranges.js';
+import { checkOptions, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 
 /** Files in a study's results folder. */
 export const STUDY_FILES = {
@@ -43,15 +49,27 @@ export interface RunStudyOptions {
   signal?: AbortSignal;
   /** stderr writer for progress (default process.stderr). */
   write?: (s: string) => void;
+  /** Run only these cells (indices into study.cells) and write no study report (`--cell`). */
+  cells?: number[];
+  /** Seconds after which another host's claim without a heartbeat is taken over. */
+  claimTimeoutSeconds?: number;
+  /** How often to look again at cells other runners hold (default 2000 ms). */
+  pollMs?: number;
 }
 
 /** The allowed range of every numeric study-run option (the CLI's flags use the same table). */
 export const STUDY_RULES: RuleTable<RunStudyOptions> = {
   jobs: positiveInt,
+  cells: { ...nonNegativeInt, list: true },
+  claimTimeoutSeconds: positive,
+  pollMs: positiveInt,
 };
 
-/** 'changed': the folder holds this cell made with other settings; it is neither used nor redone. */
-export type CellState = 'finished' | 'partial' | 'todo' | 'failed' | 'changed';
+/**
+ * 'changed': the folder holds this cell made with other settings; it is neither used nor redone.
+ * 'running': another runner holds the cell's claim now.
+ */
+export type CellState = 'finished' | 'partial' | 'todo' | 'failed' | 'changed' | 'running';
 
 export interface StudyResult {
   out: string;
@@ -77,22 +95,14 @@ function workerEntry(): { file: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
   const ext = path.extname(here);
   const file = path.join(path.dirname(here), `worker${ext}`);
-  // Keep only the loader flags (tsx) and memory limits of this process, not e.g. --test.
-  const keep: string[] = [];
-  const argv = process.execArgv;
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    if ((a === '--import' || a === '--loader' || a === '--require' || a === '-r') && i + 1 < argv.length) keep.push(a, argv[++i]);
-    else if (/^--(import|loader|require|max-old-space-size)=/.test(a)) keep.push(a);
-  }
-  if (ext === '.ts' && !keep.some((a) => a.includes('tsx'))) keep.push('--import', 'tsx');
-  return { file, execArgv: keep };
+  return { file, execArgv: childExecArgv(ext) };
 }
 
-async function cellState(cell: Cell, dir: string): Promise<{ state: CellState; stages: string[] }> {
+async function cellState(cell: Cell, dir: string, out: string, timeout?: number): Promise<{ state: CellState; stages: string[] }> {
   if (cellChanged(cell, dir)) return { state: 'changed', stages: [] };
   if (isCellFinished(dir)) return { state: 'finished', stages: [...STAGES] };
   const done = Object.keys(await readStagesDone(dir));
+  if (claimHolder(out, cell.id, timeout)?.live) return { state: 'running', stages: done };
   if (existsSync(path.join(dir, CELL_FILES.error))) return { state: 'failed', stages: done };
   const started = done.length > 0 || existsSync(path.join(dir, RUN_FILES.checkpoint, 'state.json'));
   return { state: started ? 'partial' : 'todo', stages: done };
@@ -128,6 +138,24 @@ function runCellInChild(cell: Cell, dir: string, threads: number | undefined, pa
   });
 }
 
+/** Every cell's state in a results folder (what `--dry-run` lists; the Slurm executor's progress). */
+export async function studyCellStates(study: Study, out: string, timeoutSeconds?: number): Promise<Array<{ cell: Cell; state: CellState; stages: string[] }>> {
+  const abs = path.resolve(out);
+  return Promise.all(study.cells.map(async (c) => ({ cell: c, ...(await cellState(c, cellDir(abs, c), abs, timeoutSeconds)) })));
+}
+
+/** Cells whose folder holds an error.txt: failed, and not finished since. */
+export async function failedCells(study: Study, out: string): Promise<Array<{ id: string; error: string }>> {
+  const failed: Array<{ id: string; error: string }> = [];
+  for (const c of study.cells) {
+    const dir = cellDir(out, c);
+    if (isCellFinished(dir)) continue;
+    const text = await fs.readFile(path.join(dir, CELL_FILES.error), 'utf8').catch(() => undefined);
+    if (text !== undefined) failed.push({ id: c.id, error: text.trim() });
+  }
+  return failed;
+}
+
 /** Read every finished cell's report. */
 export async function collectReports(study: Study, out: string): Promise<Map<string, EvalReport>> {
   const reports = new Map<string, EvalReport>();
@@ -139,11 +167,15 @@ export async function collectReports(study: Study, out: string): Promise<Map<str
 }
 
 async function readInvocations(file: string): Promise<StudyProvenance['invocations']> {
-  try {
-    return (await fs.readFile(file, 'utf8')).split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l));
-  } catch {
-    return [];
-  }
+  return parseJsonLines(await fs.readFile(file, 'utf8').catch(() => ''));
+}
+
+/**
+ * Record one invocation. Appended (one write of one short line, O_APPEND), because several
+ * runners may finish at once on the same folder and a read-modify-write would lose entries.
+ */
+async function appendInvocation(out: string, entry: StudyProvenance['invocations'][number]): Promise<void> {
+  await fs.appendFile(path.join(out, STUDY_FILES.invocations), JSON.stringify(entry) + '\n');
 }
 
 /**
@@ -184,7 +216,8 @@ export async function writeStudyReport(
     }
   }
   const invocations = await readInvocations(path.join(out, STUDY_FILES.invocations));
-  const provenance: StudyProvenance = { command: info.command, versions: studyVersions(), machine: machineInfo(), wallSeconds: info.wallSeconds, cellSeconds, invocations };
+  const cellLogs = await slurmCellLogs(out, study.cells.map((c) => c.id));
+  const provenance: StudyProvenance = { command: info.command, versions: studyVersions(), machine: machineInfo(), wallSeconds: info.wallSeconds, cellSeconds, invocations, ...(Object.keys(cellLogs).length ? { cellLogs } : {}) };
   const report = buildStudyReport(study, metrics, { provenance, failed: info.failed, figures });
   const jsonPath = path.join(out, STUDY_FILES.reportJson);
   const mdPath = path.join(out, STUDY_FILES.reportMarkdown);
@@ -197,9 +230,14 @@ export async function writeStudyReport(
  * Run every unfinished cell of a study (train → export → calibrate → evaluate), up to `jobs` at
  * once, then write the study report. Finished cells (report.json present) are never redone; a
  * partial cell resumes from its last finished stage or training checkpoint. A failed cell is
- * recorded (error.txt in its folder) and the others continue.
+ * recorded (error.txt in its folder) and the others continue. Each cell is claimed first
+ * (claim.ts), so several runners on one folder share the cells: a runner skips cells others hold
+ * and, once it has nothing left to start, waits for them (taking over any whose holder died), so
+ * every runner's report covers the whole study.
  */
 export async function runStudy(study: Study, opts: RunStudyOptions): Promise<StudyResult> {
+  // Cell indices first: their message also names the study's last index and how to list them.
+  const only = opts.cells ? checkCellIndices(study, opts.cells) : undefined;
   checkOptions(opts, STUDY_RULES, 'study');
   const out = path.resolve(opts.out);
   const jobs = opts.jobs ?? 1;
@@ -207,64 +245,126 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
   const startedAt = new Date().toISOString();
   const command = opts.command ?? `icmix study ${study.file ?? ''}`.trim();
   const write = opts.write ?? ((s: string) => process.stderr.write(s));
+  await checkStudyFolder(study, out, { exact: only !== undefined });
 
-  const states = await Promise.all(study.cells.map(async (c) => ({ cell: c, ...(await cellState(c, cellDir(out, c))) })));
+  const states = (await studyCellStates(study, out, opts.claimTimeoutSeconds)).filter((_, i) => !only || only.includes(i));
   if (opts.dryRun) {
     return { out, skipped: [], ran: [], failed: [], interrupted: false, reportPaths: [], states: states.map((s) => ({ id: s.cell.id, state: s.state, stages: s.stages })) };
   }
 
-  await fs.mkdir(out, { recursive: true });
-  await writeJsonAtomic(path.join(out, STUDY_FILES.study), { spec: study.spec, file: study.file, protocols: study.protocols, cells: study.cells });
+  await writeStudyFile(study, out);
   const skipped = states.filter((s) => s.state === 'finished').map((s) => s.cell.id);
   const queue = states.filter((s) => s.state !== 'finished' && s.state !== 'changed').map((s) => s.cell);
   const firstStage = new Map(states.map((s) => [s.cell.id, STAGES.find((st) => !s.stages.includes(st)) ?? 'train']));
-  const progress = new StudyProgress(study.cells.length, skipped.length, opts.quiet, write);
-  if (skipped.length) progress.line(`study ${study.spec.name}: ${skipped.length} of ${study.cells.length} cells already finished in ${out}; running the other ${queue.length}`);
-  else progress.line(`study ${study.spec.name}: ${study.cells.length} cells into ${out}, ${jobs} at a time`);
+  const total = states.length;
+  const progress = new StudyProgress(total, skipped.length, opts.quiet, write);
+  if (skipped.length) progress.line(`study ${study.spec.name}: ${skipped.length} of ${total} cells already finished in ${out}; running the other ${queue.length}`);
+  else progress.line(`study ${study.spec.name}: ${total} cells into ${out}, ${jobs} at a time`);
 
   const ran: string[] = [];
+  /** Cells another runner finished while this one was going. */
+  const byOthers: string[] = [];
   // A folder made with other settings is left alone and reported, not silently mixed in.
   const failed: Array<{ id: string; error: string }> = states.filter((s) => s.state === 'changed').map((s) => ({ id: s.cell.id, error: changedCellMessage(s.cell, cellDir(out, s.cell)) }));
   for (const f of failed) progress.line(`${f.id}: not run: ${f.error}`);
   const children = new Set<ChildProcess>();
   let interrupted = opts.signal?.aborted ?? false;
+  let wake: (() => void) | undefined;
   const onAbort = () => {
     interrupted = true;
+    wake?.();
     // SIGINT: the children exit at once; every result file is written atomically, and a
     // training run resumes from its last checkpoint next time.
     for (const ch of children) ch.kill('SIGINT');
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
   const threads = jobs > 1 ? 1 : undefined;
+  const pollMs = opts.pollMs ?? 2000;
+
+  // One picker at a time, so this runner's own workers do not race over the list.
+  let picking: Promise<unknown> = Promise.resolve();
+  const announcedWaits = new Set<string>();
+  const pick = (): Promise<{ cell: Cell; claim: CellClaim } | 'wait' | undefined> => {
+    const p = picking.then(async () => {
+      for (let i = 0; i < queue.length; i++) {
+        const cell = queue[i];
+        const dir = cellDir(out, cell);
+        const settled = await settledElsewhere(cell, dir, started);
+        if (settled) {
+          queue.splice(i--, 1);
+          if (settled === 'finished') {
+            byOthers.push(cell.id);
+            progress.finished(cell.id, 'done', 'by another runner');
+          } else {
+            failed.push(settled);
+            progress.finished(cell.id, 'failed', 'by another runner');
+          }
+          continue;
+        }
+        const c = await tryClaim(out, cell.id, { timeoutSeconds: opts.claimTimeoutSeconds });
+        if (!isClaim(c)) {
+          if (!announcedWaits.has(cell.id)) progress.line(`${cell.id}: held by ${describeHolder(c)}; leaving it to that runner`);
+          announcedWaits.add(cell.id);
+          continue;
+        }
+        // Finished (or failed) between the look above and the claim: nothing to do.
+        if (await settledElsewhere(cell, dir, started)) {
+          await c.release();
+          i--;
+          continue;
+        }
+        queue.splice(i, 1);
+        return { cell, claim: c };
+      }
+      return queue.length ? ('wait' as const) : undefined;
+    });
+    picking = p.catch(() => undefined);
+    return p;
+  };
 
   const worker = async () => {
     for (;;) {
       if (interrupted) return;
-      const cell = queue.shift();
-      if (!cell) return;
-      const dir = cellDir(out, cell);
-      await fs.mkdir(dir, { recursive: true });
-      progress.stage(cell.id, firstStage.get(cell.id) ?? 'train', '');
-      let r: { ok: boolean; error?: string; killed?: boolean };
-      if (opts.inProcess) {
-        try {
-          await runCell(cell, dir, { threads, onStage: (s, d) => progress.stage(cell.id, s, d) });
-          r = { ok: true };
-        } catch (err) {
-          r = { ok: false, error: err instanceof Error ? err.message : String(err) };
-        }
-      } else {
-        r = await runCellInChild(cell, dir, threads, jobs > 1, progress, children);
+      const next = await pick();
+      if (!next) return;
+      if (next === 'wait') {
+        await new Promise<void>((resolve) => {
+          const t = setTimeout(resolve, pollMs);
+          wake = () => {
+            clearTimeout(t);
+            resolve();
+          };
+        });
+        continue;
       }
-      if (interrupted && !r.ok) return;
-      if (r.ok) {
-        ran.push(cell.id);
-        progress.finished(cell.id, 'done');
-      } else {
-        const error = r.error ?? 'failed';
-        failed.push({ id: cell.id, error });
-        if (!existsSync(path.join(dir, CELL_FILES.error))) await writeFileAtomic(path.join(dir, CELL_FILES.error), `${error}\n`);
-        progress.finished(cell.id, 'failed', error.split('\n')[0]);
+      const { cell, claim } = next;
+      try {
+        const dir = cellDir(out, cell);
+        await fs.mkdir(dir, { recursive: true });
+        progress.stage(cell.id, firstStage.get(cell.id) ?? 'train', '');
+        let r: { ok: boolean; error?: string; killed?: boolean };
+        if (opts.inProcess) {
+          try {
+            await runCell(cell, dir, { threads, onStage: (s, d) => progress.stage(cell.id, s, d) });
+            r = { ok: true };
+          } catch (err) {
+            r = { ok: false, error: err instanceof Error ? err.message : String(err) };
+          }
+        } else {
+          r = await runCellInChild(cell, dir, threads, jobs > 1, progress, children);
+        }
+        if (interrupted && !r.ok) return;
+        if (r.ok) {
+          ran.push(cell.id);
+          progress.finished(cell.id, 'done');
+        } else {
+          const error = r.error ?? 'failed';
+          failed.push({ id: cell.id, error });
+          if (!existsSync(path.join(dir, CELL_FILES.error))) await writeFileAtomic(path.join(dir, CELL_FILES.error), `${error}\n`);
+          progress.finished(cell.id, 'failed', error.split('\n')[0]);
+        }
+      } finally {
+        await claim.release();
       }
     }
   };
@@ -273,15 +373,13 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
   progress.close();
 
   const wallSeconds = (Date.now() - started) / 1000;
-  const invocationsFile = path.join(out, STUDY_FILES.invocations);
-  const previous = await readInvocations(invocationsFile);
-  const entry = { startedAt, wallSeconds, command, jobs, ran: ran.length, failed: failed.length, interrupted };
-  await writeFileAtomic(invocationsFile, [...previous, entry].map((e) => JSON.stringify(e) + '\n').join(''));
+  await appendInvocation(out, { startedAt, wallSeconds, command, jobs, ran: ran.length, failed: failed.length, interrupted });
 
   if (interrupted) {
-    if (!opts.quiet) write(`study interrupted: ${skipped.length + ran.length} of ${study.cells.length} cells finished; run the same command again to continue\n`);
+    if (!opts.quiet) write(`study interrupted: ${skipped.length + ran.length + byOthers.length} of ${total} cells finished; run the same command again to continue\n`);
     return { out, skipped, ran, failed, interrupted, reportPaths: [] };
   }
+  if (only) return { out, skipped, ran, failed, interrupted, reportPaths: [] };
   const { report, paths } = await writeStudyReport(study, out, { command, wallSeconds, failed });
   if (!opts.quiet) {
     write(`study ${study.spec.name}: ${report.cells.finished}/${report.cells.total} cells finished${failed.length ? `, ${failed.length} failed` : ''}; report ${paths[1]}\n`);
@@ -289,3 +387,37 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
   return { out, skipped, ran, failed, interrupted, report, reportPaths: paths };
 }
 
+/**
+ * Whether another runner settled a cell: finished it, or failed it after this runner started (a
+ * failure from an earlier invocation is retried; one from a concurrent runner is not repeated).
+ */
+async function settledElsewhere(cell: Cell, dir: string, since: number): Promise<'finished' | { id: string; error: string } | undefined> {
+  if (isCellFinished(dir)) return 'finished';
+  const errFile = path.join(dir, CELL_FILES.error);
+  const st = await fs.stat(errFile).catch(() => undefined);
+  if (st && st.mtimeMs >= since) return { id: cell.id, error: (await fs.readFile(errFile, 'utf8').catch(() => 'failed')).trim() };
+  return undefined;
+}
+
+/** Check `--cell` indices against the study; returns them. */
+export function checkCellIndices(study: Study, cells: number[]): number[] {
+  for (const i of cells) {
+    if (!(Number.isInteger(i) && i >= 0 && i < study.cells.length)) {
+      throw new IcmixError(`--cell ${i}: the study ${study.spec.name} has ${study.cells.length} cells, numbered 0 to ${study.cells.length - 1}; \`icmix study ${study.file ?? 'FILE'} --dry-run\` lists them in order`);
+    }
+  }
+  return cells;
+}
+
+/**
+ * Write the study report from what the folder holds (the Slurm executor's aggregation job, or by
+ * hand after `--cell` runs): every finished cell, and failed cells from their error.txt.
+ */
+export async function aggregateStudy(study: Study, out: string, command: string): Promise<{ report: StudyReport; paths: string[] }> {
+  const abs = path.resolve(out);
+  await checkStudyFolder(study, abs, { exact: false });
+  if (!existsSync(path.join(abs, STUDY_FILES.study))) throw new IcmixError(`${abs} holds no study (no ${STUDY_FILES.study}); run \`icmix study ${study.file ?? 'FILE'} --out ${out}\` first`);
+  const failed = await failedCells(study, abs);
+  for (const c of study.cells) if (cellChanged(c, cellDir(abs, c))) failed.push({ id: c.id, error: changedCellMessage(c, cellDir(abs, c)) });
+  return writeStudyReport(study, abs, { command, wallSeconds: 0, failed });
+}

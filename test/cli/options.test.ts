@@ -85,6 +85,10 @@ const BAD: Record<string, Record<string, string[]>> = {
   },
   study: {
     jobs: ['0', '-1', '1.5'],
+    cell: ['-1', '0.5'],
+    'claim-timeout': ['0', '-5'],
+    'max-parallel': ['0'],
+    'cpus-per-task': ['0', '1.5'],
   },
 };
 
