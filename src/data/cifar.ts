@@ -124,7 +124,9 @@ export async function readCifar10(dir: string | undefined): Promise<{ train: Ima
   const d = await findDir(dir, 'test_batch.bin', 'cifar10');
   const classNames = await readNames(path.join(d, 'batches.meta.txt'), 10, 'cifar10');
   const load = async (name: string) => parseCifarRecords(await readRequired(path.join(d, name), 'cifar10'), path.join(d, name), 1, 0, 10, HOWTO.cifar10);
-  const batches = await Promise.all([1, 2, 3, 4, 5].map((i) => load(`data_batch_${i}.bin`)));
+  // In order, so a missing batch is always reported as the first one missing (not whichever read failed first).
+  const batches = [];
+  for (const i of [1, 2, 3, 4, 5]) batches.push(await load(`data_batch_${i}.bin`));
   const test = await load('test_batch.bin');
   const mk = (p: { images: Float32Array; labels: Int32Array }): ImageSet => ({ ...p, shape: [...CIFAR_SHAPE] as ImageShape, numClasses: 10, classNames });
   return { train: mk(concat(batches)), test: mk(test), dir: d };
