@@ -28,6 +28,7 @@ import { activationFloatsPerImage, checkStepFitsWasm, isWasmOutOfMemory, wasmOut
 import { saveLayersModel } from './model-io.js';
 import { readManifest } from './run-io.js';
 import { Sgd, stepLr } from './optimizer.js';
+import { parseJsonLines } from '../util/jsonl.js';
 
 /** One line of log.jsonl. */
 export interface EpochLog {
@@ -312,16 +313,7 @@ async function readLog(file: string): Promise<EpochLog[]> {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw e;
   }
-  const logs: EpochLog[] = [];
-  for (const line of text.split('\n')) {
-    if (!line.trim()) continue;
-    try {
-      logs.push(JSON.parse(line) as EpochLog);
-    } catch {
-      // torn last line
-    }
-  }
-  return logs;
+  return parseJsonLines<EpochLog>(text);
 }
 
 /** A resumed run must train as the original would; refuse if its settings changed. */
