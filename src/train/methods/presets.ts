@@ -58,7 +58,7 @@ export interface NamedPreset extends MethodPreset {
   readonly pairwise: boolean;
 }
 
-export function listMethods(): MethodName[] {
+export function listMethods(): string[] {
   return [...METHOD_NAMES];
 }
 
