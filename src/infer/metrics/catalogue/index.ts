@@ -36,6 +36,9 @@ export const HEADLINE_METRICS = [
 /** Every entry once. */
 export const CATALOGUE: readonly MetricEntry[] = [...new Set<MetricEntry>([...PREDICTION_METRICS, ...HEADLINE_METRICS])];
 
+/** Keys of the prediction metrics: the number fields of suites.id. */
+export type PredictionKey = (typeof PREDICTION_METRICS)[number]['key'];
+
 export type HeadlineMetric = (typeof HEADLINE_METRICS)[number];
 /** Keys of the columns of one headline table, e.g. ViewKey<'study'>, from the entries' `views`. */
 export type ViewKey<View extends MetricView> = KeyIn<HeadlineMetric, View>;

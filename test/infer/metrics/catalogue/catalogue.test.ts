@@ -12,6 +12,8 @@ import {
   type MetricSource,
 } from '../../../../src/infer/metrics/catalogue/index.js';
 import { meanOod, reportSchemaPath } from '../../../../src/infer/report/index.js';
+import { accuracy, adaptiveEce, brier, classificationMetrics, eceFromBins, mceFromBins, nll, reliabilityBins, softmax, top5Accuracy } from '../../../../src/infer/metrics/index.js';
+import { Rng } from '../../../../src/util/rng.js';
 import { makeReport } from '../../report/fixture.js';
 
 type Schema = { $ref?: string; type?: string; minimum?: number; maximum?: number; properties?: Record<string, Schema>; items?: Schema; definitions?: Record<string, Schema> };
@@ -128,4 +130,17 @@ test('formats: rates in percent with 2 decimals, NLL and Brier with 4, absent as
   assert.equal(metricByKey('nll').format(0.123456), '0.1235');
   assert.equal(metricByKey('brier').format(undefined), '–');
   assert.equal(metricByKey('energyAuroc').format(NaN), '–');
+});
+
+test('classificationMetrics, built from the prediction entries, gives the same report.json fields as the hand-listed version', () => {
+  const rng = new Rng(7);
+  const C = 6;
+  const n = 400;
+  const z = Float32Array.from({ length: n * C }, () => 3 * rng.normal());
+  const y = Int32Array.from({ length: n }, () => rng.int(C));
+  const p = softmax(z, C);
+  const rel = reliabilityBins(p, y, C, { bins: 12, scheme: 'width' });
+  // what classificationMetrics returned before the catalogue, field by field in the same order
+  const before = { n, accuracy: accuracy(p, y, C), top5: top5Accuracy(p, y, C), nll: nll(p, y, C), brier: brier(p, y, C), ece: eceFromBins(rel), adaptiveEce: adaptiveEce(p, y, C, 12), mce: mceFromBins(rel), bins: 12, reliability: rel };
+  assert.equal(JSON.stringify(classificationMetrics(p, y, C, { bins: 12 })), JSON.stringify(before));
 });
