@@ -10,8 +10,11 @@ import { corruptionAccuracy } from './corruption.js';
 /**
  * The metric catalogue: every table of metrics (report.md's in-distribution table, `icmix report`'s
  * comparison, the study tables and paired comparisons, `getMetric`) is derived from these lists.
- * Adding a metric = one file defining its entry (defineMetric, or a factory such as oodAuroc) +
- * one line below + its test; the catalogue test checks its source against the report schema.
+ * Adding a metric read from report.json (say another OOD score's AUROC) = one file defining its
+ * entry (defineMetric, or a factory such as oodAuroc) + one line in HEADLINE_METRICS + its test.
+ * A new metric of one prediction set is computed into report.json by classificationMetrics once it
+ * is in PREDICTION_METRICS; its field then goes into schemas/report.schema.json too (the catalogue
+ * test, which walks every entry's source through the schema, fails until it is).
  */
 
 /** Metrics of one prediction set, stored under suites.id: report.md's ID columns, in order. */
