@@ -19,6 +19,7 @@ import { writeFailure, writeFileAtomic, writeJsonAtomic } from '../util/atomic.j
 import { IcmixError } from '../util/errors.js';
 import { formatDuration, renderProgress } from '../util/progress.js';
 import type { OnProgress } from '../util/progress-event.js';
+import { etaSeconds, trainingStepsLeft } from '../util/progress-format.js';
 import { Rng } from '../util/rng.js';
 import { ICMIX_VERSION } from '../version.js';
 import { loadCheckpoint, readCheckpointState, saveCheckpoint } from './checkpoint.js';
@@ -174,6 +175,9 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const n = trainSet.labels.length;
   const stepsPerEpoch = Math.min(Math.floor(n / cfg.batchSize) || 1, cfg.maxStepsPerEpoch ?? Infinity);
   const root = new Rng(cfg.seed);
+  // The ETA's pace: this session's steps (validation included), over all remaining epochs.
+  const sessionStart = Date.now();
+  let sessionSteps = 0;
   for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
     const lr = stepLr(cfg.lr, epoch, cfg.epochs, cfg.lrMilestones, cfg.lrGamma);
     // Each epoch's randomness depends only on (seed, epoch), so a resumed run repeats it exactly.
@@ -201,8 +205,12 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       }
       lossSum += loss;
       images += idx.length;
+      // A turn of the event loop per step, so a caller's SIGINT handler runs mid-epoch.
+      await new Promise<void>((resolve) => setImmediate(resolve));
       const secs = (Date.now() - t0) / 1000;
-      report({ task, done: step + 1, total: stepsPerEpoch, fields: { loss: lossSum / (step + 1), 'img/s': ((step + 1) * idx.length) / secs, lr } });
+      sessionSteps++;
+      const eta = etaSeconds((Date.now() - sessionStart) / 1000, sessionSteps, trainingStepsLeft(epoch, step, cfg.epochs, stepsPerEpoch));
+      report({ task, done: step + 1, total: stepsPerEpoch, fields: { loss: lossSum / (step + 1), 'img/s': ((step + 1) * idx.length) / secs, lr }, eta });
     }
     const seconds = (Date.now() - t0) / 1000;
     const val = evaluateSet(model, valSet, normalization, 256);

@@ -13,6 +13,8 @@ export interface ProgressEvent {
   total?: number;
   /** Running figures shown with the bar (loss, img/s, lr). */
   fields?: Record<string, number | string>;
+  /** Seconds left of the whole job, when the producer knows better than the bar's pace (a training run's remaining epochs). */
+  eta?: number;
   /** The task ended; `message` summarises it. */
   finished?: boolean;
 }

@@ -1,4 +1,7 @@
 import type { OnProgress } from './progress-event.js';
+import { formatDuration, formatFigure } from './progress-format.js';
+
+export { formatDuration } from './progress-format.js';
 
 /**
  * Render progress events on stderr, as the CLI shows them: a bar per task (`done`/`total`),
@@ -10,7 +13,7 @@ export function renderProgress(opts: { prefix?: string } = {}): OnProgress {
     if (e.total !== undefined && e.done !== undefined && !e.finished) {
       let bar = bars.get(e.task);
       if (!bar) bars.set(e.task, (bar = new Progress(e.task, e.total)));
-      bar.update(e.done, e.fields);
+      bar.update(e.done, e.fields, e.eta);
       return;
     }
     const bar = bars.get(e.task);
@@ -39,7 +42,8 @@ export class Progress {
     private readonly quiet = false,
   ) {}
 
-  update(done: number, fields: Record<string, string | number> = {}): void {
+  /** `eta`: seconds left of the whole job when the caller knows better than this bar's pace. */
+  update(done: number, fields: Record<string, string | number> = {}, eta?: number): void {
     if (this.quiet) return;
     const now = Date.now();
     const bucket = Math.floor((10 * done) / Math.max(1, this.total));
@@ -50,11 +54,11 @@ export class Progress {
     const width = 20;
     const bar = '#'.repeat(Math.round(frac * width)).padEnd(width, '.');
     const elapsed = (now - this.start) / 1000;
-    const eta = frac > 0 ? (elapsed / frac) * (1 - frac) : NaN;
+    const left = eta ?? (frac > 0 ? (elapsed / frac) * (1 - frac) : NaN);
     const extra = Object.entries(fields)
-      .map(([k, v]) => `${k} ${typeof v === 'number' ? fmt(v) : v}`)
+      .map(([k, v]) => `${k} ${typeof v === 'number' ? formatFigure(v) : v}`)
       .join('  ');
-    const line = `${this.label} [${bar}] ${done}/${this.total}  ${extra}  ETA ${formatDuration(eta)}`;
+    const line = `${this.label} [${bar}] ${done}/${this.total}  ${extra}  ETA ${formatDuration(left)}`;
     if (this.tty) process.stderr.write(`\r\x1b[K${line}`);
     else process.stderr.write(`${line}\n`);
   }
@@ -65,19 +69,4 @@ export class Progress {
     if (this.tty) process.stderr.write(`\r\x1b[K${summary}\n`);
     else process.stderr.write(`${summary}\n`);
   }
-}
-
-function fmt(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  if (Math.abs(v) >= 100) return v.toFixed(0);
-  return v.toFixed(Math.abs(v) >= 10 ? 1 : 3);
-}
-
-export function formatDuration(seconds: number): string {
-  if (!Number.isFinite(seconds)) return '--:--';
-  const s = Math.round(seconds);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const ss = String(s % 60).padStart(2, '0');
-  return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }

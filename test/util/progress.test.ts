@@ -35,6 +35,9 @@ test('renderProgress draws a bar per task, its summary when finished, and prefix
   assert.equal(lines[0], 'icmix eval: loading mnist');
   assert.match(lines[1], /^epoch 1\/2 \[#{20}\] 10\/10  loss 0\.500  ETA /);
   assert.equal(lines[2], 'epoch 1/2  loss 0.5000');
+  // The producer's ETA (a whole training run) replaces the bar's own; lr reads as 4.00e-4.
+  const run = await stderrOf(() => renderProgress()({ task: 'epoch 1/9', done: 1, total: 4, fields: { lr: 0.0004 }, eta: 3725 }));
+  assert.match(run, /lr 4\.00e-4  ETA 1:02:05\n$/);
   assert.equal(progressText({ task: 'epoch 3/10' }), 'epoch 3/10');
   assert.equal(progressText({ task: 'x', done: 2, total: 5 }), 'x 2/5');
 });
@@ -52,6 +55,10 @@ test('train reports steps, epoch summaries and the result as events, and writes 
   const steps = events.filter((e) => e.done !== undefined);
   assert.deepEqual(steps.map((e) => `${e.task} ${e.done}/${e.total}`), ['epoch 1/2 1/2', 'epoch 1/2 2/2', 'epoch 2/2 1/2', 'epoch 2/2 2/2']);
   for (const e of steps) assert.deepEqual(Object.keys(e.fields ?? {}), ['loss', 'img/s', 'lr']);
+  // The run's ETA: the last step has nothing left; earlier ones a finite, shrinking estimate.
+  const etas = steps.map((e) => e.eta!);
+  assert.equal(etas.at(-1), 0);
+  for (const t of etas) assert.ok(Number.isFinite(t) && t >= 0, String(t));
   const finished = events.filter((e) => e.finished).map((e) => e.task);
   assert.deepEqual(finished, ['epoch 1/2', 'epoch 2/2', 'train']);
   assert.match(events.at(-1)!.message!, /^test accuracy \d+\.\d\d%; model saved to /);

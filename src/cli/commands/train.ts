@@ -2,7 +2,9 @@ import type { CommandModule } from 'yargs';
 import { BACKEND_NAMES } from '../../backend/select.js';
 import { train } from '../../train/trainer.js';
 import { TRAIN_DEFAULTS, TRAIN_RULES as R, type TrainConfig } from '../../train/config.js';
+import { hideBin } from 'yargs/helpers';
 import { renderProgress } from '../../util/progress.js';
+import { onTrainInterrupt } from '../progress/interrupt.js';
 import { ranged, rangedList } from '../ranged.js';
 import { listModels } from '../../train/models/index.js';
 import { METHOD_NAMES } from '../../train/methods/presets.js';
@@ -79,6 +81,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option(...ranged('max-steps', R.maxStepsPerEpoch, { describe: 'cap the steps per epoch (smoke tests)', group: 'Run:' }))
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output', group: 'Run:' }),
   handler: async (a) => {
+    const stopListening = onTrainInterrupt({ runDir: a.out, epochs: a.epochs, args: hideBin(process.argv) });
     const result = await train(
       {
         dataset: a.dataset,
@@ -110,7 +113,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         maxStepsPerEpoch: a.maxSteps,
       },
       { resume: a.resume, quiet: a.quiet, onProgress: a.quiet ? undefined : renderProgress() },
-    );
+    ).finally(stopListening);
     console.log(
       `trained ${a.model} with ${a.method} on ${a.dataset}: test accuracy ${(100 * result.testAccuracy).toFixed(2)}% ` +
         `in ${result.seconds.toFixed(0)} s; run folder ${result.runDir}`,
