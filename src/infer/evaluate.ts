@@ -12,11 +12,11 @@ import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
 import { readModelInfo, type ModelInfo } from './model-info.js';
-import { DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
+import { batchCount, DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
 import type { CalibrationResult, CorruptionResult, EvalReport, OodScoreName, OodSetResult, ParityResult, RuntimeResult } from './report/types.js';
 import { OOD_SCORE_NAMES, REPORT_SCHEMA_VERSION } from './report/types.js';
 import { createRuntime, type InferenceRuntime, type RuntimeName } from './runtimes/index.js';
-import { buildOodSets, corruptionSets, getCorruption, idSet, SEVERITIES, SUITE_NAMES, type EvalImages, type SuiteName } from './suites/index.js';
+import { buildOodSets, corruptionSets, corruptionSuiteSize, getCorruption, idSet, SEVERITIES, SUITE_NAMES, type EvalImages, type SuiteName } from './suites/index.js';
 import type { OnProgress } from '../util/progress-event.js';
 import { checkOptions, nonNegativeInt, positiveInt, type RuleTable } from '../util/ranges.js';
 
@@ -133,14 +133,32 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
     }
     const labels = runtimes.map((r, i) => (runtimes.findIndex((q) => q.name === r.name) === i ? r.name : `${r.name}#${i + 1}`));
 
+    const needId = suites.includes('id') || suites.includes('ood');
+    const id = idSet(test, { limit: opts.limit, seed });
+    // OOD sets are built before any inference so that one bar can count every batch up front.
+    let oodSets: Awaited<ReturnType<typeof buildOodSets>> = [];
+    if (suites.includes('ood')) {
+      log('building OOD sets');
+      oodSets = await buildOodSets(id, { names: opts.ood, dataset: datasetName, samples: opts.oodSamples, dataDir: opts.oodDataDir, seed });
+    }
+    const corruptionOpts = { names: opts.corruptions, severities: opts.severities, samples: opts.corruptionSamples, seed };
+    const corruptionSize = suites.includes('corruptions') ? corruptionSuiteSize(test.labels.length, corruptionOpts) : { sets: 0, n: 0 };
+    // One bar over all suites and runtimes: every batch of every set on every runtime.
+    const totalBatches =
+      runtimes.length *
+      ((needId ? batchCount(info, id.n, batchSize) : 0) +
+        oodSets.reduce((s, set) => s + batchCount(info, set.n, batchSize), 0) +
+        corruptionSize.sets * batchCount(info, corruptionSize.n, batchSize));
+    let doneBatches = 0;
+
     /** Run every runtime on one set; returns predictions per runtime. */
     const runAll = async (set: EvalImages, what: string): Promise<Predictions[]> => {
       const out: Predictions[] = [];
       for (let i = 0; i < runtimes.length; i++) {
         const t0 = performance.now();
-        out.push(await predict(runtimes[i], info, set.images, set.n, { batchSize }));
+        const onProgress = () => opts.onProgress?.({ task: 'evaluate', done: ++doneBatches, total: totalBatches, fields: { set: what, on: labels[i] } });
+        out.push(await predict(runtimes[i], info, set.images, set.n, { batchSize, onProgress }));
         seconds[i] += (performance.now() - t0) / 1000;
-        log(`${what}: ${set.n} images on ${labels[i]} (${seconds[i].toFixed(1)} s so far)`);
       }
       return out;
     };
@@ -149,8 +167,6 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
       for (let a = 0; a < preds.length; a++) for (let b = a + 1; b < preds.length; b++) parity.push(parityResult(labels[a], preds[a].probs, labels[b], preds[b].probs, C, suite));
     };
 
-    const needId = suites.includes('id') || suites.includes('ood');
-    const id = idSet(test, { limit: opts.limit, seed });
     let idPreds: Predictions[] = [];
     if (needId) {
       idPreds = await runAll(id, 'id');
@@ -164,8 +180,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
     }
 
     if (suites.includes('ood')) {
-      log('building OOD sets');
-      const sets = await buildOodSets(id, { names: opts.ood, dataset: datasetName, samples: opts.oodSamples, dataDir: opts.oodDataDir, seed });
+      const sets = oodSets;
       const scores = oodScoresFor(info);
       for (const r of results) r.suites.ood = [];
       for (const set of sets) {
@@ -181,7 +196,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
     if (suites.includes('corruptions')) {
       const perRuntime: CorruptionResult[][] = runtimes.map(() => []);
       const pooled = new Map<string, PooledParity>();
-      for (const set of corruptionSets(test, { names: opts.corruptions, severities: opts.severities, samples: opts.corruptionSamples, seed })) {
+      for (const set of corruptionSets(test, corruptionOpts)) {
         const preds = await runAll(set, set.key);
         preds.forEach((p, i) => {
           perRuntime[i].push({
@@ -214,6 +229,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
       }
     }
 
+    opts.onProgress?.({
+      task: 'evaluate',
+      finished: true,
+      message: `evaluated ${totalBatches} batches (${suites.join(', ')}) on ${labels.join(', ')} in ${seconds.reduce((a, b) => a + b, 0).toFixed(1)} s of inference`,
+    });
     results.forEach((r, i) => {
       r.timing = { seconds: seconds[i], ...(r.timing?.idImagesPerSecond !== undefined ? { idImagesPerSecond: r.timing.idImagesPerSecond } : {}) };
     });

@@ -22,10 +22,19 @@ export interface PredictOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
+/** The images per run call: a graph with a fixed batch dimension accepts only that batch size. */
+export function batchLength(info: Pick<ModelInfo, 'batchDim'>, batchSize: number | undefined): number {
+  return info.batchDim ?? Math.max(1, Math.floor(batchSize ?? DEFAULT_BATCH_SIZE));
+}
+
+/** How many run calls `n` images take (what a progress bar counts). */
+export function batchCount(info: Pick<ModelInfo, 'batchDim'>, n: number, batchSize: number | undefined): number {
+  return Math.ceil(n / batchLength(info, batchSize));
+}
+
 /** Raw outputs [n, C] (as the graph emits them), batch by batch. */
 export async function predictRaw(runtime: InferenceRuntime, info: ModelInfo, images: Float32Array, n: number, opts: PredictOptions = {}): Promise<Float32Array> {
-  // A graph with a fixed batch dimension accepts only that batch size.
-  const batch = info.batchDim ?? Math.max(1, Math.floor(opts.batchSize ?? DEFAULT_BATCH_SIZE));
+  const batch = batchLength(info, opts.batchSize);
   const [h, w, c] = info.inputShape;
   const size = h * w * c;
   if (images.length !== n * size) {

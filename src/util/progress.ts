@@ -21,7 +21,9 @@ export function renderProgress(opts: { prefix?: string } = {}): OnProgress {
       bar.done(e.message ?? e.task);
       bars.delete(e.task);
     } else if (e.message) {
-      process.stderr.write(`${opts.prefix ?? ''}${e.message}\n`);
+      // On a terminal a bar may be mid-line: clear it; its next update redraws it.
+      const clear = bars.size && process.stderr.isTTY ? '\r\x1b[K' : '';
+      process.stderr.write(`${clear}${opts.prefix ?? ''}${e.message}\n`);
     }
   };
 }

@@ -8,6 +8,7 @@ import { evaluate } from '../../src/infer/evaluate.js';
 import { accuracy, auroc, mspScore, nll, softmax } from '../../src/infer/metrics/index.js';
 import { validateReport, writeReport } from '../../src/infer/report/index.js';
 import { IcmixError } from '../../src/util/errors.js';
+import type { ProgressEvent } from '../../src/util/progress-event.js';
 import { referenceLogits, tinyRunDir, type TinySpec } from './runtimes/tiny-model.js';
 import { writeIdxDataset } from './suites/fixtures.js';
 
@@ -20,7 +21,7 @@ test('evaluate end to end: cpu, web and tfjs on all suites, matching a hand comp
   const otherDir = await writeIdxDataset({ h: 8, w: 8, classes: 3, train: 4, test: 10, seed: 9 });
   const { runDir, onnxPath, weights } = await tinyRunDir(spec);
   const dataset = `idx:${dataDir}`;
-  const progress: string[] = [];
+  const progress: ProgressEvent[] = [];
   const report = await evaluate({
     model: onnxPath,
     dataset,
@@ -32,10 +33,19 @@ test('evaluate end to end: cpu, web and tfjs on all suites, matching a hand comp
     corruptions: ['contrast', 'rotate'],
     corruptionSamples: 10,
     tfjsBackend: 'cpu',
-    onProgress: (e) => progress.push(e.message ?? ''),
+    onProgress: (e) => progress.push(e),
   });
   validateReport(JSON.parse(JSON.stringify(report)), 'test report');
-  assert.ok(progress.length > 0);
+  // One bar over every batch of every set on every runtime, counted up front: batches of 5 over
+  // id (24 images: 5), 3 OOD sets (24, 24, 10: 5 + 5 + 2), 10 corruption sets (10: 2 each) = 37, x 3 runtimes.
+  const bar = progress.filter((e) => e.done !== undefined);
+  assert.ok(bar.every((e) => e.task === 'evaluate' && e.total === 111));
+  assert.deepEqual(bar.map((e) => e.done), Array.from({ length: 111 }, (_, i) => i + 1));
+  assert.deepEqual(bar[0].fields, { set: 'id', on: 'cpu' });
+  assert.deepEqual(bar.at(-1)!.fields, { set: 'corruptions:rotate:5', on: 'tfjs' });
+  assert.ok(progress.at(-1)!.finished && /^evaluated 111 batches \(id, ood, corruptions\) on cpu, web, tfjs in /.test(progress.at(-1)!.message!));
+  // Besides the bar, only a few phase lines (loading, runtimes, OOD sets), not a line per set.
+  assert.ok(progress.filter((e) => e.message && !e.finished).length <= 5);
   assert.deepEqual(report.runtimes.map((r) => r.runtime), ['cpu', 'web', 'tfjs']);
   assert.equal(report.model.runDir, runDir);
   assert.equal(report.dataset.testSize, 24);

@@ -42,6 +42,23 @@ test('renderProgress draws a bar per task, its summary when finished, and prefix
   assert.equal(progressText({ task: 'x', done: 2, total: 5 }), 'x 2/5');
 });
 
+test('an eval-sized event stream (130 sets x 2 runtimes) prints one line per ~10% when stderr is not a terminal', async () => {
+  const total = 130 * 2 * 4;
+  const out = await stderrOf(() => {
+    const r = renderProgress({ prefix: 'icmix eval: ' });
+    r({ task: 'evaluate', message: 'loading mnist' });
+    for (let done = 1; done <= total; done++) r({ task: 'evaluate', done, total, fields: { set: `set${Math.floor((done - 1) / 8)}`, on: done % 8 < 4 ? 'cpu' : 'web' } });
+    r({ task: 'evaluate', finished: true, message: 'evaluated 1040 batches' });
+  });
+  const lines = out.trimEnd().split('\n');
+  assert.equal(lines[0], 'icmix eval: loading mnist');
+  const bars = lines.filter((l) => l.startsWith('evaluate ['));
+  // 0%, 10%, ..., 100%: eleven lines at most, the last one complete.
+  assert.ok(bars.length >= 10 && bars.length <= 11, bars.join('\n'));
+  assert.match(bars.at(-1)!, /^evaluate \[#{20}\] 1040\/1040  set set129  on cpu  ETA /);
+  assert.equal(lines.at(-1), 'evaluated 1040 batches');
+});
+
 test('train reports steps, epoch summaries and the result as events, and writes nothing itself', async () => {
   const events: ProgressEvent[] = [];
   const out = mkdtempSync(path.join(tmpdir(), 'icmix-progress-'));

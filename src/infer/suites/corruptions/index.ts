@@ -58,6 +58,15 @@ export interface CorruptionSuiteOptions {
   seed: number;
 }
 
+/** How many sets `corruptionSets` yields and the images in each, without corrupting any (for a progress total). */
+export function corruptionSuiteSize(testSize: number, opts: Omit<CorruptionSuiteOptions, 'seed'>): { sets: number; n: number } {
+  const names = opts.names ?? CORRUPTIONS.map((c) => c.name);
+  const severities = opts.severities ?? [...SEVERITIES];
+  // As sampleIndices: a cap at or above the test size keeps every image.
+  const n = opts.samples === undefined || opts.samples >= testSize ? testSize : Math.max(0, opts.samples);
+  return { sets: names.length * severities.length, n };
+}
+
 /**
  * The corruption sets, one per corruption × severity, generated lazily so only one is in
  * memory at a time. All use the same test subset.
