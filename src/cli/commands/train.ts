@@ -5,6 +5,7 @@ import { TRAIN_DEFAULTS, TRAIN_RULES as R, type TrainConfig } from '../../train/
 import { hideBin } from 'yargs/helpers';
 import { renderProgress } from '../../util/progress.js';
 import { onTrainInterrupt } from '../progress/interrupt.js';
+import { writeTrainingCurves } from '../../infer/report/curves.js';
 import { ranged, rangedList } from '../ranged.js';
 import { listModels } from '../../train/models/index.js';
 import { METHOD_NAMES } from '../../train/methods/presets.js';
@@ -114,6 +115,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       },
       { resume: a.resume, quiet: a.quiet, onProgress: a.quiet ? undefined : renderProgress() },
     ).finally(stopListening);
+    const curves = await writeTrainingCurves(result.runDir, { title: `${a.method} on ${a.dataset}: training curves` });
+    if (curves && !a.quiet) console.error(`icmix train: training curves in ${curves}`);
     console.log(
       `trained ${a.model} with ${a.method} on ${a.dataset}: test accuracy ${(100 * result.testAccuracy).toFixed(2)}% ` +
         `in ${result.seconds.toFixed(0)} s; run folder ${result.runDir}`,

@@ -4,6 +4,7 @@ export { validateReport, reportSchemaErrors, reportSchemaPath } from './schema.j
 export { renderMarkdown } from './markdown.js';
 export { reliabilitySvg, type ReliabilitySvgOptions } from './svg.js';
 export { writeReport, REPORT_FILES } from './write.js';
+export { trainingCurvesSvg, readCurvePoints, writeTrainingCurves, TRAINING_CURVES_FILE, type CurvePoint } from './curves.js';
 export { readReport, reportPathOf } from './read.js';
 export { compareRuns, compareReports, renderComparison, COMPARISON_COLUMNS, type ComparisonRow } from './compare.js';
 export { headline, meanOod, type Headline } from './summary.js';

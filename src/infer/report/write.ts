@@ -5,6 +5,7 @@ import type { EvalReport } from './types.js';
 import { validateReport } from './schema.js';
 import { renderMarkdown } from './markdown.js';
 import { reliabilitySvg } from './svg.js';
+import { readCurvePoints, trainingCurvesSvg, TRAINING_CURVES_FILE } from './curves.js';
 
 /** Files `writeReport` puts in the run folder (besides report.json). */
 export const REPORT_FILES = {
@@ -12,6 +13,8 @@ export const REPORT_FILES = {
   markdown: 'report.md',
   /** reliability-<runtime>.svg per runtime with an id suite; reliability-calibrated.svg after T. */
   reliabilityPrefix: 'reliability-',
+  /** The run's train loss, val accuracy and lr per epoch, when the model has a run folder with a log. */
+  trainingCurves: TRAINING_CURVES_FILE,
 } as const;
 
 /**
@@ -40,6 +43,10 @@ export async function writeReport(dir: string, report: EvalReport): Promise<stri
       `${REPORT_FILES.reliabilityPrefix}calibrated.svg`,
       reliabilitySvg(cal.reliabilityAfter, { title: `${report.model.method ?? 'model'} after temperature scaling (T = ${cal.temperature.toFixed(3)})`, ece: cal.after.ece }),
     ]);
+  }
+  const curves = report.model.runDir ? await readCurvePoints(report.model.runDir) : [];
+  if (curves.length) {
+    files.push([REPORT_FILES.trainingCurves, trainingCurvesSvg(curves, { title: `${report.model.method ?? 'model'} on ${report.dataset.name}: training curves` })]);
   }
   files.push([REPORT_FILES.json, JSON.stringify(plain, null, 2) + '\n']);
   const written: string[] = [];
