@@ -1,17 +1,24 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
+import Ajv from 'ajv';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import swagger from '@fastify/swagger';
 import { RUN_FILES } from '../types.js';
 import { IcmixError } from '../util/errors.js';
+import { ICMIX_VERSION } from '../version.js';
 import { DynamicBatcher } from './batcher.js';
-import { decodeImage, IMAGE_TYPES } from './decode.js';
+import { IMAGE_TYPES } from './decode.js';
 import { BadInput, type ErrorBody } from './errors.js';
-import { parseJsonInputs } from './inputs.js';
-import { PROMETHEUS_CONTENT_TYPE, serveMetrics, type ServeMetrics } from './metrics.js';
+import { serveMetrics, type ServeMetrics } from './metrics.js';
 import { loadServeModel, SERVE_RUNTIMES, type ServeModel } from './model.js';
-import { toPredictions, type PredictResponse } from './predict.js';
-import { ortWebDist, packageRoot, serveFile, serveFolder } from './static.js';
-import { checkOptions, nonNegative, positiveInt, type RuleTable } from '../util/ranges.js';
+import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { modelInfoRoutes } from './routes/model-info.js';
+import { openapiRoutes } from './routes/openapi.js';
+import { PREDICT_URL, predictRoutes } from './routes/predict.js';
+import { staticPageRoutes } from './routes/static-page.js';
+import { errorSchema } from './schemas.js';
+import { checkOptions, nonNegative, nonNegativeInt, positiveInt, type RuleTable } from '../util/ranges.js';
 
 export type ServeRuntime = (typeof SERVE_RUNTIMES)[number];
 
@@ -32,6 +39,12 @@ export interface ServeOptions {
   maxBody?: number;
   /** Most images in one request (more → 413). */
   maxItems?: number;
+  /** Largest width x height an image body may declare; larger → 413, refused from its header before decoding. */
+  maxImagePixels?: number;
+  /** A request body must have arrived within this many ms of its headers (slower → 408). */
+  bodyTimeoutMs?: number;
+  /** close() waits this long for requests in flight, then closes the connections still open. */
+  shutdownTimeoutMs?: number;
   /** Classes listed per prediction. */
   topK?: number;
   /** The evaluation report shown by the web page; default: report.json next to the model, if any. */
@@ -49,6 +62,9 @@ export const SERVE_DEFAULTS = {
   maxWaitMs: 2,
   maxBody: 8 * 1024 * 1024,
   maxItems: 256,
+  maxImagePixels: 4_194_304, // 2048 x 2048: decoding it takes ~16 MB of RGBA
+  bodyTimeoutMs: 30_000,
+  shutdownTimeoutMs: 10_000,
   topK: 5,
 };
 
@@ -59,6 +75,9 @@ export const SERVE_RULES: RuleTable<ServeOptions> = {
   maxWaitMs: nonNegative,
   maxBody: positiveInt,
   maxItems: positiveInt,
+  maxImagePixels: positiveInt,
+  bodyTimeoutMs: positiveInt,
+  shutdownTimeoutMs: nonNegativeInt,
   topK: positiveInt,
   threads: positiveInt,
 };
@@ -70,17 +89,73 @@ export interface IcmixServer {
   batcher: DynamicBatcher;
   /** Start listening; resolves to the base URL, e.g. http://127.0.0.1:8080. */
   listen(): Promise<string>;
-  /** Stop accepting requests, finish the ones in flight (their batches run at once), free the model. */
-  close(): Promise<void>;
+  /**
+   * Stop accepting requests, finish the ones in flight (their batches run at once) for up to
+   * shutdownTimeoutMs, then close the connections still open; free the model.
+   */
+  close(): Promise<ShutdownReport>;
+}
+
+export interface ShutdownReport {
+  /** True when requests were still open after shutdownTimeoutMs and their connections were closed. */
+  forced: boolean;
 }
 
 function errorBody(code: string, message: string): ErrorBody {
   return { error: { code, message } };
 }
 
+/** Request bodies are checked as sent (no type coercion); query strings and params are coerced from text. */
+const bodyAjv = new Ajv.default({ coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
+const textAjv = new Ajv.default({ coerceTypes: 'array', useDefaults: true, removeAdditional: true, allErrors: false, strict: false });
+bodyAjv.addSchema(errorSchema);
+textAjv.addSchema(errorSchema);
+
+/** Binary bodies (images) are checked by the image guard and the decoder, not by a JSON schema. */
+function compileValidator({ schema, httpPart, contentType }: { schema: object; httpPart?: string; contentType?: string }) {
+  if (httpPart === 'body' && contentType?.startsWith('image/')) return () => true;
+  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
+}
+
+/** A listen failure as a message naming the address and what to do, not a stack trace. */
+function listenError(err: unknown, host: string, port: number): unknown {
+  const code = (err as NodeJS.ErrnoException)?.code;
+  switch (code) {
+    case 'EADDRINUSE':
+      return new IcmixError(`port ${port} on ${host} is already in use by another program; stop it, pick another port (--port), or use port 0 for a free one`);
+    case 'EACCES':
+      return new IcmixError(`not allowed to listen on port ${port} on ${host} (ports below 1024 need privileges); pick a port from 1024 to 65535 (--port)`);
+    case 'EADDRNOTAVAIL':
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+      return new IcmixError(`cannot listen on host ${host}: it is not an address of this machine (${code}); use 127.0.0.1, 0.0.0.0 or one of this machine's addresses (--host)`);
+  }
+  return err;
+}
+
+/** Route config: how a failed body schema check is reported (code and what a good body looks like). */
+interface BodyErrorConfig {
+  bodyError?: { code: string; hint: string };
+}
+
+/** A schema check that failed: code `bad_<field>` (or the route's body code), message naming the field. */
+function describeValidation(err: FastifyError, req: FastifyRequest): { status: number; code: string; message: string } {
+  const first = err.validation![0];
+  const part = err.validationContext ?? 'request';
+  const field = first.instancePath.split('/').filter(Boolean)[0] ?? (first.params as { missingProperty?: string }).missingProperty ?? part;
+  if (part === 'body') {
+    const cfg = (req.routeOptions.config as BodyErrorConfig).bodyError;
+    const what = `the body${first.instancePath ? ` at ${first.instancePath}` : ''} ${first.message}`;
+    return { status: 400, code: cfg?.code ?? 'bad_body', message: cfg ? `${cfg.hint} (${what})` : what };
+  }
+  const source = part === 'querystring' ? (req.query as Record<string, unknown>) : part === 'params' ? (req.params as Record<string, unknown>) : {};
+  return { status: 400, code: `bad_${field}`, message: `${field} ${first.message}, got ${JSON.stringify(source[field])}` };
+}
+
 /** Map framework errors (body parsing, limits) to the same { error: { code, message } } shape. */
-function describeError(err: FastifyError, maxBody: number): { status: number; code: string; message: string } {
+function describeError(err: FastifyError, req: FastifyRequest, maxBody: number): { status: number; code: string; message: string } {
   if (err instanceof BadInput) return { status: err.status, code: err.code, message: err.message };
+  if (err.validation) return describeValidation(err, req);
   switch (err.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, code: 'body_too_large', message: `the request body is larger than the server's limit of ${maxBody} bytes; send fewer or smaller images (or start the server with a larger --max-body)` };
@@ -90,6 +165,8 @@ function describeError(err: FastifyError, maxBody: number): { status: number; co
       return { status: 400, code: 'malformed_json', message: 'the JSON body is empty; send { "inputs": [...] }' };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return { status: 400, code: 'malformed_json', message: `the body is not valid JSON (${err.message}); send { "inputs": [...] }` };
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return { status: 400, code: 'bad_content_length', message: 'the body is not as long as its content-length header says; send the whole body' };
   }
   if (err instanceof SyntaxError) {
     return { status: 400, code: 'malformed_json', message: `the body is not valid JSON (${err.message}); send { "inputs": [...] }` };
@@ -104,19 +181,31 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
   const o = { ...SERVE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<ServeOptions, 'report' | 'threads' | 'fallback'>> &
     Pick<ServeOptions, 'report' | 'threads' | 'fallback'>;
   checkOptions(o, SERVE_RULES, 'serve');
+  const reportPath = o.report ?? path.join(path.dirname(o.model), RUN_FILES.report);
+  const hasReport = existsSync(reportPath);
+  if (o.report && !hasReport) throw new IcmixError(`report file ${o.report} not found; pass the report.json written by icmix eval`);
   const model = await loadServeModel(o.model, o.runtime, { threads: o.threads, fallback: o.fallback });
   const info = model.info;
   const [h, w, c] = info.inputShape;
   const classes = info.numClasses;
   const metrics = serveMetrics();
-  // Predict requests received whose images are not yet in the batcher (body still arriving or decoding).
+  // Predict requests received whose images are not yet in the batcher (body still arriving or
+  // decoding). Each one leaves exactly once: when queued, or when its response closes for any
+  // reason (answered, failed, or the client went away mid-upload).
   let arriving = 0;
   const counted = new WeakSet<object>();
-  const settle = (req: object) => {
-    if (counted.delete(req)) {
-      arriving--;
-      batcher.poke();
-    }
+  const arrivals = {
+    add(req: object, whenGone: (listener: () => void) => void) {
+      counted.add(req);
+      arriving++;
+      whenGone(() => arrivals.settle(req));
+    },
+    settle(req: object) {
+      if (counted.delete(req)) {
+        arriving--;
+        batcher.poke();
+      }
+    },
   };
   const batcher = new DynamicBatcher((x, n) => model.predict(x, n), {
     maxBatch: o.maxBatch,
@@ -133,22 +222,24 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
   metrics.registry.gauge('icmix_arriving_requests', 'Predict requests being received or decoded, not yet queued.', () => arriving);
   metrics.registry.gauge('icmix_queued_images', 'Images waiting for their batch to run.', () => batcher.pending.images);
   metrics.registry.gauge('icmix_running_batches', 'Model calls running now.', () => batcher.pending.running);
-  const reportPath = o.report ?? path.join(path.dirname(o.model), RUN_FILES.report);
-  const hasReport = existsSync(reportPath);
-  if (o.report && !hasReport) throw new IcmixError(`report file ${o.report} not found; pass the report.json written by icmix eval`);
+  metrics.registry.gauge('process_resident_memory_bytes', 'Resident memory of the server process in bytes.', () => process.memoryUsage.rss());
 
   const app = Fastify({ bodyLimit: o.maxBody, logger: false, return503OnClosing: true });
+  app.setValidatorCompiler(compileValidator);
+  app.addSchema(errorSchema);
   app.removeContentTypeParser('text/plain'); // only images and JSON are accepted
   app.addContentTypeParser(Object.keys(IMAGE_TYPES), { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const d = describeError(err, o.maxBody);
+    const d = describeError(err, req, o.maxBody);
     if (d.status >= 500) req.log.error(err);
-    if (req.routeOptions.url === '/v1/predict') metrics.errors.inc({ code: d.code });
+    if (req.routeOptions.url === PREDICT_URL) metrics.errors.inc({ code: d.code });
+    // The rest of a timed-out body is never read: close the connection instead of draining it.
+    if (d.status === 408) reply.header('connection', 'close');
     return reply.code(d.status).send(errorBody(d.code, d.message));
   });
   app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send(errorBody('not_found', `no route ${req.method} ${req.url}; see GET /v1/model, POST /v1/predict, GET /healthz, GET /metrics`)),
+    reply.code(404).send(errorBody('not_found', `no route ${req.method} ${req.url}; see GET /v1/model, POST /v1/predict, GET /healthz, GET /metrics, GET /openapi.json`)),
   );
   // While shutting down, answers close their connection so keep-alive sockets don't hold close() open.
   let shuttingDown = false;
@@ -156,40 +247,10 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     if (shuttingDown) reply.header('connection', 'close');
     return payload;
   });
-  app.addHook('onRequest', async (req) => {
-    if (req.method === 'POST' && req.routeOptions.url === '/v1/predict') {
-      counted.add(req);
-      arriving++;
-    }
-  });
   app.addHook('onResponse', async (req, reply) => {
-    settle(req); // a request that failed before reaching the batcher
     const route = req.routeOptions.url ?? 'unmatched';
     metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
     metrics.latency.observe(reply.elapsedTime / 1000, { route });
-  });
-
-  app.post('/v1/predict', async (req, reply): Promise<PredictResponse> => {
-    const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() as keyof typeof IMAGE_TYPES;
-    let images: Float32Array;
-    let n: number;
-    if (type in IMAGE_TYPES) {
-      images = decodeImage(req.body as Buffer, IMAGE_TYPES[type], info.inputShape);
-      n = 1;
-    } else {
-      ({ images, n } = parseJsonInputs(req.body, info.inputShape, o.maxItems));
-    }
-    const q = req.query as { top_k?: string };
-    const topK = q.top_k !== undefined ? Number(q.top_k) : o.topK;
-    if (!Number.isInteger(topK) || topK < 1) throw new BadInput(400, 'bad_top_k', `top_k must be a positive integer, got ${q.top_k}`);
-    const submitted = batcher.submit(images, n);
-    settle(req);
-    const probs = await submitted;
-    const res = toPredictions(probs, n, info, topK);
-    metrics.images.inc({}, n);
-    metrics.ood.inc({}, res.predictions.filter((p) => p.ood).length);
-    void reply;
-    return res;
   });
 
   const modelDoc = {
@@ -206,40 +267,71 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     temperature: info.temperature,
     oodThreshold: info.oodThreshold,
     metadata: info.metadata,
-    serving: { maxBatch: o.maxBatch, maxWaitMs: o.maxWaitMs, maxBody: o.maxBody, maxItems: o.maxItems, topK: o.topK, accepts: [...Object.keys(IMAGE_TYPES), 'application/json'] },
+    serving: {
+      maxBatch: o.maxBatch,
+      maxWaitMs: o.maxWaitMs,
+      maxBody: o.maxBody,
+      maxItems: o.maxItems,
+      maxImagePixels: o.maxImagePixels,
+      bodyTimeoutMs: o.bodyTimeoutMs,
+      topK: o.topK,
+      accepts: [...Object.keys(IMAGE_TYPES), 'application/json'],
+    },
     report: hasReport ? '/report.json' : null,
     modelUrl: '/model.onnx',
   };
-  app.get('/v1/model', async () => modelDoc);
-  app.get('/healthz', async () => ({ status: 'ok', model: modelDoc.file, runtime: model.runtime }));
-  app.get('/metrics', async (_req, reply) => reply.type(PROMETHEUS_CONTENT_TYPE).send(metrics.registry.render()));
 
-  if (o.web !== false) {
-    const root = packageRoot();
-    serveFile(app, '/', path.join(root, 'web', 'index.html'));
-    serveFolder(app, '/web/', path.join(root, 'web'), ['.html', '.js', '.mjs', '.css', '.svg', '.png']);
-    serveFolder(app, '/ort/', ortWebDist(), ['.mjs', '.js', '.wasm']);
-    serveFile(app, '/model.onnx', o.model);
-    if (hasReport) serveFile(app, '/report.json', reportPath);
-  }
+  // @fastify/swagger collects every route registered after it into GET /openapi.json.
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: { title: 'icmix serve', version: ICMIX_VERSION, description: `Calibrated image classification with ${modelDoc.file} (${w}x${h}x${c}, ${classes} classes).` },
+    },
+  });
+  await app.register(healthRoutes, { body: { status: 'ok', model: modelDoc.file, runtime: model.runtime } });
+  await app.register(modelInfoRoutes, { doc: modelDoc });
+  await app.register(predictRoutes, {
+    info,
+    metrics,
+    batcher,
+    arrivals,
+    limits: { maxItems: o.maxItems, topK: o.topK, maxImagePixels: o.maxImagePixels, bodyTimeoutMs: o.bodyTimeoutMs },
+  });
+  await app.register(metricsRoutes, { metrics });
+  await app.register(openapiRoutes);
+  if (o.web !== false) await app.register(staticPageRoutes, { model: o.model, report: hasReport ? reportPath : null });
 
-  let closing: Promise<void> | undefined;
+  let closing: Promise<ShutdownReport> | undefined;
   return {
     app,
     model,
     metrics,
     batcher,
     async listen() {
-      return app.listen({ host: o.host, port: o.port });
+      try {
+        return await app.listen({ host: o.host, port: o.port });
+      } catch (err) {
+        throw listenError(err, o.host, o.port);
+      }
     },
     close() {
       closing ??= (async () => {
         shuttingDown = true;
         // Run queued batches now rather than after their wait, so in-flight requests finish fast.
         const drained = batcher.drain();
-        await app.close();
+        const closed = app.close();
+        let timer: NodeJS.Timeout | undefined;
+        const forced = await Promise.race([
+          closed.then(() => false),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), o.shutdownTimeoutMs))),
+        ]);
+        clearTimeout(timer);
+        // Past the bound: whatever is still open (a slow upload, a stuck client) is cut off.
+        if (forced) app.server.closeAllConnections();
+        await closed;
         await drained;
         await model.dispose();
+        return { forced };
       })();
       return closing;
     },

@@ -1,0 +1,33 @@
+import { BadInput } from './errors.js';
+import { ImageHeaderError, readImageHeader, type HeaderFormat, type ImageHeader } from './image-header.js';
+
+/**
+ * Check an image body's header before it is decoded: a body that is not an image of its declared
+ * type is a 400, and one that declares more than `maxPixels` pixels is a 413, answered without
+ * allocating anything for its pixels (a 69-byte PNG can declare 20000x20000).
+ */
+export function admitImage(bytes: Uint8Array, format: HeaderFormat, maxPixels: number): ImageHeader {
+  const name = format.toUpperCase();
+  let header: ImageHeader;
+  try {
+    header = readImageHeader(bytes, format);
+  } catch (err) {
+    if (!(err instanceof ImageHeaderError)) throw err;
+    const hint = `send the file's bytes with content-type image/${format}`;
+    if (err.kind === 'signature') {
+      const what = bytes.length === 0 ? 'is empty' : `does not start with the ${name} signature`;
+      throw new BadInput(400, 'not_an_image', `the request body ${what}, so it is not a ${name} image; ${hint}`);
+    }
+    throw new BadInput(400, 'not_an_image', `the request body is not a valid ${name} image (${err.message}); ${hint}`);
+  }
+  const pixels = header.width * header.height;
+  if (pixels > maxPixels) {
+    throw new BadInput(
+      413,
+      'image_too_large',
+      `the ${name} image declares ${header.width}x${header.height} = ${pixels} pixels, more than this server decodes (${maxPixels}); ` +
+        `send a smaller image, or start the server with a larger --max-image-pixels`,
+    );
+  }
+  return header;
+}
