@@ -62,7 +62,8 @@ export const SERVE_DEFAULTS = {
   maxWaitMs: 2,
   maxBody: 8 * 1024 * 1024,
   maxItems: 256,
-  maxImagePixels: 4_194_304, // 2048 x 2048: decoding it takes ~16 MB of RGBA
+  // 4096 x 4096 (64 MB as RGBA): far above any model input here, far below what a bomb declares.
+  maxImagePixels: 4096 * 4096,
   bodyTimeoutMs: 30_000,
   shutdownTimeoutMs: 10_000,
   topK: 5,

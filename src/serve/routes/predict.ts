@@ -64,7 +64,7 @@ export const predictRoutes: FastifyPluginAsync<PredictRouteOptions> = async (app
       let n: number;
       if (type in IMAGE_TYPES) {
         const bytes = req.body as Buffer;
-        admitImage(bytes, IMAGE_TYPES[type], limits.maxImagePixels); // before any pixel is allocated
+        admitImage(bytes, IMAGE_TYPES[type], { maxPixels: limits.maxImagePixels, size: { width: w, height: h } }); // before any pixel is allocated
         images = decodeImage(bytes, IMAGE_TYPES[type], info.inputShape);
         n = 1;
       } else {
