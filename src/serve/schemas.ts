@@ -23,6 +23,14 @@ export const errorSchema = {
   },
 } as const;
 
+/** The errors POST /v1/predict gives besides the generic ones, by status. */
+export const predictErrorResponses = {
+  400: { $ref: 'icmix-error#', description: 'Not an image or a wrong size, shape or value (not_an_image, wrong_size, wrong_shape, bad_value, malformed_json, missing_inputs, bad_top_k).' },
+  408: { $ref: 'icmix-error#', description: 'The body did not arrive within --body-timeout-ms (body_timeout).' },
+  413: { $ref: 'icmix-error#', description: 'Too large: the body (body_too_large), the number of images (too_many_items), or the pixels an image header declares (image_too_large, refused before decoding).' },
+  415: { $ref: 'icmix-error#', description: 'Not image/png, image/jpeg or application/json (unsupported_media_type).' },
+} as const;
+
 /** The error responses every route can give (framework errors, not found, shutting down). */
 export const errorResponses = {
   '4xx': { $ref: 'icmix-error#', description: 'The request was wrong; the message says how.' },
@@ -37,6 +45,7 @@ const oodThreshold = {
 
 export const healthSchema = {
   type: 'object',
+  description: 'The server is up and its model is loaded.',
   required: ['status', 'model', 'runtime'],
   properties: { status: { type: 'string', enum: ['ok'] }, model: { ...str, description: 'file name of the served model' }, runtime: str },
 } as const;
@@ -106,6 +115,7 @@ export const predictQuerySchema = {
 
 export const predictResponseSchema = {
   type: 'object',
+  description: 'One prediction per image, in request order, and the OOD rule applied (null without one).',
   required: ['predictions', 'ood'],
   properties: {
     predictions: {

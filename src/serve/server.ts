@@ -288,6 +288,8 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
       openapi: '3.1.0',
       info: { title: 'icmix serve', version: ICMIX_VERSION, description: `Calibrated image classification with ${modelDoc.file} (${w}x${h}x${c}, ${classes} classes).` },
     },
+    // Shared schemas keep their $id as their name in components.schemas (icmix-error, not def-0).
+    refResolver: { buildLocalReference: (json: { $id?: unknown }, _base: unknown, _fragment: unknown, i: number) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
   });
   await app.register(healthRoutes, { body: { status: 'ok', model: modelDoc.file, runtime: model.runtime } });
   await app.register(modelInfoRoutes, { doc: modelDoc });

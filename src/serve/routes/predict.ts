@@ -3,12 +3,11 @@ import type { DynamicBatcher } from '../batcher.js';
 import { decodeImage, IMAGE_TYPES } from '../decode.js';
 import { withDeadline } from '../body-deadline.js';
 import { BadInput } from '../errors.js';
-import { admitImage } from '../image-guard.js';
 import { parseJsonInputs } from '../inputs.js';
 import type { ServeMetrics } from '../metrics.js';
 import type { ServeModelInfo } from '../model.js';
 import { toPredictions, type PredictResponse } from '../predict.js';
-import { binaryBodySchema, errorResponses, predictJsonBodySchema, predictQuerySchema, predictResponseSchema } from '../schemas.js';
+import { binaryBodySchema, errorResponses, predictErrorResponses, predictJsonBodySchema, predictQuerySchema, predictResponseSchema } from '../schemas.js';
 
 export interface PredictRouteOptions {
   info: ServeModelInfo;
@@ -41,7 +40,7 @@ export const predictRoutes: FastifyPluginAsync<PredictRouteOptions> = async (app
             'image/jpeg': { schema: binaryBodySchema },
           },
         },
-        response: { 200: predictResponseSchema, ...errorResponses },
+        response: { 200: predictResponseSchema, ...predictErrorResponses, ...errorResponses },
       },
       // A body that misses the outline gets the message inputs.ts would give, with its code.
       config: { bodyError: { code: 'missing_inputs', hint: `the JSON body must be an object with an "inputs" field holding pixel arrays: ${shapeHint}` } },
@@ -63,9 +62,8 @@ export const predictRoutes: FastifyPluginAsync<PredictRouteOptions> = async (app
       let images: Float32Array;
       let n: number;
       if (type in IMAGE_TYPES) {
-        const bytes = req.body as Buffer;
-        admitImage(bytes, IMAGE_TYPES[type], { maxPixels: limits.maxImagePixels, size: { width: w, height: h } }); // before any pixel is allocated
-        images = decodeImage(bytes, IMAGE_TYPES[type], info.inputShape);
+        // The header is checked against the limit and the model's size before any pixel is allocated.
+        images = decodeImage(req.body as Buffer, IMAGE_TYPES[type], info.inputShape, limits.maxImagePixels);
         n = 1;
       } else {
         ({ images, n } = parseJsonInputs(req.body, info.inputShape, limits.maxItems));
