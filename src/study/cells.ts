@@ -1,4 +1,4 @@
-import { listDatasets } from '../data/index.js';
+import { isDatasetName, listDatasets } from '../data/index.js';
 import { DEFAULT_CORRUPTION_SAMPLES } from '../infer/evaluate.js';
 import { defaultOodNames, SUITE_NAMES } from '../infer/suites/index.js';
 import { TRAIN_DEFAULTS, TRAIN_RULES, type TrainConfig } from '../train/config.js';
@@ -83,7 +83,7 @@ export function evalSettings(spec: StudySpec): CellEvalSettings {
 export function expandStudy(spec: StudySpec, file?: string): Study {
   const datasets = listDatasets();
   for (const d of spec.datasets) {
-    if (!datasets.includes(d) && !d.startsWith('idx:')) throw new IcmixError(`datasets: unknown dataset '${d}'; choose from ${datasets.join(', ')}`);
+    if (!isDatasetName(d)) throw new IcmixError(`datasets: unknown dataset '${d}'; choose from ${datasets.join(', ')}`);
   }
   for (const m of spec.methods) {
     if (!listMethods().includes(m)) throw new IcmixError(`methods: unknown method '${m}'; choose from ${listMethods().join(', ')}`);

@@ -1,10 +1,17 @@
 import type { BackendName } from '../backend/select.js';
+import { FOLDER_RULES } from '../data/image-folder.js';
 import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 
 /** Everything that defines a training run; recorded in the run manifest. */
 export interface TrainConfig {
   dataset: string;
   dataDir?: string;
+  /** [h, w] folder datasets are resized to (default: their most common size). */
+  imageSize?: number[];
+  /** 1 or 3 channels for folder datasets (default: 1 when every file is grey). */
+  channels?: number;
+  /** Folder datasets: stop at a file that does not decode instead of skipping it. */
+  strict?: boolean;
   model: string;
   /** Width multiplier for conv models. */
   width: number;
@@ -63,6 +70,8 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'dataset' | 'out'> = {
  */
 export const TRAIN_RULES: RuleTable<TrainConfig> = {
   width: positive,
+  imageSize: FOLDER_RULES.imageSize,
+  channels: FOLDER_RULES.channels,
   epochs: positiveInt,
   // Mixing pairs images within a batch.
   batchSize: { type: 'int', min: 2 },
