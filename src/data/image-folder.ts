@@ -68,13 +68,13 @@ export interface FolderDataset {
   cache: { file: string; hit: boolean; decoded: number };
 }
 
-/** Parse '32x32' (or '32') into [h, w]; throws naming `flag` otherwise. */
+/** Parse '32x48' (height x width; '32' = 32x32) or [h, w] into [h, w]; throws naming `flag` otherwise. */
 export function parseImageSize(v: unknown, flag = '--image-size'): [number, number] {
   const parts = Array.isArray(v) ? v : typeof v === 'number' ? [v, v] : String(v).trim().toLowerCase().split('x');
   const nums = parts.map((p) => (typeof p === 'string' && /^\s*\d+\s*$/.test(p) ? Number(p) : p));
   if (nums.length === 1) nums.push(nums[0]);
-  if (nums.length !== 2) throw new IcmixError(`${flag} must be HxW (height x width, e.g. 64x64), got ${JSON.stringify(v)}`);
-  checkNumber(nums, FOLDER_RULES.imageSize, `${flag} (HxW)`);
+  if (nums.length !== 2) throw new IcmixError(`${flag} must be a list of 2 integers written HxW (height x width, e.g. 64x64), got ${JSON.stringify(v)}`);
+  checkNumber(nums, FOLDER_RULES.imageSize, flag);
   return nums as [number, number];
 }
 

@@ -35,7 +35,9 @@ export function methodApplies(method: string, kind: ProtocolKind): boolean {
 
 /** Stable cell id and run folder name. */
 export function cellId(dataset: string, protocol: string, method: string, seed: number): string {
-  return `${dataset}_${protocol}_${method}_seed${seed}`;
+  // Names with a folder (folder:./pets, idx:/data/x) become one safe path component.
+  const safe = dataset.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
+  return `${safe}_${protocol}_${method}_seed${seed}`;
 }
 
 function resolveProtocol(p: string | ProtocolSpec, spec: StudySpec, index: number): Protocol {

@@ -23,7 +23,7 @@ export interface ProtocolSpec {
 
 /** Training overrides a study applies to every cell. */
 export type StudyTrainOverrides = Partial<
-  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | 'alpha' | 'gamma' | 'kappa' | 'tau' | 'lambdaMode' | 'valSize' | 'pad' | 'flip' | 'backend' | 'maxStepsPerEpoch'>
+  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | 'alpha' | 'gamma' | 'kappa' | 'tau' | 'lambdaMode' | 'valSize' | 'pad' | 'flip' | 'backend' | 'maxStepsPerEpoch' | 'imageSize' | 'channels' | 'strict'>
 >;
 
 export interface StudyEvalSettings {
