@@ -54,6 +54,32 @@ test('icmix train --dataset folder:<dir> --image-size 8x8 trains one epoch; cali
   }
 });
 
+test('a val/ folder is the validation set: train holds nothing more out, calibrate fits on it', async () => {
+  const data = path.join(tmp, 'split');
+  for (const [split, n] of [['train', 8], ['val', 3], ['test', 2]] as const) {
+    for (let i = 0; i < n; i++) {
+      writePng(path.join(data, split, 'bright', `b${i}.png`), 6, 6, idImage(50 + i, 6, 6), true);
+      writePng(path.join(data, split, 'dark', `d${i}.png`), 6, 6, idImage(i, 6, 6), true);
+    }
+  }
+  process.env.ICMIX_CACHE_DIR = path.join(tmp, 'cache2');
+  try {
+    const run = path.join(tmp, 'run-split');
+    await main(['train', '--dataset', `folder:${data}`, '--model', 'mlp', '--epochs', '1', '--batch-size', '4', '--backend', 'cpu', '--out', run, '--quiet']);
+    const manifest = JSON.parse(readFileSync(path.join(run, 'manifest.json'), 'utf8'));
+    assert.deepEqual(manifest.inputShape, [6, 6, 1]);
+    assert.deepEqual([manifest.dataset.trainSize, manifest.dataset.valSize, manifest.dataset.testSize], [16, 6, 4]);
+    assert.match(manifest.dataset.protocol.valSplit, /val\//);
+    clearDatasetCache();
+    // Calibrate refuses a regenerated split whose sizes differ from the manifest's, so passing means it used val/.
+    await main(['calibrate', run, '--backend', 'cpu', '--bins', '3', '--quiet']);
+    const cal = JSON.parse(readFileSync(path.join(run, 'calibration.json'), 'utf8'));
+    assert.equal(cal.fitSplit, 'val');
+  } finally {
+    delete process.env.ICMIX_CACHE_DIR;
+  }
+});
+
 test('icmix train: a folder dataset error names the folder; --image-size on a fixed dataset is refused', async () => {
   const one = path.join(tmp, 'one-class');
   writePng(path.join(one, 'only', 'a.png'), 4, 4, idImage(0, 4, 4));
