@@ -11,7 +11,7 @@ import { rgbaToFloat } from '../serve/decode.js';
 import { IcmixError } from '../util/errors.js';
 import type { OnProgress } from '../util/progress-event.js';
 import { renderProgress } from '../util/progress.js';
-import { checkNumber, type NumberRule } from '../util/ranges.js';
+import { checkNumber, describeRule, type NumberRule } from '../util/ranges.js';
 import { Rng } from '../util/rng.js';
 import {
   folderCacheKey,
@@ -73,7 +73,7 @@ export function parseImageSize(v: unknown, flag = '--image-size'): [number, numb
   const parts = Array.isArray(v) ? v : typeof v === 'number' ? [v, v] : String(v).trim().toLowerCase().split('x');
   const nums = parts.map((p) => (typeof p === 'string' && /^\s*\d+\s*$/.test(p) ? Number(p) : p));
   if (nums.length === 1) nums.push(nums[0]);
-  if (nums.length !== 2) throw new IcmixError(`${flag} must be a list of 2 integers written HxW (height x width, e.g. 64x64), got ${JSON.stringify(v)}`);
+  if (nums.length !== 2) throw new IcmixError(`${flag} must be a ${describeRule(FOLDER_RULES.imageSize)}, two of them written HxW (height x width, e.g. 64x64), got ${JSON.stringify(v)}`);
   checkNumber(nums, FOLDER_RULES.imageSize, flag);
   return nums as [number, number];
 }

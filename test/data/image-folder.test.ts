@@ -60,7 +60,7 @@ test('parseImageSize: HxW, a single side, and refusals naming the flag', () => {
   assert.deepEqual(parseImageSize('64'), [64, 64]);
   assert.deepEqual(parseImageSize([5, 6]), [5, 6]);
   assert.throws(() => parseImageSize('0x5'), /^IcmixError: --image-size must be a list of integers in 1\.\.4096, got \[0, 5\]/);
-  assert.throws(() => parseImageSize('1x2x3'), /--image-size must be a list of 2 integers written HxW/);
+  assert.throws(() => parseImageSize('1x2x3'), /--image-size must be a list of integers in 1\.\.4096, two of them written HxW/);
 });
 
 test('class folders: sorted names are the classes; a seeded stratified 20% of each class is the test set', async () => {
