@@ -51,10 +51,10 @@ const DATASETS: Record<string, DatasetEntry> = {
 
 /** Datasets named `<prefix><folder>`: any folder of MNIST-style IDX files, any folder of class folders. */
 const PREFIXED: Record<string, DatasetEntry> = {
-  'idx:': { description: 'idx:<folder>: train-/t10k-{images-idx3,labels-idx1}-ubyte[.gz], optional classes.txt', augment: { flip: false, pad: 2 }, load: (dir) => loadIdxFolder(dir ?? '') },
+  'idx:': { description: 'a folder of train-/t10k-{images-idx3,labels-idx1}-ubyte[.gz], optional classes.txt', augment: { flip: false, pad: 2 }, load: (dir) => loadIdxFolder(dir ?? '') },
   'folder:': {
     description:
-      'folder:<dir>: PNG/JPEG images in one subfolder per class (optionally under train/, test/, val/; else 20% of each class, seeded, is the test set); --image-size HxW, --channels 1|3',
+      'your PNG/JPEG images in one subfolder per class (optionally under train/, test/, val/; else 20% of each class, seeded, is the test set); --image-size HxW, --channels 1|3',
     augment: { flip: false, pad: 4 },
     resizable: true,
     load: (dir, opts) => loadImageFolder(dir, opts),
