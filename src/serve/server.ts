@@ -1,14 +1,14 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import Ajv from 'ajv';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyRequest } from 'fastify';
+import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import { RUN_FILES } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { DynamicBatcher } from './batcher.js';
 import { IMAGE_TYPES } from './decode.js';
-import { BadInput, type ErrorBody } from './errors.js';
+import { Arrivals } from './arrivals.js';
+import { listenError, useIcmixErrors } from './http-errors.js';
 import { serveMetrics, type ServeMetrics } from './metrics.js';
 import { loadServeModel, SERVE_RUNTIMES, type ServeModel } from './model.js';
 import { healthRoutes } from './routes/health.js';
@@ -17,7 +17,6 @@ import { modelInfoRoutes } from './routes/model-info.js';
 import { openapiRoutes } from './routes/openapi.js';
 import { PREDICT_URL, predictRoutes } from './routes/predict.js';
 import { staticPageRoutes } from './routes/static-page.js';
-import { errorSchema } from './schemas.js';
 import { checkOptions, nonNegative, nonNegativeInt, positiveInt, type RuleTable } from '../util/ranges.js';
 
 export type ServeRuntime = (typeof SERVE_RUNTIMES)[number];
@@ -102,81 +101,6 @@ export interface ShutdownReport {
   forced: boolean;
 }
 
-function errorBody(code: string, message: string): ErrorBody {
-  return { error: { code, message } };
-}
-
-/** Request bodies are checked as sent (no type coercion); query strings and params are coerced from text. */
-const bodyAjv = new Ajv.default({ coerceTypes: false, useDefaults: true, allErrors: false, strict: false });
-const textAjv = new Ajv.default({ coerceTypes: 'array', useDefaults: true, removeAdditional: true, allErrors: false, strict: false });
-bodyAjv.addSchema(errorSchema);
-textAjv.addSchema(errorSchema);
-
-/** Binary bodies (images) are checked by the image guard and the decoder, not by a JSON schema. */
-function compileValidator({ schema, httpPart, contentType }: { schema: object; httpPart?: string; contentType?: string }) {
-  if (httpPart === 'body' && contentType?.startsWith('image/')) return () => true;
-  return (httpPart === 'body' ? bodyAjv : textAjv).compile(schema);
-}
-
-/** A listen failure as a message naming the address and what to do, not a stack trace. */
-function listenError(err: unknown, host: string, port: number): unknown {
-  const code = (err as NodeJS.ErrnoException)?.code;
-  switch (code) {
-    case 'EADDRINUSE':
-      return new IcmixError(`port ${port} on ${host} is already in use by another program; stop it, pick another port (--port), or use port 0 for a free one`);
-    case 'EACCES':
-      return new IcmixError(`not allowed to listen on port ${port} on ${host} (ports below 1024 need privileges); pick a port from 1024 to 65535 (--port)`);
-    case 'EADDRNOTAVAIL':
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return new IcmixError(`cannot listen on host ${host}: it is not an address of this machine (${code}); use 127.0.0.1, 0.0.0.0 or one of this machine's addresses (--host)`);
-  }
-  return err;
-}
-
-/** Route config: how a failed body schema check is reported (code and what a good body looks like). */
-interface BodyErrorConfig {
-  bodyError?: { code: string; hint: string };
-}
-
-/** A schema check that failed: code `bad_<field>` (or the route's body code), message naming the field. */
-function describeValidation(err: FastifyError, req: FastifyRequest): { status: number; code: string; message: string } {
-  const first = err.validation![0];
-  const part = err.validationContext ?? 'request';
-  const field = first.instancePath.split('/').filter(Boolean)[0] ?? (first.params as { missingProperty?: string }).missingProperty ?? part;
-  if (part === 'body') {
-    const cfg = (req.routeOptions.config as BodyErrorConfig).bodyError;
-    const what = `the body${first.instancePath ? ` at ${first.instancePath}` : ''} ${first.message}`;
-    return { status: 400, code: cfg?.code ?? 'bad_body', message: cfg ? `${cfg.hint} (${what})` : what };
-  }
-  const source = part === 'querystring' ? (req.query as Record<string, unknown>) : part === 'params' ? (req.params as Record<string, unknown>) : {};
-  return { status: 400, code: `bad_${field}`, message: `${field} ${first.message}, got ${JSON.stringify(source[field])}` };
-}
-
-/** Map framework errors (body parsing, limits) to the same { error: { code, message } } shape. */
-function describeError(err: FastifyError, req: FastifyRequest, maxBody: number): { status: number; code: string; message: string } {
-  if (err instanceof BadInput) return { status: err.status, code: err.code, message: err.message };
-  if (err.validation) return describeValidation(err, req);
-  switch (err.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return { status: 413, code: 'body_too_large', message: `the request body is larger than the server's limit of ${maxBody} bytes; send fewer or smaller images (or start the server with a larger --max-body)` };
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, code: 'unsupported_media_type', message: `content-type is not accepted here; send image/png, image/jpeg or application/json ({ "inputs": [...] })` };
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
-      return { status: 400, code: 'malformed_json', message: 'the JSON body is empty; send { "inputs": [...] }' };
-    case 'FST_ERR_CTP_INVALID_JSON_BODY':
-      return { status: 400, code: 'malformed_json', message: `the body is not valid JSON (${err.message}); send { "inputs": [...] }` };
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return { status: 400, code: 'bad_content_length', message: 'the body is not as long as its content-length header says; send the whole body' };
-  }
-  if (err instanceof SyntaxError) {
-    return { status: 400, code: 'malformed_json', message: `the body is not valid JSON (${err.message}); send { "inputs": [...] }` };
-  }
-  const status = err.statusCode ?? 500;
-  if (status >= 400 && status < 500) return { status, code: (err.code ?? 'bad_request').toLowerCase(), message: err.message };
-  return { status: 500, code: 'internal', message: `the server failed: ${err.message}` };
-}
-
 /** Build the HTTP server for one model (not yet listening). */
 export async function createServer(options: ServeOptions): Promise<IcmixServer> {
   const o = { ...SERVE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<ServeOptions, 'report' | 'threads' | 'fallback'>> &
@@ -190,58 +114,34 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
   const [h, w, c] = info.inputShape;
   const classes = info.numClasses;
   const metrics = serveMetrics();
-  // Predict requests received whose images are not yet in the batcher (body still arriving or
-  // decoding). Each one leaves exactly once: when queued, or when its response closes for any
-  // reason (answered, failed, or the client went away mid-upload).
-  let arriving = 0;
-  const counted = new WeakSet<object>();
-  const arrivals = {
-    add(req: object, whenGone: (listener: () => void) => void) {
-      counted.add(req);
-      arriving++;
-      whenGone(() => arrivals.settle(req));
-    },
-    settle(req: object) {
-      if (counted.delete(req)) {
-        arriving--;
-        batcher.poke();
-      }
-    },
-  };
+  const arrivals = new Arrivals(() => batcher.poke());
   const batcher = new DynamicBatcher((x, n) => model.predict(x, n), {
     maxBatch: o.maxBatch,
     maxWaitMs: o.maxWaitMs,
     itemSize: h * w * c,
     outSize: classes,
-    arriving: () => arriving,
+    arriving: () => arrivals.count,
     onBatch: (images, requests, seconds) => {
       metrics.batchSize.observe(images);
       metrics.batchRequests.observe(requests);
       metrics.inferSeconds.observe(seconds);
     },
   });
-  metrics.registry.gauge('icmix_arriving_requests', 'Predict requests being received or decoded, not yet queued.', () => arriving);
+  metrics.registry.gauge('icmix_arriving_requests', 'Predict requests being received or decoded, not yet queued.', () => arrivals.count);
   metrics.registry.gauge('icmix_queued_images', 'Images waiting for their batch to run.', () => batcher.pending.images);
   metrics.registry.gauge('icmix_running_batches', 'Model calls running now.', () => batcher.pending.running);
   metrics.registry.gauge('process_resident_memory_bytes', 'Resident memory of the server process in bytes.', () => process.memoryUsage.rss());
 
   const app = Fastify({ bodyLimit: o.maxBody, logger: false, return503OnClosing: true });
-  app.setValidatorCompiler(compileValidator);
-  app.addSchema(errorSchema);
+  useIcmixErrors(app, {
+    maxBody: o.maxBody,
+    onError: (req, code) => {
+      if (req.routeOptions.url === PREDICT_URL) metrics.errors.inc({ code });
+    },
+  });
   app.removeContentTypeParser('text/plain'); // only images and JSON are accepted
   app.addContentTypeParser(Object.keys(IMAGE_TYPES), { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
-  app.setErrorHandler((err: FastifyError, req, reply) => {
-    const d = describeError(err, req, o.maxBody);
-    if (d.status >= 500) req.log.error(err);
-    if (req.routeOptions.url === PREDICT_URL) metrics.errors.inc({ code: d.code });
-    // The rest of a timed-out body is never read: close the connection instead of draining it.
-    if (d.status === 408) reply.header('connection', 'close');
-    return reply.code(d.status).send(errorBody(d.code, d.message));
-  });
-  app.setNotFoundHandler((req, reply) =>
-    reply.code(404).send(errorBody('not_found', `no route ${req.method} ${req.url}; see GET /v1/model, POST /v1/predict, GET /healthz, GET /metrics, GET /openapi.json`)),
-  );
   // While shutting down, answers close their connection so keep-alive sockets don't hold close() open.
   let shuttingDown = false;
   app.addHook('onSend', async (_req, reply, payload) => {
