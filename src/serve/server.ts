@@ -8,7 +8,7 @@ import { ICMIX_VERSION } from '../version.js';
 import { DynamicBatcher } from './batcher.js';
 import { IMAGE_TYPES } from './decode.js';
 import { Arrivals } from './arrivals.js';
-import { listenError, useIcmixErrors } from './http-errors.js';
+import { errorBody, listenError, useIcmixErrors } from './http-errors.js';
 import { serveMetrics, type ServeMetrics } from './metrics.js';
 import { loadServeModel, SERVE_RUNTIMES, type ServeModel } from './model.js';
 import { healthRoutes } from './routes/health.js';
@@ -132,7 +132,7 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
   metrics.registry.gauge('icmix_running_batches', 'Model calls running now.', () => batcher.pending.running);
   metrics.registry.gauge('process_resident_memory_bytes', 'Resident memory of the server process in bytes.', () => process.memoryUsage.rss());
 
-  const app = Fastify({ bodyLimit: o.maxBody, logger: false, return503OnClosing: true });
+  const app = Fastify({ bodyLimit: o.maxBody, logger: false, return503OnClosing: false });
   useIcmixErrors(app, {
     maxBody: o.maxBody,
     onError: (req, code) => {
@@ -144,6 +144,11 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
 
   // While shutting down, answers close their connection so keep-alive sockets don't hold close() open.
   let shuttingDown = false;
+  // Requests that still arrive (pipelined, or on a busy keep-alive connection) are refused in the
+  // documented error shape; fastify's own 503 body (return503OnClosing) is another shape.
+  app.addHook('onRequest', async (_req, reply) => {
+    if (shuttingDown) return reply.code(503).send(errorBody('shutting_down', 'the server is shutting down; send the request again once it is back (or to another instance)'));
+  });
   app.addHook('onSend', async (_req, reply, payload) => {
     if (shuttingDown) reply.header('connection', 'close');
     return payload;

@@ -4,7 +4,7 @@ import Ajv from 'ajv';
 import { createServer, type IcmixServer } from '../../src/serve/index.js';
 import { pngBomb } from '../../bench/hostile-images.js';
 import { makeTestModel, randomImages, type TestModel } from './fixtures.js';
-import { encodePng, toRgba } from './helpers.js';
+import { encodePng, startUpload, toRgba } from './helpers.js';
 
 /** GET /openapi.json is generated from the route schemas, and live answers match it (issue 14). */
 
@@ -101,4 +101,26 @@ test('a response that breaks the document is caught (the check is not vacuous)',
   assert.throws(() => conforms('/healthz', 'get', 200, 'application/json', JSON.stringify({ status: 'ok' })), /required property 'model'/);
   assert.throws(() => conforms('/v1/predict', 'post', 413, 'application/json', JSON.stringify({ error: { code: 1 } })), /must be string|required property 'message'/);
   assert.throws(() => conforms('/healthz', 'get', 200, 'text/html', '<p>'), /answered text\/html/);
+});
+
+test('while shutting down, a request that still arrives gets 503 in the documented error shape', async () => {
+  const x = makeTestModel({ shape: [6, 6, 1], classes: 3 });
+  const s2 = await createServer({ model: x.path, port: 0, web: false, shutdownTimeoutMs: 2000, bodyTimeoutMs: 60_000 });
+  const base = new URL(await s2.listen());
+  // A stalled upload keeps close() from finishing, so the server stays in its shutting-down state.
+  const { req, response } = startUpload(base, Buffer.alloc(100, 32));
+  response.catch(() => undefined);
+  req.write(' ');
+  while (!/^icmix_arriving_requests 1$/m.test((await s2.app.inject({ url: '/metrics' })).body)) await new Promise((r) => setTimeout(r, 10));
+  const closed = s2.close();
+  try {
+    const res = await s2.app.inject({ url: '/healthz' });
+    assert.equal(res.statusCode, 503);
+    assert.equal(res.json().error.code, 'shutting_down');
+    assert.match(String(res.headers.connection), /close/);
+    conforms('/healthz', 'get', res.statusCode, String(res.headers['content-type']), res.body);
+  } finally {
+    req.destroy();
+    await closed;
+  }
 });

@@ -47,7 +47,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option(...ranged('max-wait-ms', SERVE_RULES.maxWaitMs, { default: SERVE_DEFAULTS.maxWaitMs, describe: 'dynamic batching: how long a request waits for others to join its batch', group: 'Batching:' }))
       .option(...ranged('max-body', SERVE_RULES.maxBody, { default: SERVE_DEFAULTS.maxBody, describe: 'largest request body in bytes (larger gets 413)', group: 'Limits:' }))
       .option(...ranged('max-items', SERVE_RULES.maxItems, { default: SERVE_DEFAULTS.maxItems, describe: 'most images in one JSON request (more gets 413)', group: 'Limits:' }))
-      .option(...ranged('max-image-pixels', SERVE_RULES.maxImagePixels, { default: SERVE_DEFAULTS.maxImagePixels, describe: 'largest width x height a PNG/JPEG may declare; larger gets 413 from its header, before decoding', group: 'Limits:' }))
+      .option(...ranged('max-image-pixels', SERVE_RULES.maxImagePixels, { default: SERVE_DEFAULTS.maxImagePixels, describe: 'largest width x height a PNG/JPEG may declare (default 4096x4096); larger gets 413 from its header, before decoding', group: 'Limits:' }))
       .option(...ranged('body-timeout-ms', SERVE_RULES.bodyTimeoutMs, { default: SERVE_DEFAULTS.bodyTimeoutMs, describe: 'a request body must arrive within this time (slower gets 408)', group: 'Limits:' }))
       .option(...ranged('shutdown-timeout-ms', SERVE_RULES.shutdownTimeoutMs, { default: SERVE_DEFAULTS.shutdownTimeoutMs, describe: 'on SIGINT/SIGTERM, wait this long for in-flight requests, then close what is left', group: 'Limits:' }))
       .option(...ranged('top-k', SERVE_RULES.topK, { default: SERVE_DEFAULTS.topK, describe: 'classes listed per prediction (a request may pass ?top_k=)' }))
