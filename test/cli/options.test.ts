@@ -23,6 +23,7 @@ const BASE: Record<string, string[]> = {
   report: ['report', missing],
   serve: ['serve', `${missing}.onnx`],
   study: ['study', `${missing}.yaml`],
+  predict: ['predict', `${missing}.onnx`, missing],
 };
 
 /** Every numeric flag of every command, with values that must be refused. */
@@ -89,6 +90,11 @@ const BAD: Record<string, Record<string, string[]>> = {
     'claim-timeout': ['0', '-5'],
     'max-parallel': ['0'],
     'cpus-per-task': ['0', '1.5'],
+  },
+  predict: {
+    'top-k': ['0', '1.5'],
+    threads: ['0'],
+    'batch-size': ['0', '-1'],
   },
 };
 
