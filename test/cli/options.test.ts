@@ -24,6 +24,7 @@ const BASE: Record<string, string[]> = {
   serve: ['serve', `${missing}.onnx`],
   study: ['study', `${missing}.yaml`],
   predict: ['predict', `${missing}.onnx`, missing],
+  doctor: ['doctor'],
 };
 
 /** Every numeric flag of every command, with values that must be refused. */
@@ -96,6 +97,7 @@ const BAD: Record<string, Record<string, string[]>> = {
     threads: ['0'],
     'batch-size': ['0', '-1'],
   },
+  doctor: {},
 };
 
 /** The flags yargs parses as numbers (or number lists) for one command, from its builder. */

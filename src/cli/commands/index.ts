@@ -8,6 +8,7 @@ import { studyCommand } from './study.js';
 import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
 import { predictCommand } from './predict.js';
+import { doctorCommand } from './doctor.js';
 
 /**
  * Every subcommand, one module each under src/cli/commands/. Adding a command is one file, its
@@ -24,5 +25,6 @@ export const commands: CommandModule<any, any>[] = [
   reportCommand,
   serveCommand,
   predictCommand,
+  doctorCommand,
   studyCommand,
 ];
