@@ -29,6 +29,8 @@ export interface ModelInfo {
   normalization: Normalization | null;
   /** True when the graph normalises itself (feed [0, 1] pixels). */
   normalizationBaked: boolean;
+  /** Pixels in [0, 1] are multiplied by this before normalisation (255 for a 0-255 model); absent = 1. */
+  inputScale?: number;
   /** What the graph's output holds. Any temperature is already applied inside the graph. */
   output: 'logits' | 'probabilities';
   /** Temperature applied in the graph (1 when uncalibrated). */

@@ -10,7 +10,8 @@ import { toPredictions, type Prediction } from '../serve/predict.js';
 import { IcmixError } from '../util/errors.js';
 import type { OnProgress } from '../util/progress-event.js';
 import { checkOptions, positiveInt, type RuleTable } from '../util/ranges.js';
-import { readModelInfo, type ModelInfo } from './model-info.js';
+import type { ModelInfo } from './model-info.js';
+import { loadModelInfo, type ModelOverrides } from './model-overrides.js';
 import { resolveModelPath } from './model-path.js';
 import { DEFAULT_BATCH_SIZE, predictProbabilities } from './predict.js';
 import { createRuntime, type RuntimeName } from './runtimes/index.js';
@@ -29,6 +30,8 @@ export interface PredictImagesOptions {
   batchSize?: number;
   /** The model's info when the caller has it (e.g. with flag overrides applied); else read from the file. */
   info?: ModelInfo;
+  /** For models made elsewhere (ignored when `info` is given). */
+  overrides?: ModelOverrides;
   /** Progress over all images ({ task: 'predict', done, total }). */
   onProgress?: OnProgress;
 }
@@ -104,7 +107,7 @@ async function decodeFile(file: string, info: ModelInfo): Promise<Float32Array |
 export async function* predictImageFiles(model: string, files: readonly string[], opts: PredictImagesOptions = {}): AsyncGenerator<ImagePrediction> {
   checkOptions(opts, PREDICT_IMAGES_RULES, 'predict');
   const modelPath = resolveModelPath(model);
-  const info = opts.info ?? (await readModelInfo(modelPath));
+  const info = opts.info ?? (await loadModelInfo(modelPath, opts.overrides)).info;
   const topK = opts.topK ?? 3;
   const batch = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const rt = await createRuntime(opts.runtime ?? 'cpu', modelPath, { threads: opts.threads, fallback: opts.fallback, info });

@@ -8,6 +8,8 @@ export interface InputSpec {
   inputLayout: 'NHWC' | 'NCHW';
   normalization: Normalization | null;
   normalizationBaked: boolean;
+  /** Multiply [0, 1] pixels by this first (255 for models that take 0-255); absent = 1. */
+  inputScale?: number;
 }
 
 /**
@@ -21,6 +23,9 @@ export function preprocess(images: Float32Array, n: number, info: InputSpec): { 
     throw new IcmixError(`preprocess: got ${images.length} values for ${n} images of [${h}, ${w}, ${c}] (expected ${n * hw * c}); the data's image shape must match the model's input`);
   }
   const norm = info.normalizationBaked ? null : info.normalization;
+  const scale = info.inputScale ?? 1;
+  // Scaled only when asked, so icmix's own (0-1) models keep bit-identical inputs.
+  if (scale !== 1) images = images.map((v) => v * scale);
   // Training's own normalize, so the ONNX model sees bit-identical inputs to the ones the tfjs
   // model was trained and tested on.
   if (info.inputLayout === 'NHWC') return { data: norm ? normalize(images, info.inputShape, norm) : images.slice(), dims: [n, h, w, c] };

@@ -74,6 +74,8 @@ const BAD: Record<string, Record<string, string[]>> = {
     'ood-samples': ['-1', '1.5'],
     'corruption-samples': ['-1'],
     severities: ['0', '6', '1,9', 'abc', '2.5'],
+    mean: ['abc', 'NaN', '300'],
+    std: ['0', '-1', '0.5,0'],
   },
   report: {},
   serve: {
@@ -84,6 +86,8 @@ const BAD: Record<string, Record<string, string[]>> = {
     'max-items': ['0', '-2'],
     'top-k': ['0', '2.5'],
     threads: ['0'],
+    mean: ['abc'],
+    std: ['0'],
   },
   study: {
     jobs: ['0', '-1', '1.5'],
@@ -96,6 +100,8 @@ const BAD: Record<string, Record<string, string[]>> = {
     'top-k': ['0', '1.5'],
     threads: ['0'],
     'batch-size': ['0', '-1'],
+    mean: ['Infinity'],
+    std: ['-0.5'],
   },
   doctor: {},
 };

@@ -10,8 +10,9 @@ import { IcmixError } from '../../util/errors.js';
 import { renderProgress } from '../../util/progress.js';
 import { ranged, rangedList } from '../ranged.js';
 import { resolveModelPath } from '../../infer/model-path.js';
+import { modelOverrides, withModelFlags, type ModelFlagArgs } from '../model-flags.js';
 
-interface EvalArgs {
+interface EvalArgs extends ModelFlagArgs {
   model: string;
   dataset?: string;
   'data-dir'?: string;
@@ -48,10 +49,11 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
   command: 'eval <model>',
   describe: 'Evaluate an exported ONNX model: accuracy, calibration, OOD detection and corruption robustness, on one or more runtimes',
   builder: (y) =>
-    y
+    withModelFlags(y)
       .example('$0 eval runs/icm/model.onnx --dataset fashion-mnist --runtime cpu,web', 'all suites on two runtimes, with parity')
       .example('$0 eval runs/icm --runtime cpu,web,tfjs --suite id', 'a run folder: its calibrated model if any; tfjs = the trained model as reference')
       .example('$0 eval model.onnx --dataset mnist --ood fashion-mnist,uniform-noise --corruption-samples 500', '')
+      .example('$0 eval resnet.onnx --dataset cifar10 --data-dir ./cifar --mean 0.49,0.48,0.45 --std 0.25 --class-names classes.txt', 'a PyTorch export (NCHW read off its input) without icmix metadata')
       .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file (or a run folder holding model.onnx / model.calibrated.onnx)' })
       .option('dataset', { type: 'string', describe: `evaluation data (default: the model's icmix.dataset metadata). ${Object.keys(describeDatasets()).join(', ')}`, group: 'Data:' })
       .option('data-dir', { type: 'string', describe: 'folder of the dataset files (cifar10/cifar100)', group: 'Data:' })
@@ -100,6 +102,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       fallback: a.fallback,
       runDir: a.runDir,
       tfjsBackend: a.tfjsBackend,
+      overrides: await modelOverrides(a),
       onProgress: a.quiet ? undefined : renderProgress({ prefix: 'icmix eval: ' }),
     });
     const outDir = a.out ?? path.dirname(model);

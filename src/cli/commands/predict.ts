@@ -4,8 +4,9 @@ import { parseRuntimeList } from '../../infer/runtimes/index.js';
 import { IcmixError } from '../../util/errors.js';
 import { renderProgress } from '../../util/progress.js';
 import { ranged } from '../ranged.js';
+import { modelOverrides, withModelFlags, type ModelFlagArgs } from '../model-flags.js';
 
-interface PredictArgs {
+interface PredictArgs extends ModelFlagArgs {
   model: string;
   images: string[];
   'top-k': number;
@@ -21,7 +22,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
   command: 'predict <model> <images..>',
   describe: 'Classify PNG/JPEG files or folders of them: calibrated probabilities, top-k classes and the OOD flag, one line (or JSON object) per image',
   builder: (y) =>
-    y
+    withModelFlags(y)
       .example('$0 predict runs/icm shoe.png shirt.jpg', "a run folder stands for its calibrated model if there is one")
       .example('$0 predict model.calibrated.onnx photos/ --json --top-k 5 > predictions.jsonl', 'a folder is searched recursively, in sorted order')
       .positional('model', { type: 'string', demandOption: true, describe: 'an .onnx file or a run folder (model.calibrated.onnx, else model.onnx)' })
@@ -43,7 +44,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
     const files = await listImageFiles(a.images);
     const progress = !a.quiet && files.length > a.batchSize ? renderProgress({ prefix: 'icmix predict: ' }) : undefined;
     let failed = 0;
-    for await (const p of predictImageFiles(a.model, files, { topK: a.topK, runtime, fallback: a.fallback, threads: a.threads, batchSize: a.batchSize, onProgress: progress })) {
+    for await (const p of predictImageFiles(a.model, files, { topK: a.topK, runtime, fallback: a.fallback, threads: a.threads, batchSize: a.batchSize, overrides: await modelOverrides(a), onProgress: progress })) {
       if ('error' in p) failed++;
       process.stdout.write(`${a.json ? JSON.stringify(p) : formatPredictionLine(p)}\n`);
     }

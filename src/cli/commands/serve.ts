@@ -1,8 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { createServer, SERVE_DEFAULTS, SERVE_RULES, SERVE_RUNTIMES, type ServeRuntime } from '../../serve/index.js';
+import { loadModelInfo } from '../../infer/model-overrides.js';
 import { ranged } from '../ranged.js';
+import { modelOverrides, withModelFlags, type ModelFlagArgs } from '../model-flags.js';
 
-interface ServeArgs {
+interface ServeArgs extends ModelFlagArgs {
   model: string;
   port: number;
   host: string;
@@ -22,7 +24,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve <model>',
   describe: 'Serve an ONNX model over HTTP (predict, metadata, health, Prometheus metrics) and the web demo page',
   builder: (y) =>
-    y
+    withModelFlags(y)
       .example('$0 serve runs/icm/model.calibrated.onnx', 'then open http://127.0.0.1:8080/')
       .example('$0 serve model.onnx --max-batch 1', 'no dynamic batching')
       .epilog(
@@ -48,6 +50,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       .option('web', { type: 'boolean', default: true, describe: 'serve the web demo page at / (--no-web to turn off)' })
       .option(...ranged('threads', SERVE_RULES.threads, { describe: 'intra-op threads for the runtime (default: ONNX Runtime decides)' })),
   handler: async (args) => {
+    const overrides = await modelOverrides(args);
+    for (const note of (await loadModelInfo(args.model, overrides)).notes) console.error(`icmix serve: ${note}`);
     const server = await createServer({
       model: args.model,
       runtime: args.runtime,
@@ -62,6 +66,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       report: args.report,
       web: args.web,
       threads: args.threads,
+      overrides,
     });
     const url = await server.listen();
     const info = server.model.info;
