@@ -131,7 +131,7 @@ export async function loadModelInfo(file: string, overrides: ModelOverrides = {}
   try {
     bytes = await fs.readFile(file);
   } catch (e) {
-    throw new IcmixError(`cannot read model ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass an .onnx file or an icmix run folder`);
+    throw new IcmixError(`cannot read model ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass an ONNX file (one written by \`icmix export\`, or any image classifier with the flags for models made elsewhere)`);
   }
   let header: OnnxHeader;
   try {
