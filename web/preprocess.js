@@ -39,10 +39,13 @@ export function preprocess(pixels, info) {
   // (x - mean) * (1 / std) in float64, the same arithmetic as src/infer/preprocess.ts.
   const inv = norm ? norm.std.map((s) => 1 / s) : null;
   const nchw = info.inputLayout === 'NCHW';
+  // A model that takes 0-255 pixels (icmix predict/serve --input-range 0-255): scaled as the server does.
+  const scale = info.inputScale ?? 1;
   const data = new Float32Array(hw * c);
   for (let p = 0; p < hw; p++) {
     for (let ch = 0; ch < c; ch++) {
       let v = Math.fround(pixels[p * c + ch]);
+      if (scale !== 1) v = Math.fround(v * scale);
       if (norm) v = (v - norm.mean[ch]) * inv[ch];
       data[nchw ? ch * hw + p : p * c + ch] = v;
     }

@@ -205,6 +205,7 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     classNames: info.classNames,
     normalization: info.normalization,
     normalizationBaked: info.normalizationBaked,
+    inputScale: info.inputScale ?? 1,
     output: info.output,
     temperature: info.temperature,
     oodThreshold: info.oodThreshold,

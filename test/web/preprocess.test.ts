@@ -32,7 +32,7 @@ function info(over: Partial<ServeModelInfo>): ServeModelInfo {
 const rng = new Rng(5);
 const pixels = Float32Array.from({ length: 60 }, () => rng.next());
 
-for (const variant of [{}, { inputLayout: 'NCHW' as const }, { normalizationBaked: true }, { inputShape: [6, 10, 1] as [number, number, number], normalization: { mean: [0.2], std: [0.3] } }]) {
+for (const variant of [{}, { inputLayout: 'NCHW' as const }, { normalizationBaked: true }, { inputShape: [6, 10, 1] as [number, number, number], normalization: { mean: [0.2], std: [0.3] } }, { inputScale: 255, normalization: { mean: [100, 120, 130], std: [50, 60, 70] } }, { inputScale: 255, inputLayout: 'NCHW' as const, normalization: null }]) {
   test(`preprocess equals the server's exactly: ${JSON.stringify(variant)}`, () => {
     const i = info(variant);
     const server = serverPreprocess(pixels, 1, i);
