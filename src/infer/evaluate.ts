@@ -5,7 +5,7 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset } from '../data/index.js';
+import { loadDataset, shapeOptions } from '../data/index.js';
 import type { BackendName } from '../backend/select.js';
 import { RUN_FILES } from '../types.js';
 import { IcmixError } from '../util/errors.js';
@@ -116,7 +116,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   }
 
   log(`loading ${datasetName}`);
-  const data = await loadDataset(datasetName, { dir: opts.dataDir });
+  // A folder dataset is decoded at the model's input size and channels.
+  const data = await loadDataset(datasetName, { dir: opts.dataDir, ...shapeOptions(datasetName, info.inputShape) });
   const test = data.test;
   const mismatch = shapeMismatch(datasetName, test.shape, loaded);
   if (mismatch) throw new IcmixError(mismatch);
