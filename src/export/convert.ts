@@ -7,8 +7,7 @@ import { emitActivation, hasActivation, listActivations } from './activations.js
 import { foldBatchNorm } from './fold-bn.js';
 import { GraphBuilder, tensorValueInfo } from './graph.js';
 import { layerConverter, supportedLayers, type LayerContext, type Weight } from './layers/index.js';
-import type { ModelProto } from './onnx-types.js';
-import { encodeModel } from './proto.js';
+import { encodeModel, type ModelProto } from '../onnx/index.js';
 import type { ExportOptions } from './types.js';
 import { broadcastDims, channelsFirstPerm, identity, onnxAxis, toLayout, type Value, type ValueRef } from './value.js';
 

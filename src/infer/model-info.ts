@@ -1,7 +1,10 @@
 import { promises as fs } from 'node:fs';
-import protobuf from 'protobufjs/minimal.js';
+import { readOnnxHeader, type OnnxHeader } from '../onnx/index.js';
 import { META, type ImageShape, type Normalization } from '../types.js';
 import { IcmixError } from '../util/errors.js';
+
+export type { GraphDims, OnnxHeader } from '../onnx/index.js';
+export { readOnnxHeader } from '../onnx/index.js';
 
 /**
  * What eval, calibrate and serve need to know about an ONNX model, read from icmix's metadata
@@ -41,132 +44,6 @@ export interface ModelInfo {
   batchDim: number | null;
   /** Every metadata_props entry as stored. */
   metadata: Record<string, string>;
-}
-
-/** Static dims of a graph input or output: numbers, or strings for symbolic dims (e.g. 'N'). */
-export type GraphDims = (number | string)[];
-
-export interface OnnxHeader {
-  metadata: Record<string, string>;
-  inputs: { name: string; dims: GraphDims | null }[];
-  outputs: { name: string; dims: GraphDims | null }[];
-}
-
-// ONNX protobuf field numbers (onnx.proto): only what this reader needs.
-const MODEL_GRAPH = 7;
-const MODEL_METADATA = 14;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const GRAPH_INITIALIZER = 5;
-const VALUE_INFO_NAME = 1;
-const VALUE_INFO_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TENSOR_TYPE_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_VALUE = 1;
-const DIM_PARAM = 2;
-
-type Reader = protobuf.Reader;
-
-/** protobufjs returns int64 as a number or a Long, depending on whether `long` is installed. */
-function toNumber(v: number | { toNumber(): number }): number {
-  return typeof v === 'number' ? v : v.toNumber();
-}
-
-/** Iterate over the fields of a message ending at `end`, calling `on(field, wireType)`; `on` must consume the field or return false to skip it. */
-function fields(r: Reader, end: number, on: (field: number, wire: number) => boolean): void {
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (!on(tag >>> 3, tag & 7)) r.skipType(tag & 7);
-  }
-}
-
-function readDims(r: Reader, end: number): GraphDims {
-  const dims: GraphDims = [];
-  fields(r, end, (f, w) => {
-    if (f !== SHAPE_DIM || w !== 2) return false;
-    const dimEnd = r.uint32() + r.pos;
-    let d: number | string = '?';
-    fields(r, dimEnd, (g) => {
-      if (g === DIM_VALUE) d = toNumber(r.int64() as unknown as number | { toNumber(): number });
-      else if (g === DIM_PARAM) d = r.string();
-      else return false;
-      return true;
-    });
-    dims.push(d);
-    return true;
-  });
-  return dims;
-}
-
-function readValueInfo(r: Reader, end: number): { name: string; dims: GraphDims | null } {
-  let name = '';
-  let dims: GraphDims | null = null;
-  fields(r, end, (f, w) => {
-    if (f === VALUE_INFO_NAME) name = r.string();
-    else if (f === VALUE_INFO_TYPE && w === 2) {
-      const typeEnd = r.uint32() + r.pos;
-      fields(r, typeEnd, (g, gw) => {
-        if (g !== TYPE_TENSOR || gw !== 2) return false;
-        const ttEnd = r.uint32() + r.pos;
-        fields(r, ttEnd, (h, hw) => {
-          if (h !== TENSOR_TYPE_SHAPE || hw !== 2) return false;
-          dims = readDims(r, r.uint32() + r.pos);
-          return true;
-        });
-        return true;
-      });
-    } else return false;
-    return true;
-  });
-  return { name, dims };
-}
-
-/**
- * metadata_props and the graph's inputs/outputs of an ONNX ModelProto, without decoding the
- * weights (initializers are skipped by length). Initializers listed as graph inputs (old
- * exporters) are dropped from `inputs`.
- */
-export function readOnnxHeader(bytes: Uint8Array): OnnxHeader {
-  const r = protobuf.Reader.create(bytes);
-  const metadata: Record<string, string> = {};
-  const inputs: OnnxHeader['inputs'] = [];
-  const outputs: OnnxHeader['outputs'] = [];
-  const initNames = new Set<string>();
-  fields(r, r.len, (f, w) => {
-    if (w !== 2) return false;
-    if (f === MODEL_METADATA) {
-      const end = r.uint32() + r.pos;
-      let key = '';
-      let value = '';
-      fields(r, end, (g) => {
-        if (g === 1) key = r.string();
-        else if (g === 2) value = r.string();
-        else return false;
-        return true;
-      });
-      metadata[key] = value;
-    } else if (f === MODEL_GRAPH) {
-      const end = r.uint32() + r.pos;
-      fields(r, end, (g, gw) => {
-        if (gw !== 2) return false;
-        if (g === GRAPH_INPUT) inputs.push(readValueInfo(r, r.uint32() + r.pos));
-        else if (g === GRAPH_OUTPUT) outputs.push(readValueInfo(r, r.uint32() + r.pos));
-        else if (g === GRAPH_INITIALIZER) {
-          // TensorProto.name is field 8; read it and skip the rest of the tensor.
-          const tEnd = r.uint32() + r.pos;
-          fields(r, tEnd, (h) => {
-            if (h !== 8) return false;
-            initNames.add(r.string());
-            return true;
-          });
-        } else return false;
-        return true;
-      });
-    } else return false;
-    return true;
-  });
-  return { metadata, inputs: inputs.filter((i) => !initNames.has(i.name)), outputs };
 }
 
 function parseJson<T>(meta: Record<string, string>, key: string, file: string): T | undefined {
