@@ -1,6 +1,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Normalization } from '../types.js';
+import { decodeModel, metadataOf } from '../onnx/index.js';
+import { META, type Normalization } from '../types.js';
+import { logitsModel } from './softmax-head.js';
 import { IcmixError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import type { VerifyResult, VerifySet } from './types.js';
@@ -37,7 +39,18 @@ export const DEFAULT_RELATIVE_TOLERANCE = 1e-6;
 type Ort = typeof import('onnxruntime-node');
 
 /** Compare tfjs and ONNX Runtime on random (and optionally real) inputs. */
-export async function verifyOnnx(model: tfl.LayersModel, onnx: Uint8Array, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyOnnx(tfModel: tfl.LayersModel, onnx: Uint8Array, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  // A graph whose trailing softmax the exporter stripped is compared with the tfjs logits.
+  const stripped = metadataOf(decodeModel(onnx))[META.softmaxStripped] === 'true';
+  const model = stripped ? await logitsModel(tfModel) : tfModel;
+  try {
+    return await verifyWith(model, onnx, opts);
+  } finally {
+    if (model !== tfModel) model.dispose();
+  }
+}
+
+async function verifyWith(model: tfl.LayersModel, onnx: Uint8Array, opts: VerifyOptions): Promise<VerifyResult> {
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE;
   const relativeTolerance = opts.relativeTolerance ?? DEFAULT_RELATIVE_TOLERANCE;
   const ort: Ort = await import('onnxruntime-node');

@@ -55,6 +55,27 @@ function parseJson<T>(meta: Record<string, string>, key: string, file: string): 
   }
 }
 
+/**
+ * What the graph outputs: the metadata says so for icmix's files; for a model from elsewhere a
+ * final Softmax node means probabilities, so no consumer applies softmax a second time.
+ */
+function outputKind(header: OnnxHeader, file: string): ModelInfo['output'] {
+  const declared = header.metadata[META.output];
+  const endsInSoftmax = header.outputProducers[0] === 'Softmax';
+  if (declared === undefined) return endsInSoftmax ? 'probabilities' : 'logits';
+  if (declared !== 'logits' && declared !== 'probabilities') {
+    throw new IcmixError(`${file}: metadata ${META.output} is '${declared}', expected logits or probabilities`);
+  }
+  if (declared === 'logits' && endsInSoftmax) {
+    // An export made before icmix stripped a trailing softmax: its "logits" are probabilities.
+    throw new IcmixError(
+      `${file}: metadata ${META.output} says logits but the graph's last node is a Softmax, so its output is probabilities; ` +
+        `re-export the run with \`icmix export\` (which now leaves a trailing softmax out of the graph), or set ${META.output}=probabilities in the metadata`,
+    );
+  }
+  return declared;
+}
+
 /** ModelInfo from the parsed header; `file` names the model in error messages. */
 export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo {
   const meta = header.metadata;
@@ -93,6 +114,7 @@ export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo
   const temperature = meta[META.temperature] !== undefined ? Number(meta[META.temperature]) : 1;
   if (!(temperature > 0)) throw new IcmixError(`${file}: metadata ${META.temperature} is '${meta[META.temperature]}', expected a positive number`);
   const batch = inDims?.[0];
+  const output = outputKind(header, file);
   return {
     path: file,
     classNames: classNames ?? Array.from({ length: numClasses }, (_, i) => String(i)),
@@ -101,7 +123,7 @@ export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo
     inputLayout,
     normalization,
     normalizationBaked: meta[META.normalizationBaked] === 'true',
-    output: meta[META.output] === 'probabilities' ? 'probabilities' : 'logits',
+    output,
     temperature,
     oodThreshold: thr === undefined ? null : typeof thr === 'number' ? { score: 'msp', threshold: thr } : thr,
     method: meta[META.method],

@@ -1,4 +1,4 @@
-import type { GraphProto, ModelProto, ValueInfoProto } from './schema.js';
+import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from './schema.js';
 import { decodeModel } from './codec.js';
 
 /** Views of a decoded ModelProto that every reader (model info, inspect, calibrate) shares. */
@@ -35,22 +35,27 @@ export interface OnnxHeader {
   metadata: Record<string, string>;
   inputs: { name: string; dims: GraphDims | null }[];
   outputs: { name: string; dims: GraphDims | null }[];
-  /** op_type of the node producing each graph output ('' for none), in output order. */
+  /** op_type of the node producing each graph output, looking through Identity ('' for none), in output order. */
   outputProducers: string[];
 }
 
 /** What model info needs from a decoded model: metadata, real inputs, outputs and their producers. */
 export function headerOf(model: ModelProto): OnnxHeader {
   const g = model.graph ?? {};
-  const producers = new Map<string, string>();
-  for (const n of g.node ?? []) for (const o of n.output ?? []) producers.set(o, n.opType ?? '');
+  const producers = new Map<string, NodeProto>();
+  for (const n of g.node ?? []) for (const o of n.output ?? []) producers.set(o, n);
+  const producerOp = (value: string): string => {
+    let n = producers.get(value);
+    for (let hops = 0; n?.opType === 'Identity' && hops < 100; hops++) n = producers.get(n.input?.[0] ?? '');
+    return n?.opType ?? '';
+  };
   const io = (v: ValueInfoProto) => ({ name: v.name ?? '', dims: valueDims(v) });
   const outputs = (g.output ?? []).map(io);
   return {
     metadata: metadataOf(model),
     inputs: graphInputs(g).map(io),
     outputs,
-    outputProducers: outputs.map((o) => producers.get(o.name) ?? ''),
+    outputProducers: outputs.map((o) => producerOp(o.name)),
   };
 }
 

@@ -2,7 +2,8 @@ import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { useBackend } from '../../backend/select.js';
 import { loadRunModel } from '../../train/run-io.js';
-import type { Normalization } from '../../types.js';
+import { logitsModel } from '../../export/softmax-head.js';
+import { META, type Normalization } from '../../types.js';
 import { softmax } from '../metrics/softmax.js';
 import { readModelInfo, type ModelInfo } from '../model-info.js';
 import { nchwToNhwc } from '../preprocess.js';
@@ -23,7 +24,10 @@ export async function createTfjsRuntime(modelPath: string, opts: RuntimeOptions 
   const info: ModelInfo = opts.info ?? (await readModelInfo(modelPath));
   const runDir = opts.runDir ?? path.dirname(modelPath);
   const backend = await useBackend(opts.backend ?? 'auto');
-  const { model, manifest } = await loadRunModel(runDir);
+  const loaded = await loadRunModel(runDir);
+  const manifest = loaded.manifest;
+  // The graph's trailing softmax was stripped at export: compare with the same logits.
+  const model = info.metadata[META.softmaxStripped] === 'true' ? await logitsModel(loaded.model) : loaded.model;
   const [h, w, c] = info.inputShape;
   const want = manifest.normalization;
   // What preprocess applied to the batch, to be converted into `want`.
@@ -51,7 +55,8 @@ export async function createTfjsRuntime(modelPath: string, opts: RuntimeOptions 
       return { data, dims: [n, k] };
     },
     async dispose() {
-      model.dispose();
+      if (model !== loaded.model) model.dispose();
+      loaded.model.dispose();
     },
   };
 }
