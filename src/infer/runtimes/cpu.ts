@@ -3,7 +3,8 @@ import { IcmixError } from '../../util/errors.js';
 import { wrapOrtSession, type OrtLikeSession, type OrtTensorCtor } from './ort-session.js';
 import type { InferenceRuntime, RuntimeName, RuntimeOptions } from './types.js';
 
-export async function readModelBytes(modelPath: string): Promise<Uint8Array> {
+export async function readModelBytes(modelPath: string, opts: RuntimeOptions = {}): Promise<Uint8Array> {
+  if (opts.bytes) return opts.bytes;
   try {
     return await fs.readFile(modelPath);
   } catch (e) {
@@ -19,7 +20,7 @@ export async function createOrtNode(
   names: { name: RuntimeName; requested: RuntimeName; note?: string },
 ): Promise<InferenceRuntime> {
   const ort = await import('onnxruntime-node');
-  const bytes = await readModelBytes(modelPath);
+  const bytes = await readModelBytes(modelPath, opts);
   let session: OrtLikeSession;
   try {
     session = (await ort.InferenceSession.create(bytes, {

@@ -20,7 +20,7 @@ export async function createWebRuntime(modelPath: string, opts: RuntimeOptions =
     if (opts.threads !== undefined) ort.env.wasm.numThreads = opts.threads;
     ort.env.wasm.simd = true;
   }
-  const bytes = await readModelBytes(modelPath);
+  const bytes = await readModelBytes(modelPath, opts);
   let session: OrtLikeSession;
   try {
     session = (await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] })) as unknown as OrtLikeSession;

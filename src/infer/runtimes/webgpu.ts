@@ -34,7 +34,7 @@ export async function createWebgpuRuntime(modelPath: string, opts: RuntimeOption
     throw new IcmixError(`runtime 'webgpu' is unavailable: ${reason}. Use --runtime web (the same engine on wasm), evaluate in a browser, or pass --fallback cpu.`);
   }
   const ort = await import('onnxruntime-web/webgpu');
-  const bytes = await readModelBytes(modelPath);
+  const bytes = await readModelBytes(modelPath, opts);
   let session: OrtLikeSession;
   try {
     session = (await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'] })) as unknown as OrtLikeSession;
