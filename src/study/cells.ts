@@ -3,7 +3,7 @@ import { DEFAULT_CORRUPTION_SAMPLES } from '../infer/evaluate.js';
 import { defaultOodNames, SUITE_NAMES } from '../infer/suites/index.js';
 import { TRAIN_DEFAULTS, TRAIN_RULES, type TrainConfig } from '../train/config.js';
 import { checkOptions } from '../util/ranges.js';
-import { listMethods } from '../train/losses/index.js';
+import { getMethod, listMethods } from '../train/methods/presets.js';
 import { listModels } from '../train/models/index.js';
 import { IcmixError } from '../util/errors.js';
 import type { Cell, CellEvalSettings, Protocol, ProtocolKind, ProtocolSpec, Study, StudySpec } from './types.js';
@@ -25,12 +25,12 @@ export function protocolId(p: ProtocolSpec): string {
 }
 
 /**
- * Whether a method is meaningful under a protocol. Remix (and remix-icm) rebalance the label
- * lambda by training class counts; on balanced or per-class-capped data every ratio is 1, so they
- * reduce exactly to mixup (icm) and running them would only duplicate those rows.
+ * Whether a method is meaningful under a protocol. A `longTailOnly` preset (the Remix family)
+ * rebalances the label lambda by training class counts; on balanced or per-class-capped data every
+ * ratio is 1, so it reduces exactly to its non-Remix twin and would only duplicate that row.
  */
 export function methodApplies(method: string, kind: ProtocolKind): boolean {
-  return method.startsWith('remix') ? kind === 'long-tailed' : true;
+  return getMethod(method).longTailOnly ? kind === 'long-tailed' : true;
 }
 
 /** Stable cell id and run folder name. */

@@ -3,6 +3,7 @@
  * and evaluated, then aggregated into one report. StudySpec mirrors schemas/study.schema.json.
  */
 import type { TrainConfig } from '../train/config.js';
+import type { MethodParams } from '../train/methods/params.js';
 import type { RuntimeName } from '../infer/runtimes/index.js';
 import type { SuiteName } from '../infer/suites/index.js';
 
@@ -23,7 +24,7 @@ export interface ProtocolSpec {
 
 /** Training overrides a study applies to every cell. */
 export type StudyTrainOverrides = Partial<
-  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | 'alpha' | 'gamma' | 'kappa' | 'tau' | 'lambdaMode' | 'valSize' | 'pad' | 'flip' | 'backend' | 'maxStepsPerEpoch'>
+  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | keyof MethodParams | 'valSize' | 'pad' | 'flip' | 'backend' | 'maxStepsPerEpoch'>
 >;
 
 export interface StudyEvalSettings {

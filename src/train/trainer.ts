@@ -13,7 +13,7 @@ import {
   normalize,
   type ImageSet,
 } from '../data/index.js';
-import { getMethod, type MethodContext, type TrainingMethod } from './losses/index.js';
+import { createMethod, getMethod, type TrainingMethod } from './methods/index.js';
 import { RUN_FILES, type Normalization, type RunManifest } from '../types.js';
 import { writeFailure, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
@@ -107,20 +107,12 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const shape = trainSet.shape;
   const defaults = datasetDefaults(cfg.dataset);
   const aug = { pad: cfg.pad ?? defaults.pad, flip: cfg.flip ?? defaults.flip };
-  const ctx: MethodContext = {
-    numClasses: trainSet.numClasses,
-    classCounts: data.classCounts,
-    alpha: cfg.alpha ?? method.defaults.alpha ?? 1,
-    gamma: cfg.gamma ?? method.defaults.gamma ?? 1,
-    kappa: cfg.kappa,
-    tau: cfg.tau,
-    lambdaMode: cfg.lambdaMode,
-  };
+  const bound = createMethod(method.name, cfg, { numClasses: trainSet.numClasses, classCounts: data.classCounts });
 
   const manifest: RunManifest = {
     icmixVersion: ICMIX_VERSION,
     createdAt: new Date().toISOString(),
-    config: { ...cfg, alpha: ctx.alpha, gamma: ctx.gamma, pad: aug.pad, flip: aug.flip },
+    config: { ...cfg, alpha: bound.params.alpha, gamma: bound.params.gamma, pad: aug.pad, flip: aug.flip },
     dataset: {
       name: cfg.dataset,
       protocol: data.protocol,
@@ -139,7 +131,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   // A batch too large for the wasm heap is refused up front, with a batch size that fits.
   let stepSize: StepSize | undefined;
   const checkFits = (m: tfl.LayersModel) => {
-    stepSize = { batchSize: cfg.batchSize, activationFloats: activationFloatsPerImage(m), numClasses: trainSet.numClasses, pairwise: Boolean(method.pairwise) };
+    stepSize = { batchSize: cfg.batchSize, activationFloats: activationFloatsPerImage(m), numClasses: trainSet.numClasses, pairwise: method.pairwise };
     if (backend.name === 'wasm') checkStepFitsWasm(stepSize);
   };
 
@@ -195,7 +187,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       const idx = order.subarray(step * cfg.batchSize, Math.min(n, (step + 1) * cfg.batchSize));
       let loss: number;
       try {
-        loss = trainStep(forward, sgd, method, ctx, trainSet, idx, aug, normalization, rng, lr);
+        loss = trainStep(forward, sgd, bound, trainSet, idx, aug, normalization, rng, lr);
       } catch (e) {
         if (backend.name === 'wasm' && stepSize && isWasmOutOfMemory(e)) throw wasmOutOfMemoryError(stepSize, `at epoch ${epoch + 1}, step ${step + 1}`);
         throw e;
@@ -256,7 +248,6 @@ function trainStep(
   forward: (x: tf.Tensor4D) => tf.Tensor2D,
   sgd: Sgd,
   method: TrainingMethod,
-  ctx: MethodContext,
   set: ImageSet,
   idx: Int32Array,
   aug: { pad: number; flip: boolean },
@@ -268,10 +259,10 @@ function trainStep(
   const [h, w, c] = set.shape;
   const raw = gatherImages(set, idx);
   const images = normalize(augmentBatch(raw.images, b, set.shape, aug, rng), set.shape, norm);
-  const draw = method.draw(b, set.shape, rng, ctx);
+  const draw = method.draw(b, set.shape, rng);
   const x = tf.tensor4d(images, [b, h, w, c]);
   const y = tf.tensor1d(raw.labels, 'int32');
-  const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw, ctx));
+  const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw));
   const loss = value.dataSync()[0];
   if (Number.isFinite(loss)) sgd.step(grads, lr);
   tf.dispose([x, y, value, ...Object.values(grads)]);

@@ -5,7 +5,7 @@ import { TRAIN_DEFAULTS, TRAIN_RULES as R, type TrainConfig } from '../../train/
 import { renderProgress } from '../../util/progress.js';
 import { ranged, rangedList } from '../ranged.js';
 import { listModels } from '../../train/models/index.js';
-import { listMethods } from '../../train/losses/index.js';
+import { METHOD_NAMES } from '../../train/methods/presets.js';
 import { describeDatasets } from '../../data/index.js';
 
 /** The flags as declared; the handler reads them by yargs' camel-case names. */
@@ -59,7 +59,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('flip', { type: 'boolean', describe: 'random horizontal flips (default per dataset: on, off for mnist digits)', group: 'Data:' })
       .option('model', { type: 'string', default: TRAIN_DEFAULTS.model, describe: listModels().map((m) => `${m.name}: ${m.description}`).join('; '), group: 'Model:' })
       .option(...ranged('width', R.width, { default: TRAIN_DEFAULTS.width, describe: 'width multiplier for conv models', group: 'Model:' }))
-      .option('method', { type: 'string', default: TRAIN_DEFAULTS.method, choices: listMethods(), describe: 'training loss (see README: Methods)', group: 'Method:' })
+      .option('method', { type: 'string', default: TRAIN_DEFAULTS.method, choices: METHOD_NAMES, describe: 'training loss (see README: Methods)', group: 'Method:' })
       .option(...ranged('alpha', R.alpha, { describe: "Beta(alpha, alpha) for mixing lambda (default: the method's, 0.2 for mixup/icm, 20 for the RegMixup family)", group: 'Method:' }))
       .option(...ranged('gamma', R.gamma, { describe: 'weight of the mixed term in regmixup / reg-icm (default 1)', group: 'Method:' }))
       .option(...ranged('kappa', R.kappa, { default: TRAIN_DEFAULTS.kappa, describe: 'Remix class-count ratio threshold', group: 'Method:' }))

@@ -1,3 +1,4 @@
+import { promises as fs } from 'node:fs';
 import { IcmixError } from '../../util/errors.js';
 import type { InferenceRuntime, ModelFeed, RuntimeName } from './types.js';
 
@@ -38,4 +39,38 @@ export function wrapOrtSession(
     runInputs,
     dispose: () => session.release(),
   };
+}
+
+/** The static half of onnxruntime's InferenceSession (node or web) that we call. */
+export interface OrtLikeModule {
+  InferenceSession: { create(bytes: Uint8Array, options: object): Promise<unknown> };
+  Tensor: unknown;
+}
+
+/**
+ * Read a model and start a session on it; a failure names the engine and the file, so a user
+ * sees which runtime refused which model.
+ */
+export async function openOrtSession(
+  ort: OrtLikeModule,
+  modelPath: string,
+  engine: string,
+  options: object,
+  /** The model's bytes when the caller has them (RuntimeOptions.bytes); else read from modelPath. */
+  bytes?: Uint8Array,
+): Promise<OrtLikeSession> {
+  bytes ??= await readModelBytes(modelPath);
+  try {
+    return (await ort.InferenceSession.create(bytes, options)) as OrtLikeSession;
+  } catch (e) {
+    throw new IcmixError(`${engine} cannot load ${modelPath}: ${(e as Error).message}`);
+  }
+}
+
+export async function readModelBytes(modelPath: string): Promise<Uint8Array> {
+  try {
+    return await fs.readFile(modelPath);
+  } catch (e) {
+    throw new IcmixError(`cannot read model ${modelPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass the .onnx written by \`icmix export\``);
+  }
 }
