@@ -73,7 +73,40 @@ function outputKind(header: OnnxHeader, file: string): ModelInfo['output'] {
         `re-export the run with \`icmix export\` (which now leaves a trailing softmax out of the graph), or set ${META.output}=probabilities in the metadata`,
     );
   }
+  if (declared === 'probabilities' && !endsInSoftmax) {
+    // Raw scores read as probabilities would give wrong confidences, ECE and NLL without a sign.
+    throw new IcmixError(
+      `${file}: metadata ${META.output} says probabilities but the graph's last node is ${header.outputProducers[0] || 'none'}, not a Softmax, so its output is not probabilities; ` +
+        `set ${META.output}=logits (icmix then applies softmax itself), or re-export with \`icmix export --probabilities\``,
+    );
+  }
   return declared;
+}
+
+/**
+ * The temperature the graph applies, checked against the metadata: icmix's files divide the
+ * logits by it in the graph (export --temperature, calibrate), so a metadata temperature without
+ * that Div, or a Div by another value, means the reported or fitted temperature would be wrong.
+ */
+function graphTemperature(header: OnnxHeader, output: ModelInfo['output'], file: string): number {
+  const raw = header.metadata[META.temperature];
+  const temperature = raw !== undefined ? Number(raw) : 1;
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new IcmixError(`${file}: metadata ${META.temperature} is '${raw}', expected a positive number`);
+  if (raw === undefined) return 1; // a model from elsewhere claims nothing
+  const inGraph = header.outputDivisors[0] ?? null;
+  if (inGraph === null && temperature !== 1) {
+    throw new IcmixError(
+      `${file}: metadata ${META.temperature} is ${raw} but the graph divides its ${output} by no temperature (no Div by a constant before the output), so they are not at that temperature; ` +
+        `export with \`icmix export --temperature ${raw}\` or calibrate with \`icmix calibrate\`, or set ${META.temperature}=1`,
+    );
+  }
+  if (inGraph !== null && Math.abs(inGraph - temperature) > 1e-6 * Math.max(1, temperature)) {
+    throw new IcmixError(
+      `${file}: metadata ${META.temperature} is ${raw} but the graph divides its ${output} by ${inGraph}; ` +
+        `set ${META.temperature}=${inGraph} or re-export the run with \`icmix export\``,
+    );
+  }
+  return temperature;
 }
 
 /** ModelInfo from the parsed header; `file` names the model in error messages. */
@@ -111,10 +144,9 @@ export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo
     throw new IcmixError(`${file}: metadata ${META.normalization} needs ${inputShape[2]} means and stds (one per channel)`);
   }
   const thr = parseJson<OodThreshold | number>(meta, META.oodThreshold, file);
-  const temperature = meta[META.temperature] !== undefined ? Number(meta[META.temperature]) : 1;
-  if (!(temperature > 0)) throw new IcmixError(`${file}: metadata ${META.temperature} is '${meta[META.temperature]}', expected a positive number`);
   const batch = inDims?.[0];
   const output = outputKind(header, file);
+  const temperature = graphTemperature(header, output, file);
   return {
     path: file,
     classNames: classNames ?? Array.from({ length: numClasses }, (_, i) => String(i)),

@@ -1,4 +1,4 @@
-import type { GraphProto, ModelProto, NodeProto, ValueInfoProto } from './schema.js';
+import { DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto, type ValueInfoProto } from './schema.js';
 import { decodeModel } from './codec.js';
 
 /** Views of a decoded ModelProto that every reader (model info, inspect, calibrate) shares. */
@@ -37,6 +37,20 @@ export interface OnnxHeader {
   outputs: { name: string; dims: GraphDims | null }[];
   /** op_type of the node producing each graph output, looking through Identity ('' for none), in output order. */
   outputProducers: string[];
+  /**
+   * Per graph output: the scalar constant a Div applies last before it (through Identity and one
+   * Softmax), i.e. the temperature icmix's exporter and calibrate put in the graph; null for none.
+   */
+  outputDivisors: (number | null)[];
+}
+
+/** The one value of a scalar float32 tensor, or null. */
+function scalarFloat(t: TensorProto | undefined): number | null {
+  if (!t || (t.dims ?? []).some((d) => Number(d) !== 1) || (t.dataType ?? DataType.FLOAT) !== DataType.FLOAT) return null;
+  if (t.floatData?.length === 1) return t.floatData[0];
+  const raw = t.rawData;
+  if (raw && raw.length === 4) return new DataView(raw.buffer, raw.byteOffset, 4).getFloat32(0, true);
+  return null;
 }
 
 /** What model info needs from a decoded model: metadata, real inputs, outputs and their producers. */
@@ -51,11 +65,28 @@ export function headerOf(model: ModelProto): OnnxHeader {
   };
   const io = (v: ValueInfoProto) => ({ name: v.name ?? '', dims: valueDims(v) });
   const outputs = (g.output ?? []).map(io);
+  const inits = new Map((g.initializer ?? []).map((t) => [t.name ?? '', t]));
+  const constant = (value: string): number | null => {
+    const n = producers.get(value);
+    if (!n) return scalarFloat(inits.get(value));
+    return n.opType === 'Constant' ? scalarFloat(n.attribute?.find((a) => a.name === 'value')?.t) : null;
+  };
+  const through = (value: string, ops: string[]): NodeProto | undefined => {
+    let n = producers.get(value);
+    for (let hops = 0; n && ops.includes(n.opType ?? '') && hops < 100; hops++) n = producers.get(n.input?.[0] ?? '');
+    return n;
+  };
+  const divisor = (value: string): number | null => {
+    let n = through(value, ['Identity']);
+    if (n?.opType === 'Softmax') n = through(n.input?.[0] ?? '', ['Identity']);
+    return n?.opType === 'Div' ? constant(n.input?.[1] ?? '') : null;
+  };
   return {
     metadata: metadataOf(model),
     inputs: graphInputs(g).map(io),
     outputs,
     outputProducers: outputs.map((o) => producerOp(o.name)),
+    outputDivisors: outputs.map((o) => divisor(o.name)),
   };
 }
 
