@@ -2,6 +2,7 @@ import { promises as fs } from 'node:fs';
 import { readOnnxHeader, type OnnxHeader } from '../onnx/index.js';
 import { META, type ImageShape, type Normalization } from '../types.js';
 import { IcmixError } from '../util/errors.js';
+import type { InputSpec } from './preprocess.js';
 
 export type { GraphDims, OnnxHeader } from '../onnx/index.js';
 export { readOnnxHeader } from '../onnx/index.js';
@@ -20,18 +21,12 @@ export interface OodThreshold {
   tpr?: number;
 }
 
-export interface ModelInfo {
+/** The input fields (shape, layout, normalisation) are preprocessing's InputSpec. */
+export interface ModelInfo extends InputSpec {
   /** The .onnx file as given. */
   path: string;
   classNames: string[];
   numClasses: number;
-  /** [H, W, C] of one image. */
-  inputShape: ImageShape;
-  inputLayout: 'NHWC' | 'NCHW';
-  /** Per-channel normalisation the model expects; null = feed pixels in [0, 1] as they are. */
-  normalization: Normalization | null;
-  /** True when the graph normalises itself (feed [0, 1] pixels). */
-  normalizationBaked: boolean;
   /** What the graph's output holds. Any temperature is already applied inside the graph. */
   output: 'logits' | 'probabilities';
   /** Temperature applied in the graph (1 when uncalibrated). */

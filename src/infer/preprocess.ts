@@ -7,9 +7,12 @@ export { nchwToNhwc, nhwcToNchw } from '../../web/normalize.js';
 
 /** How a model wants its input: the part of ModelInfo that preprocessing reads. */
 export interface InputSpec {
+  /** [H, W, C] of one image. */
   inputShape: ImageShape;
   inputLayout: 'NHWC' | 'NCHW';
+  /** Per-channel normalisation the model expects; null = feed pixels in [0, 1] as they are. */
   normalization: Normalization | null;
+  /** True when the graph normalises itself (feed [0, 1] pixels). */
   normalizationBaked: boolean;
 }
 

@@ -10,16 +10,9 @@ test('calibrateRun appends Div and Softmax to model.onnx and keeps every metadat
   const { calibrateRun } = await import('../../src/infer/calibrate.js');
   const { decodeModel, metadataOf } = await import('../../src/onnx/index.js');
   const { META } = await import('../../src/types.js');
-  const { tinyRunDir } = await import('./runtimes/tiny-model.js');
-  const { writeIdxDataset } = await import('./suites/fixtures.js');
+  const { calibrationRun } = await import('./calibration-run.js');
   await useBackend('cpu');
-  const spec = { shape: [8, 8, 1] as [number, number, number], classes: 3, normalization: { mean: [0.2], std: [0.3] }, hidden: 6, seed: 3 };
-  const dataDir = await writeIdxDataset({ h: 8, w: 8, classes: 3, train: 40, test: 20, seed: 6 });
-  const dataset = `idx:${dataDir}`;
-  const { runDir } = await tinyRunDir(spec, {
-    config: { dataset, seed: 7, valSize: 12 },
-    dataset: { name: dataset, protocol: { seed: 7 }, trainSize: 28, valSize: 12, testSize: 20, classCounts: [] },
-  });
+  const { runDir } = await calibrationRun(3, 6);
   await exportRun(runDir, { inputLayout: 'nchw', metadata: { 'user.note': 'from model.onnx' } });
   const plain = decodeModel(readFileSync(path.join(runDir, 'model.onnx')));
   const r = await calibrateRun(runDir, { bins: 5, backend: 'cpu' });
@@ -41,16 +34,9 @@ test('calibrateRun refuses a model.onnx that already outputs probabilities', asy
   const { useBackend } = await import('../../src/backend/select.js');
   const { exportRun } = await import('../../src/export/index.js');
   const { calibrateRun } = await import('../../src/infer/calibrate.js');
-  const { tinyRunDir } = await import('./runtimes/tiny-model.js');
-  const { writeIdxDataset } = await import('./suites/fixtures.js');
+  const { calibrationRun } = await import('./calibration-run.js');
   await useBackend('cpu');
-  const spec = { shape: [8, 8, 1] as [number, number, number], classes: 3, normalization: { mean: [0.2], std: [0.3] }, hidden: 6, seed: 3 };
-  const dataDir = await writeIdxDataset({ h: 8, w: 8, classes: 3, train: 40, test: 20, seed: 6 });
-  const dataset = `idx:${dataDir}`;
-  const { runDir } = await tinyRunDir(spec, {
-    config: { dataset, seed: 7, valSize: 12 },
-    dataset: { name: dataset, protocol: { seed: 7 }, trainSize: 28, valSize: 12, testSize: 20, classCounts: [] },
-  });
+  const { runDir } = await calibrationRun(3, 6);
   await exportRun(runDir, { probabilities: true });
   await assert.rejects(calibrateRun(runDir, { bins: 5, backend: 'cpu' }), /outputs probabilities; calibration fits T on plain logits\. Re-export it/);
 });

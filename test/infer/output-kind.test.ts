@@ -11,7 +11,7 @@ import { modelInfoFromBytes } from '../../src/infer/model-info.js';
 import { decodeModel, encodeModel } from '../../src/onnx/index.js';
 import { META } from '../../src/types.js';
 import { IcmixError } from '../../src/util/errors.js';
-import { tinyOnnx, tinyRunDir, type TinySpec } from './runtimes/tiny-model.js';
+import { tinyOnnx, type TinySpec } from './runtimes/tiny-model.js';
 
 const shape: [number, number, number] = [4, 4, 1];
 
@@ -79,15 +79,9 @@ test('serve and eval refuse such a model before loading anything else', async ()
 test('calibrate refuses a model.onnx whose graph already divides by a temperature its metadata does not record', async () => {
   const { useBackend } = await import('../../src/backend/select.js');
   const { calibrateRun } = await import('../../src/infer/calibrate.js');
-  const { writeIdxDataset } = await import('./suites/fixtures.js');
+  const { calibrationRun } = await import('./calibration-run.js');
   await useBackend('cpu');
-  const spec = { shape: [8, 8, 1] as [number, number, number], classes: 3, normalization: { mean: [0.2], std: [0.3] }, hidden: 6, seed: 3 };
-  const dataDir = await writeIdxDataset({ h: 8, w: 8, classes: 3, train: 40, test: 20, seed: 6 });
-  const dataset = `idx:${dataDir}`;
-  const { runDir, onnxPath } = await tinyRunDir(spec, {
-    config: { dataset, seed: 7, valSize: 12 },
-    dataset: { name: dataset, protocol: { seed: 7 }, trainSize: 28, valSize: 12, testSize: 20, classCounts: [] },
-  });
+  const { runDir, onnxPath, spec } = await calibrationRun(3, 6);
   // Fitting T on logits already divided by 2 would record a temperature the graph does not apply.
   await fs.writeFile(onnxPath, withMetadata(tinyOnnx({ ...spec, temperature: 2 }), { [META.temperature]: '1' }));
   await assert.rejects(calibrateRun(runDir, { bins: 5, backend: 'cpu' }), /metadata icmix\.temperature is 1 but the graph divides its logits by 2/);
