@@ -8,7 +8,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend, type BackendName } from '../backend/select.js';
-import { applyProtocol, loadDataset, type ImageSet } from '../data/index.js';
+import { applyProtocol, loadDataset, shapeOptions, type ImageSet } from '../data/index.js';
 import { exportRun } from '../export/index.js';
 import { appendTemperatureSoftmax, decodeModel, encodeModel } from '../onnx/index.js';
 import { readManifest } from '../train/run-io.js';
@@ -77,11 +77,13 @@ export function calibrateFromLogits(
 
 /** The validation split the run held out, regenerated from its manifest (same protocol, same seed). */
 export async function regenerateSplits(manifest: RunManifest, dataDir?: string): Promise<{ val: ImageSet; test: ImageSet }> {
-  const cfg = manifest.config as { dataDir?: string; imbalance?: number; perClass?: number; trainSubset?: number; valSize?: number; seed?: number };
+  const cfg = manifest.config as { dataDir?: string; strict?: boolean; imbalance?: number; perClass?: number; trainSubset?: number; valSize?: number; seed?: number };
   const seed = cfg.seed ?? (manifest.dataset.protocol.seed as number | undefined);
   if (seed === undefined) throw new IcmixError('the run manifest records no seed (config.seed); cannot regenerate its validation split');
-  const data = await loadDataset(manifest.dataset.name, { dir: dataDir ?? cfg.dataDir });
-  const split = applyProtocol(data.train, { imbalance: cfg.imbalance, perClass: cfg.perClass, trainSubset: cfg.trainSubset, valSize: cfg.valSize, seed });
+  // A folder dataset is decoded at the size and channels the run trained on (its input shape).
+  const data = await loadDataset(manifest.dataset.name, { dir: dataDir ?? cfg.dataDir, strict: cfg.strict, ...shapeOptions(manifest.dataset.name, manifest.inputShape) });
+  const split = applyProtocol(data.train, { imbalance: cfg.imbalance, perClass: cfg.perClass, trainSubset: cfg.trainSubset, valSize: data.val ? 0 : cfg.valSize, seed });
+  if (data.val) split.val = data.val;
   if (split.val.labels.length === 0) {
     throw new IcmixError('the run held out no validation images (trained with --val-size 0); retrain with a validation split to calibrate');
   }

@@ -4,12 +4,13 @@ import { train } from '../../train/trainer.js';
 import { TRAIN_DEFAULTS, TRAIN_RULES as R, type TrainConfig } from '../../train/config.js';
 import { renderProgress } from '../../util/progress.js';
 import { ranged, rangedList } from '../ranged.js';
+import { folderFlags, type FolderFlags } from '../dataset-flags.js';
 import { listModels } from '../../train/models/index.js';
 import { METHOD_NAMES } from '../../train/methods/presets.js';
 import { describeDatasets } from '../../data/index.js';
 
 /** The flags as declared; the handler reads them by yargs' camel-case names. */
-interface TrainArgs {
+interface TrainArgs extends FolderFlags {
   dataset: string;
   'data-dir'?: string;
   model: string;
@@ -45,10 +46,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
   describe: 'Train a classifier with ICM or a Mixup-family loss; writes checkpoints, a log and the model to --out',
   builder: (y) =>
-    y
+    folderFlags(y)
       .example('$0 train --dataset fashion-mnist --model resnet20 --method icm --epochs 15 --out runs/icm', '')
       .example('$0 train --dataset fashion-mnist --method mixup --imbalance 100 --out runs/lt-mixup', 'long-tailed, rho = 100')
       .example('$0 train --out runs/icm --dataset fashion-mnist --resume', 'continue after a crash or Ctrl-C')
+      .example('$0 train --dataset folder:./pets --image-size 64x64 --out runs/pets', 'your own images: one subfolder per class')
       .option('dataset', { type: 'string', demandOption: true, describe: Object.entries(describeDatasets()).map(([k, v]) => `${k}: ${v}`).join('; '), group: 'Data:' })
       .option('data-dir', { type: 'string', describe: 'folder holding the dataset files (required for cifar10/cifar100)', group: 'Data:' })
       .option(...ranged('imbalance', R.imbalance, { describe: 'long-tailed protocol: n_c = n_max * rho^(-c/(C-1)) with rho = this', group: 'Data:' }))
@@ -83,6 +85,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       {
         dataset: a.dataset,
         dataDir: a.dataDir,
+        imageSize: a.imageSize,
+        channels: a.channels,
+        strict: a.strict,
         model: a.model,
         width: a.width,
         method: a.method,
