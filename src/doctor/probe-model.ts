@@ -1,4 +1,4 @@
-import { encodeModel } from '../export/proto.js';
+import { encodeModel } from '../onnx/index.js';
 
 const FLOAT = 1;
 

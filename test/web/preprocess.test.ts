@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { rgbaToFloat } from '../../src/serve/decode.js';
-import { preprocess as serverPreprocess } from '../../src/infer/preprocess.js';
+import { normalize as trainingNormalize } from '../../src/data/normalize.js';
+import { nchwToNhwc as serverNchwToNhwc, preprocess as serverPreprocess } from '../../src/infer/preprocess.js';
 import { softmax } from '../../src/infer/metrics/softmax.js';
 import type { ServeModelInfo } from '../../src/serve/model.js';
 import { toPredictions } from '../../src/serve/predict.js';
 import { Rng } from '../../src/util/rng.js';
 // @ts-expect-error plain JS module shared with the browser page
 import { preprocess, rgbaToPixels, summarize, toProbabilities } from '../../web/preprocess.js';
+import * as shared from '../../web/normalize.js';
 
 /** The page's preprocessing must be the server's, value for value. */
 
@@ -64,4 +66,9 @@ test('probabilities after temperature, top-k and OOD flag equal the server', () 
   // A model that outputs probabilities is used as is.
   const probs = [0.1, 0.2, 0.3, 0.4];
   assert.deepEqual(toProbabilities(probs, info({ output: 'probabilities' })), probs);
+});
+
+test('training, inference and the page normalise with one implementation (web/normalize.js)', () => {
+  assert.equal(trainingNormalize, shared.normalize);
+  assert.equal(serverNchwToNhwc, shared.nchwToNhwc);
 });
