@@ -1,7 +1,7 @@
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import type { ImageShape } from '../types.js';
-import { rgbaToPixels } from 'icmix/web/preprocess.js';
+import { rgbaToPixels } from '../../web/preprocess.js';
 import { BadInput } from './errors.js';
 import { admitImage } from './image-guard.js';
 

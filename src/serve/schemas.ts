@@ -70,6 +70,7 @@ export const modelDocSchema = {
       properties: { mean: { type: 'array', items: num }, std: { type: 'array', items: num } },
     },
     normalizationBaked: { type: 'boolean' },
+    inputScale: { ...num, description: 'pixels in [0, 1] are multiplied by this before normalisation (255 for models that take 0-255)' },
     output: { type: 'string', enum: ['logits', 'probabilities'] },
     temperature: num,
     oodThreshold: { ...oodThreshold, type: ['object', 'null'] },

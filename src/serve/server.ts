@@ -10,6 +10,7 @@ import { IMAGE_TYPES } from './decode.js';
 import { Arrivals } from './arrivals.js';
 import { errorBody, listenError, useIcmixErrors } from './http-errors.js';
 import { serveMetrics, type ServeMetrics } from './metrics.js';
+import type { ModelOverrides } from '../infer/model-overrides.js';
 import { loadServeModel, SERVE_RUNTIMES, type ServeModel } from './model.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -51,6 +52,8 @@ export interface ServeOptions {
   /** Serve the web page at / (default true). */
   web?: boolean;
   threads?: number;
+  /** For models made elsewhere: layout, normalisation, output kind, class names (override metadata). */
+  overrides?: ModelOverrides;
 }
 
 export const SERVE_DEFAULTS = {
@@ -109,7 +112,7 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
   const reportPath = o.report ?? path.join(path.dirname(o.model), RUN_FILES.report);
   const hasReport = existsSync(reportPath);
   if (o.report && !hasReport) throw new IcmixError(`report file ${o.report} not found; pass the report.json written by icmix eval`);
-  const model = await loadServeModel(o.model, o.runtime, { threads: o.threads, fallback: o.fallback });
+  const model = await loadServeModel(o.model, o.runtime, { threads: o.threads, fallback: o.fallback, overrides: o.overrides });
   const info = model.info;
   const [h, w, c] = info.inputShape;
   const classes = info.numClasses;
@@ -169,6 +172,7 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     classNames: info.classNames,
     normalization: info.normalization,
     normalizationBaked: info.normalizationBaked,
+    inputScale: info.inputScale ?? 1,
     output: info.output,
     temperature: info.temperature,
     oodThreshold: info.oodThreshold,
