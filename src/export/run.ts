@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset } from '../data/index.js';
+import { loadDataset, shapeOptions } from '../data/index.js';
 import { loadLayersModel } from '../train/model-io.js';
 import { loadRunModel } from '../train/run-io.js';
 import { META, RUN_FILES, type RunManifest } from '../types.js';
@@ -9,6 +9,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { exportOnnx, IR_VERSION_FOR_OPSET } from './convert.js';
+import { findTrailingSoftmax } from './softmax-head.js';
 import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 import type { ExportOptions, VerifyResult } from './types.js';
 import { DEFAULT_TOLERANCE, verifyOnnx } from './verify.js';
@@ -68,7 +69,7 @@ async function realImages(
   if (k <= 0 || !manifest.dataset?.name) return undefined;
   try {
     const dir = typeof manifest.config?.dataDir === 'string' ? manifest.config.dataDir : undefined;
-    const { test } = await loadDataset(manifest.dataset.name, { dir });
+    const { test } = await loadDataset(manifest.dataset.name, { dir, ...shapeOptions(manifest.dataset.name, manifest.inputShape) });
     const shape = test.shape;
     if (shape.join() !== manifest.inputShape.join()) return undefined;
     const n = Math.min(k, test.labels.length);
@@ -102,6 +103,13 @@ export async function exportRun(runDir: string, opts: ExportRunOptions = {}): Pr
     metadata: { ...(manifest ? manifestMetadata(manifest) : {}), ...(opts.metadata ?? {}) },
   };
   log(`exporting ${runDir} (${model.layers.length} layers) to ONNX opset ${opts.opset ?? 13}`);
+  const head = findTrailingSoftmax(model);
+  if (head) {
+    log(
+      `the model's last layer '${head.layer.name}' applies softmax; exporting its input as the logits output instead ` +
+        `(${META.softmaxStripped}=true), since eval, calibrate and serve apply softmax themselves`,
+    );
+  }
   const bytes = exportOnnx(model, options);
   const out = opts.out ?? path.join(runDir, RUN_FILES.onnx);
 

@@ -1,14 +1,16 @@
 /**
  * `icmix calibrate`: temperature scaling fitted on a run's validation split (regenerated exactly
  * from the manifest), an OOD threshold on the calibrated max-softmax score at 95% validation TPR,
- * and a calibrated ONNX (probabilities out, temperature in the graph and in metadata).
+ * and a calibrated ONNX: the run's model.onnx with Div by T and Softmax appended (probabilities
+ * out) and every metadata entry kept, plus the temperature and the threshold.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend, type BackendName } from '../backend/select.js';
-import { applyProtocol, loadDataset, type ImageSet } from '../data/index.js';
+import { applyProtocol, loadDataset, shapeOptions, type ImageSet } from '../data/index.js';
 import { exportRun } from '../export/index.js';
+import { appendTemperatureSoftmax, decodeModel, encodeModel } from '../onnx/index.js';
 import { readManifest } from '../train/run-io.js';
 import { META, RUN_FILES, type RunManifest } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
@@ -75,11 +77,13 @@ export function calibrateFromLogits(
 
 /** The validation split the run held out, regenerated from its manifest (same protocol, same seed). */
 export async function regenerateSplits(manifest: RunManifest, dataDir?: string): Promise<{ val: ImageSet; test: ImageSet }> {
-  const cfg = manifest.config as { dataDir?: string; imbalance?: number; perClass?: number; trainSubset?: number; valSize?: number; seed?: number };
+  const cfg = manifest.config as { dataDir?: string; strict?: boolean; imbalance?: number; perClass?: number; trainSubset?: number; valSize?: number; seed?: number };
   const seed = cfg.seed ?? (manifest.dataset.protocol.seed as number | undefined);
   if (seed === undefined) throw new IcmixError('the run manifest records no seed (config.seed); cannot regenerate its validation split');
-  const data = await loadDataset(manifest.dataset.name, { dir: dataDir ?? cfg.dataDir });
-  const split = applyProtocol(data.train, { imbalance: cfg.imbalance, perClass: cfg.perClass, trainSubset: cfg.trainSubset, valSize: cfg.valSize, seed });
+  // A folder dataset is decoded at the size and channels the run trained on (its input shape).
+  const data = await loadDataset(manifest.dataset.name, { dir: dataDir ?? cfg.dataDir, strict: cfg.strict, ...shapeOptions(manifest.dataset.name, manifest.inputShape) });
+  const split = applyProtocol(data.train, { imbalance: cfg.imbalance, perClass: cfg.perClass, trainSubset: cfg.trainSubset, valSize: data.val ? 0 : cfg.valSize, seed });
+  if (data.val) split.val = data.val;
   if (split.val.labels.length === 0) {
     throw new IcmixError('the run held out no validation images (trained with --val-size 0); retrain with a validation split to calibrate');
   }
@@ -101,19 +105,29 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
   log(`regenerating the validation split of ${manifest.dataset.name}`);
   const { val, test } = await regenerateSplits(manifest, opts.dataDir);
 
-  // Logits at T = 1 from a plain export (logits out, no temperature) in a scratch folder.
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
   try {
-    log('exporting the run to ONNX (logits) for the fit');
-    const plain = (await exportRun(runDir, { out: path.join(scratch, 'logits.onnx'), verify: false })).path;
-    const info = await readModelInfo(plain);
-    const rt = await createRuntime('cpu', plain, { threads: opts.threads, info });
+    // The run's model.onnx when it has one (the graph that gets calibrated); else one export of
+    // the run's model, logits out, into the scratch folder.
+    let source = path.join(runDir, RUN_FILES.onnx);
+    if (!existsSync(source)) {
+      log(`no ${RUN_FILES.onnx} in ${runDir}; exporting the run to ONNX (logits)`);
+      source = (await exportRun(runDir, { out: path.join(scratch, 'logits.onnx'), verify: false })).path;
+    }
+    const info = await readModelInfo(source);
+    if (info.output !== 'logits' || info.temperature !== 1) {
+      throw new IcmixError(
+        `${source} outputs ${info.output}${info.temperature !== 1 ? ` at temperature ${info.temperature}` : ''}; calibration fits T on plain logits. ` +
+          `Re-export it with \`icmix export ${runDir}\` (without --probabilities or --temperature) and calibrate again`,
+      );
+    }
+    const rt = await createRuntime('cpu', source, { threads: opts.threads, info });
     const C = info.numClasses;
     let valLogits: Float32Array;
     let testLogits: Float32Array;
     try {
       log(`predicting ${val.labels.length} validation and ${test.labels.length} test images`);
-      // The scratch export emits logits, so the raw outputs are the logits.
+      // The source graph emits logits (checked above), so the raw outputs are the logits.
       valLogits = await predictRaw(rt, info, val.images, val.labels.length, { batchSize: opts.batchSize });
       testLogits = await predictRaw(rt, info, test.images, test.labels.length, { batchSize: opts.batchSize });
     } finally {
@@ -122,17 +136,16 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
     const { calibration, oodThreshold } = calibrateFromLogits({ logits: valLogits, labels: val.labels }, { logits: testLogits, labels: test.labels }, C, opts);
     log(`T = ${calibration.temperature.toFixed(4)}; writing the calibrated model`);
 
-    // Exported into scratch and checked there, so a failed check or a crash leaves the previous
-    // calibrated model and its calibration.json together.
+    // The same graph with Div by T and Softmax appended, written to scratch and checked there, so
+    // a failed check or a crash leaves the previous calibrated model and its calibration.json together.
     const out = opts.out ?? path.join(runDir, RUN_FILES.calibratedOnnx);
-    const candidate = (
-      await exportRun(runDir, {
-        probabilities: true,
-        temperature: calibration.temperature,
-        out: path.join(scratch, 'calibrated.onnx'),
-        metadata: { [META.oodThreshold]: JSON.stringify(oodThreshold), [META.temperature]: String(calibration.temperature) },
-      })
-    ).path;
+    const calibrated = appendTemperatureSoftmax(decodeModel(await fs.readFile(source), source), calibration.temperature, {
+      [META.output]: 'probabilities',
+      [META.temperature]: String(calibration.temperature),
+      [META.oodThreshold]: JSON.stringify(oodThreshold),
+    });
+    const candidate = path.join(scratch, 'calibrated.onnx');
+    await fs.writeFile(candidate, encodeModel(calibrated));
 
     // Check the written graph: its probabilities must be softmax(z / T) of the fitted logits.
     const calInfo = await readModelInfo(candidate);

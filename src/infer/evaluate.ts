@@ -5,13 +5,14 @@
  */
 import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset } from '../data/index.js';
+import { loadDataset, shapeOptions } from '../data/index.js';
 import type { BackendName } from '../backend/select.js';
 import { RUN_FILES } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
-import { readModelInfo, type ModelInfo } from './model-info.js';
+import type { ModelInfo } from './model-info.js';
+import { loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 import { batchCount, DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
 import type { CalibrationResult, CorruptionResult, EvalReport, OodScoreName, OodSetResult, ParityResult, RuntimeResult } from './report/types.js';
 import { OOD_SCORE_NAMES, REPORT_SCHEMA_VERSION } from './report/types.js';
@@ -59,6 +60,8 @@ export interface EvaluateOptions {
   /** tfjs: the run folder (default: the model's folder). */
   runDir?: string;
   tfjsBackend?: BackendName;
+  /** For models made elsewhere: what their metadata does not say (layout, normalisation, ...); overrides metadata. */
+  overrides?: ModelOverrides;
   /** Progress: one message event per phase (the CLI prints them on stderr). */
   onProgress?: OnProgress;
 }
@@ -90,7 +93,9 @@ interface PooledParity {
 export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   checkOptions(opts, EVAL_RULES, 'evaluate');
   const log = (message: string) => opts.onProgress?.({ task: 'evaluate', message });
-  const info = await readModelInfo(opts.model);
+  const loaded = await loadModelInfo(opts.model, opts.overrides);
+  const info = loaded.info;
+  for (const note of loaded.notes) log(note);
   const datasetName = opts.dataset ?? info.dataset;
   if (!datasetName) {
     throw new IcmixError(`${opts.model} does not record its dataset (metadata icmix.dataset); name the evaluation data with --dataset`);
@@ -111,11 +116,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   }
 
   log(`loading ${datasetName}`);
-  const data = await loadDataset(datasetName, { dir: opts.dataDir });
+  // A folder dataset is decoded at the model's input size and channels.
+  const data = await loadDataset(datasetName, { dir: opts.dataDir, ...shapeOptions(datasetName, info.inputShape) });
   const test = data.test;
-  if (test.shape.join() !== info.inputShape.join()) {
-    throw new IcmixError(`${datasetName} images are [${test.shape}] but ${opts.model} takes [${info.inputShape}]; evaluate on the dataset the model was trained for`);
-  }
+  const mismatch = shapeMismatch(datasetName, test.shape, loaded);
+  if (mismatch) throw new IcmixError(mismatch);
   if (test.numClasses > C) {
     throw new IcmixError(`${datasetName} has ${test.numClasses} classes but ${opts.model} outputs ${C}; evaluate on the dataset the model was trained for`);
   }

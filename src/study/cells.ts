@@ -1,4 +1,4 @@
-import { listDatasets } from '../data/index.js';
+import { isDatasetName, listDatasets } from '../data/index.js';
 import { DEFAULT_CORRUPTION_SAMPLES } from '../infer/evaluate.js';
 import { defaultOodNames, SUITE_NAMES } from '../infer/suites/index.js';
 import { TRAIN_DEFAULTS, TRAIN_RULES, type TrainConfig } from '../train/config.js';
@@ -35,7 +35,9 @@ export function methodApplies(method: string, kind: ProtocolKind): boolean {
 
 /** Stable cell id and run folder name. */
 export function cellId(dataset: string, protocol: string, method: string, seed: number): string {
-  return `${dataset}_${protocol}_${method}_seed${seed}`;
+  // Names with a folder (folder:./pets, idx:/data/x) become one safe path component.
+  const safe = dataset.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
+  return `${safe}_${protocol}_${method}_seed${seed}`;
 }
 
 function resolveProtocol(p: string | ProtocolSpec, spec: StudySpec, index: number): Protocol {
@@ -83,7 +85,7 @@ export function evalSettings(spec: StudySpec): CellEvalSettings {
 export function expandStudy(spec: StudySpec, file?: string): Study {
   const datasets = listDatasets();
   for (const d of spec.datasets) {
-    if (!datasets.includes(d) && !d.startsWith('idx:')) throw new IcmixError(`datasets: unknown dataset '${d}'; choose from ${datasets.join(', ')}`);
+    if (!isDatasetName(d)) throw new IcmixError(`datasets: unknown dataset '${d}'; choose from ${datasets.join(', ')}`);
   }
   for (const m of spec.methods) {
     if (!listMethods().includes(m)) throw new IcmixError(`methods: unknown method '${m}'; choose from ${listMethods().join(', ')}`);

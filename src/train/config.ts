@@ -1,4 +1,5 @@
 import type { BackendName } from '../backend/select.js';
+import { FOLDER_RULES } from '../data/image-folder.js';
 import { METHOD_PARAM_DEFAULTS, type MethodOptions } from './methods/params.js';
 import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 
@@ -9,6 +10,12 @@ import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type 
 export interface TrainConfig extends MethodOptions {
   dataset: string;
   dataDir?: string;
+  /** [h, w] folder datasets are resized to (default: their most common size). */
+  imageSize?: number[];
+  /** 1 or 3 channels for folder datasets (default: 1 when every file is grey). */
+  channels?: number;
+  /** Folder datasets: stop at a file that does not decode instead of skipping it. */
+  strict?: boolean;
   model: string;
   /** Width multiplier for conv models. */
   width: number;
@@ -58,6 +65,8 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'dataset' | 'out'> = {
  */
 export const TRAIN_RULES: RuleTable<TrainConfig> = {
   width: positive,
+  imageSize: FOLDER_RULES.imageSize,
+  channels: FOLDER_RULES.channels,
   epochs: positiveInt,
   // Mixing pairs images within a batch.
   batchSize: { type: 'int', min: 2 },

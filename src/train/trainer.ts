@@ -6,6 +6,7 @@ import { useBackend } from '../backend/select.js';
 import {
   applyProtocol,
   augmentBatch,
+  classCounts,
   computeNormalization,
   datasetDefaults,
   gatherImages,
@@ -72,18 +73,23 @@ export interface PreparedData {
   source: string;
 }
 
-export async function prepareData(cfg: Pick<TrainConfig, 'dataset' | 'dataDir' | 'imbalance' | 'perClass' | 'trainSubset' | 'valSize' | 'seed'>): Promise<PreparedData> {
-  const { train: full, test, source } = await loadDataset(cfg.dataset, { dir: cfg.dataDir });
+export async function prepareData(
+  cfg: Pick<TrainConfig, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'strict' | 'imbalance' | 'perClass' | 'trainSubset' | 'valSize' | 'seed'>,
+  onProgress?: OnProgress,
+): Promise<PreparedData> {
+  const { train: full, test, val: ownVal, source } = await loadDataset(cfg.dataset, { dir: cfg.dataDir, imageSize: cfg.imageSize, channels: cfg.channels, strict: cfg.strict, onProgress });
+  // A dataset with its own validation set (a folder's val/) holds nothing more out of train.
   const split = applyProtocol(full, {
     imbalance: cfg.imbalance,
     perClass: cfg.perClass,
     trainSubset: cfg.trainSubset,
-    valSize: cfg.valSize,
+    valSize: ownVal ? 0 : cfg.valSize,
     seed: cfg.seed,
   });
+  if (ownVal) Object.assign(split.description, { valSize: ownVal.labels.length, valSplit: "the dataset's own validation set (val/)", valClassCounts: classCounts(ownVal) });
   return {
     train: split.train,
-    val: split.val,
+    val: ownVal ?? split.val,
     test,
     classCounts: split.classCounts,
     protocol: split.description,
@@ -103,7 +109,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const ckptDir = path.join(runDir, RUN_FILES.checkpoint);
   const logFile = path.join(runDir, RUN_FILES.log);
 
-  const data = await prepareData(cfg);
+  const data = await prepareData(cfg, report);
   const { train: trainSet, val: valSet, test: testSet, normalization } = data;
   const shape = trainSet.shape;
   const defaults = datasetDefaults(cfg.dataset);

@@ -7,12 +7,13 @@ import { renderProgress } from '../../util/progress.js';
 import { onTrainInterrupt } from '../progress/interrupt.js';
 import { writeTrainingCurves } from '../../infer/report/curves.js';
 import { ranged, rangedList } from '../ranged.js';
+import { folderFlags, type FolderFlags } from '../dataset-flags.js';
 import { listModels } from '../../train/models/index.js';
 import { METHOD_NAMES } from '../../train/methods/presets.js';
 import { describeDatasets } from '../../data/index.js';
 
 /** The flags as declared; the handler reads them by yargs' camel-case names. */
-interface TrainArgs {
+interface TrainArgs extends FolderFlags {
   dataset: string;
   'data-dir'?: string;
   model: string;
@@ -48,10 +49,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
   describe: 'Train a classifier with ICM or a Mixup-family loss; writes checkpoints, a log and the model to --out',
   builder: (y) =>
-    y
+    folderFlags(y)
       .example('$0 train --dataset fashion-mnist --model resnet20 --method icm --epochs 15 --out runs/icm', '')
       .example('$0 train --dataset fashion-mnist --method mixup --imbalance 100 --out runs/lt-mixup', 'long-tailed, rho = 100')
       .example('$0 train --out runs/icm --dataset fashion-mnist --resume', 'continue after a crash or Ctrl-C')
+      .example('$0 train --dataset folder:./pets --image-size 64x64 --out runs/pets', 'your own images: one subfolder per class')
       .option('dataset', { type: 'string', demandOption: true, describe: Object.entries(describeDatasets()).map(([k, v]) => `${k}: ${v}`).join('; '), group: 'Data:' })
       .option('data-dir', { type: 'string', describe: 'folder holding the dataset files (required for cifar10/cifar100)', group: 'Data:' })
       .option(...ranged('imbalance', R.imbalance, { describe: 'long-tailed protocol: n_c = n_max * rho^(-c/(C-1)) with rho = this', group: 'Data:' }))
@@ -87,6 +89,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       {
         dataset: a.dataset,
         dataDir: a.dataDir,
+        imageSize: a.imageSize,
+        channels: a.channels,
+        strict: a.strict,
         model: a.model,
         width: a.width,
         method: a.method,
