@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { RUN_FILES } from '../types.js';
+import { RUN_FILES } from '../run/files.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { progressText } from '../util/progress-event.js';
 import { IcmixError } from '../util/errors.js';

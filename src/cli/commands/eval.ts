@@ -1,4 +1,3 @@
-import { existsSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
 import { BACKEND_NAMES, type BackendName } from '../../backend/select.js';
@@ -7,7 +6,7 @@ import { DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, EVAL_RULES, evaluate }
 import { renderMarkdown, writeReport } from '../../infer/report/index.js';
 import { listRuntimes, parseRuntimeList } from '../../infer/runtimes/index.js';
 import { listCorruptions, SUITE_NAMES, SYNTHETIC_OOD, type SuiteName } from '../../infer/suites/index.js';
-import { RUN_FILES } from '../../types.js';
+import { resolveRunModel } from '../../run/index.js';
 import { IcmixError } from '../../util/errors.js';
 import { renderProgress } from '../../util/progress.js';
 import { ranged, rangedList } from '../ranged.js';
@@ -42,14 +41,8 @@ function list(s: string | undefined): string[] | undefined {
   return items.length ? items : undefined;
 }
 
-/** A run folder stands for its calibrated model if there is one, else its model.onnx. */
-export function resolveModelPath(p: string): string {
-  if (existsSync(p) && statSync(p).isDirectory()) {
-    for (const f of [RUN_FILES.calibratedOnnx, RUN_FILES.onnx]) if (existsSync(path.join(p, f))) return path.join(p, f);
-    throw new IcmixError(`${p} holds neither ${RUN_FILES.calibratedOnnx} nor ${RUN_FILES.onnx}; export the run first with \`icmix export ${p}\``);
-  }
-  return p;
-}
+/** A run folder stands for its calibrated model if there is one, else its model.onnx (src/run decides). */
+export const resolveModelPath = resolveRunModel;
 
 export const evalCommand: CommandModule<object, EvalArgs> = {
   command: 'eval <model>',

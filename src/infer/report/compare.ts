@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import type { EvalReport } from './types.js';
 import { headline, type Headline } from './summary.js';
 import { mdTable, num, pct } from './format.js';
-import { RUN_FILES } from '../../types.js';
+import { RUN_FILES } from '../../run/files.js';
 import { IcmixError } from '../../util/errors.js';
 import { readReport } from './read.js';
 

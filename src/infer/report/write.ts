@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { RUN_FILES } from '../../types.js';
+import { RUN_FILES } from '../../run/files.js';
 import type { EvalReport } from './types.js';
 import { validateReport } from './schema.js';
 import { renderMarkdown } from './markdown.js';

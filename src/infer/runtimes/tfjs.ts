@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as path from 'node:path';
 import { useBackend } from '../../backend/select.js';
-import { loadRunModel } from '../../train/run-io.js';
+import { loadRunModel } from '../../run/folder.js';
 import type { Normalization } from '../../types.js';
 import { softmax } from '../metrics/softmax.js';
 import { readModelInfo, type ModelInfo } from '../model-info.js';

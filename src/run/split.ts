@@ -1,0 +1,65 @@
+import { applyProtocol, computeNormalization, loadDataset, type ImageSet } from '../data/index.js';
+import type { TrainConfig } from '../train/config.js';
+import type { Normalization } from '../types.js';
+import { IcmixError } from '../util/errors.js';
+import type { RunManifest } from './manifest.js';
+
+/** The options that decide a run's data split. */
+export type SplitConfig = Pick<TrainConfig, 'dataset' | 'dataDir' | 'imbalance' | 'perClass' | 'trainSubset' | 'valSize' | 'seed'>;
+
+/** A run's data after its protocol: what it trains on, validates and calibrates on, and tests on. */
+export interface RunSplit {
+  train: ImageSet;
+  val: ImageSet;
+  test: ImageSet;
+  classCounts: number[];
+  protocol: Record<string, unknown>;
+  source: string;
+}
+
+/** The data a run trains on, after its protocol; regenerated identically from the config. */
+export interface PreparedData extends RunSplit {
+  normalization: Normalization;
+}
+
+/**
+ * The one place a run's split is made: the dataset, then its protocol (imbalance, per-class,
+ * subset, validation hold-out) seeded by the run's seed. Training and calibration both call it,
+ * so calibration sees exactly the validation images training held out.
+ */
+export async function runSplit(cfg: SplitConfig): Promise<RunSplit> {
+  const { train: full, test, source } = await loadDataset(cfg.dataset, { dir: cfg.dataDir });
+  const split = applyProtocol(full, {
+    imbalance: cfg.imbalance,
+    perClass: cfg.perClass,
+    trainSubset: cfg.trainSubset,
+    valSize: cfg.valSize,
+    seed: cfg.seed,
+  });
+  return { train: split.train, val: split.val, test, classCounts: split.classCounts, protocol: split.description, source };
+}
+
+/** The split and the normalisation computed on its training part (what `train` uses). */
+export async function prepareData(cfg: SplitConfig): Promise<PreparedData> {
+  const split = await runSplit(cfg);
+  return { ...split, normalization: computeNormalization(split.train) };
+}
+
+/** The validation split the run held out, regenerated from its manifest (same protocol, same seed). */
+export async function regenerateSplits(manifest: RunManifest, dataDir?: string): Promise<{ val: ImageSet; test: ImageSet }> {
+  // Read from disk: a hand-written or old manifest may lack fields the type promises.
+  const cfg: Partial<TrainConfig> = manifest.config ?? {};
+  const seed = cfg.seed ?? (manifest.dataset.protocol.seed as number | undefined);
+  if (seed === undefined) throw new IcmixError('the run manifest records no seed (config.seed); cannot regenerate its validation split');
+  const split = await runSplit({ ...cfg, dataset: manifest.dataset.name, dataDir: dataDir ?? cfg.dataDir, seed });
+  if (split.val.labels.length === 0) {
+    throw new IcmixError('the run held out no validation images (trained with --val-size 0); retrain with a validation split to calibrate');
+  }
+  if (split.val.labels.length !== manifest.dataset.valSize || split.train.labels.length !== manifest.dataset.trainSize) {
+    throw new IcmixError(
+      `regenerating the run's split gave ${split.train.labels.length} train / ${split.val.labels.length} val images, but the manifest records ` +
+        `${manifest.dataset.trainSize} / ${manifest.dataset.valSize}; is ${manifest.dataset.name} the same data the run was trained on?`,
+    );
+  }
+  return { val: split.val, test: split.test };
+}
