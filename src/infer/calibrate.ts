@@ -7,10 +7,9 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend, type BackendName } from '../backend/select.js';
-import { applyProtocol, loadDataset, type ImageSet } from '../data/index.js';
 import { exportRun } from '../export/index.js';
-import { readManifest } from '../train/run-io.js';
-import { META, RUN_FILES, type RunManifest } from '../types.js';
+import { readManifest, regenerateSplits, RUN_FILES } from '../run/index.js';
+import { META } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { CALIBRATION_FILE } from './evaluate.js';
@@ -73,24 +72,8 @@ export function calibrateFromLogits(
   return { calibration, oodThreshold: { score: 'msp', threshold, tpr } };
 }
 
-/** The validation split the run held out, regenerated from its manifest (same protocol, same seed). */
-export async function regenerateSplits(manifest: RunManifest, dataDir?: string): Promise<{ val: ImageSet; test: ImageSet }> {
-  const cfg = manifest.config as { dataDir?: string; imbalance?: number; perClass?: number; trainSubset?: number; valSize?: number; seed?: number };
-  const seed = cfg.seed ?? (manifest.dataset.protocol.seed as number | undefined);
-  if (seed === undefined) throw new IcmixError('the run manifest records no seed (config.seed); cannot regenerate its validation split');
-  const data = await loadDataset(manifest.dataset.name, { dir: dataDir ?? cfg.dataDir });
-  const split = applyProtocol(data.train, { imbalance: cfg.imbalance, perClass: cfg.perClass, trainSubset: cfg.trainSubset, valSize: cfg.valSize, seed });
-  if (split.val.labels.length === 0) {
-    throw new IcmixError('the run held out no validation images (trained with --val-size 0); retrain with a validation split to calibrate');
-  }
-  if (split.val.labels.length !== manifest.dataset.valSize || split.train.labels.length !== manifest.dataset.trainSize) {
-    throw new IcmixError(
-      `regenerating the run's split gave ${split.train.labels.length} train / ${split.val.labels.length} val images, but the manifest records ` +
-        `${manifest.dataset.trainSize} / ${manifest.dataset.valSize}; is ${manifest.dataset.name} the same data the run was trained on?`,
-    );
-  }
-  return { val: split.val, test: data.test };
-}
+// The split is made in one place (src/run/split.ts); re-exported for the infer API.
+export { regenerateSplits } from '../run/index.js';
 
 /** Calibrate a run folder written by `icmix train`. */
 export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}): Promise<CalibrateResult> {

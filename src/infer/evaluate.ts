@@ -7,7 +7,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset } from '../data/index.js';
 import type { BackendName } from '../backend/select.js';
-import { RUN_FILES } from '../types.js';
+import { RUN_FILES } from '../run/files.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { RUN_FILES } from '../types.js';
+import { RUN_FILES } from '../run/files.js';
 import { IcmixError } from '../util/errors.js';
 import { DynamicBatcher } from './batcher.js';
 import { decodeImage, IMAGE_TYPES } from './decode.js';
