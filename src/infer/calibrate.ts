@@ -8,11 +8,10 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend, type BackendName } from '../backend/select.js';
 import { exportRun } from '../export/index.js';
-import { readManifest, regenerateSplits, RUN_FILES } from '../run/index.js';
+import { readManifest, regenerateSplits, RUN_FILES, runPaths } from '../run/index.js';
 import { META } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
-import { CALIBRATION_FILE } from './evaluate.js';
 import { maxAbsDiff, mspScore, softmax, temperatureCalibration, thresholdAtTpr } from './metrics/index.js';
 import { readModelInfo, type OodThreshold } from './model-info.js';
 import { DEFAULT_BATCH_SIZE, predict, predictRaw } from './predict.js';
@@ -107,15 +106,14 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
 
     // Exported into scratch and checked there, so a failed check or a crash leaves the previous
     // calibrated model and its calibration.json together.
-    const out = opts.out ?? path.join(runDir, RUN_FILES.calibratedOnnx);
-    const candidate = (
-      await exportRun(runDir, {
+    const out = opts.out ?? runPaths(runDir).calibratedOnnx;
+    const exported = await exportRun(runDir, {
         probabilities: true,
         temperature: calibration.temperature,
         out: path.join(scratch, 'calibrated.onnx'),
         metadata: { [META.oodThreshold]: JSON.stringify(oodThreshold), [META.temperature]: String(calibration.temperature) },
-      })
-    ).path;
+      });
+    const candidate = exported.path;
 
     // Check the written graph: its probabilities must be softmax(z / T) of the fitted logits.
     const calInfo = await readModelInfo(candidate);
@@ -134,8 +132,9 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
       throw new IcmixError(`${out} (not written) does not reproduce softmax(logits / T) (max |Δp| = ${verificationMaxAbsDiff}); please report this as an exporter bug`);
     }
     await writeFileAtomic(out, await fs.readFile(candidate));
-    const calibrationFile = path.join(path.dirname(out), CALIBRATION_FILE);
-    await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out) });
+    const calibrationFile = path.join(path.dirname(out), RUN_FILES.calibration);
+    // The weights' fingerprint lets eval refuse this file once the run's weights change.
+    await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out), weightsSha256: exported.weightsSha256 });
     return { path: out, calibration, oodThreshold, verificationMaxAbsDiff, calibrationFile };
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });

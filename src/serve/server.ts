@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import Fastify, { type FastifyError, type FastifyInstance } from 'fastify';
-import { RUN_FILES } from '../run/files.js';
+import { checkReportFor, RUN_FILES } from '../run/index.js';
+import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { DynamicBatcher } from './batcher.js';
 import { decodeImage, IMAGE_TYPES } from './decode.js';
@@ -136,6 +137,11 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
   const reportPath = o.report ?? path.join(path.dirname(o.model), RUN_FILES.report);
   const hasReport = existsSync(reportPath);
   if (o.report && !hasReport) throw new IcmixError(`report file ${o.report} not found; pass the report.json written by icmix eval`);
+  // A report of other weights would show the wrong numbers next to this model.
+  if (hasReport) await checkReportFor(reportPath, o.model, info.metadata[META.weightsSha256]).catch(async (e: unknown) => {
+    await model.dispose();
+    throw e;
+  });
 
   const app = Fastify({ bodyLimit: o.maxBody, logger: false, return503OnClosing: true });
   app.removeContentTypeParser('text/plain'); // only images and JSON are accepted

@@ -65,13 +65,13 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const report: OnProgress = hooks.onProgress ?? (hooks.quiet ? () => {} : renderProgress());
   const method = getMethod(cfg.method);
   checkModelName(cfg.model);
+  const defaults = datasetDefaults(cfg.dataset); // refuses an unknown dataset name
   const runDir = cfg.out;
   await checkOutFolder(runDir, hooks);
   const paths = runPaths(runDir);
   const ckptDir = checkpointDir(runDir);
   const started = Date.now();
 
-  const defaults = datasetDefaults(cfg.dataset);
   const aug = { pad: cfg.pad ?? defaults.pad, flip: cfg.flip ?? defaults.flip };
   const alpha = cfg.alpha ?? method.defaults.alpha ?? 1;
   const gamma = cfg.gamma ?? method.defaults.gamma ?? 1;
