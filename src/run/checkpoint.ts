@@ -70,16 +70,16 @@ export async function readCheckpointState(dir: string): Promise<CheckpointState 
     text = await fs.readFile(file, 'utf8');
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw await unreadableState(dir, `cannot be read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw await unreadableState(dir, `is unreadable (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (e) {
-    throw await unreadableState(dir, `is not valid JSON (${(e as Error).message})`);
+    throw await unreadableState(dir, `is unreadable: not valid JSON (${(e as Error).message})`);
   }
   const problem = stateProblem(value);
-  if (problem) throw await unreadableState(dir, `is unusable: ${problem}`);
+  if (problem) throw await unreadableState(dir, `is unreadable: ${problem}`);
   return value as CheckpointState;
 }
 
@@ -105,7 +105,7 @@ async function unreadableState(dir: string, what: string): Promise<IcmixError> {
   const file = path.join(dir, CHECKPOINT_FILES.state);
   const [last] = await completeEpochFolders(dir);
   if (!last) {
-    return new IcmixError(`the checkpoint state file ${file} ${what}, and ${dir} holds no complete epoch folder to resume from; the run cannot be resumed`);
+    return new IcmixError(`the checkpoint state file ${file} ${what}, and ${dir} holds no complete epoch folder to resume from; the run cannot be resumed: start it over with --overwrite`);
   }
   const state = JSON.stringify({ epoch: last.epoch, folder: last.folder });
   return new IcmixError(
