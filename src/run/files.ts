@@ -13,6 +13,14 @@ export const RUN_FILES = {
   report: 'report.json',
 } as const;
 
+/** Files `icmix eval` (writeReport) puts in the run folder besides report.json. */
+export const REPORT_FILES = {
+  json: RUN_FILES.report,
+  markdown: 'report.md',
+  /** reliability-<runtime>.svg per runtime with an id suite; reliability-calibrated.svg after T. */
+  reliabilityPrefix: 'reliability-',
+} as const;
+
 /** Files inside a checkpoint folder. */
 export const CHECKPOINT_FILES = {
   /** Names the last complete epoch folder; written last, atomically. */
@@ -46,5 +54,5 @@ export function epochFolderName(epoch: number): string {
  */
 export function isRunOutput(name: string): boolean {
   const own: readonly string[] = Object.values(RUN_FILES);
-  return own.includes(name) || /^report\.[a-z]+$/.test(name) || /^reliability-.*\.svg$/.test(name);
+  return own.includes(name) || name === REPORT_FILES.markdown || (name.startsWith(REPORT_FILES.reliabilityPrefix) && name.endsWith('.svg'));
 }

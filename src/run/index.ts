@@ -3,7 +3,7 @@
  * weight fingerprints and staleness. Train, export, calibrate, eval, serve and the study stages
  * ask it instead of reading file names or checkpoint state themselves.
  */
-export { RUN_FILES, CHECKPOINT_FILES, MODEL_FILES, runPaths, epochFolderName, isRunOutput, type RunFile } from './files.js';
+export { RUN_FILES, REPORT_FILES, CHECKPOINT_FILES, MODEL_FILES, runPaths, epochFolderName, isRunOutput, type RunFile } from './files.js';
 export { readManifest, writeManifest, RESUMABLE_CHANGES, type RunManifest, type ResumeRecord, type ResumableOption } from './manifest.js';
 export { saveLayersModel, loadLayersModel, loadLayersModelWithFingerprint, isCompleteModelFolder } from './model-io.js';
 export { loadRunModel, runFolderOf, resolveRunModel, checkOutFolder, clearRunOutputs, type OutFolderPolicy } from './folder.js';
