@@ -45,7 +45,7 @@ async function child(): Promise<void> {
   const tf = await import('@tensorflow/tfjs-core');
   const { useBackend } = await import('../src/backend/select.js');
   const { buildModel } = await import('../src/train/models/index.js');
-  const { getMethod } = await import('../src/train/losses/index.js');
+  const { createMethod } = await import('../src/train/methods/index.js');
   const { Sgd } = await import('../src/train/optimizer.js');
   const { Rng } = await import('../src/util/rng.js');
   const backend = arg('backend', 'wasm');
@@ -56,30 +56,21 @@ async function child(): Promise<void> {
   for (const spec of arg('shapes', '28,28,1;32,32,3').split(';')) {
     const shape = spec.split(',').map(Number) as [number, number, number];
     for (const name of arg('methods', 'ce,mixup,icm').split(',')) {
-      const method = getMethod(name);
       const model = buildModel('resnet20', shape, 10, { seed: 1 });
       const vars = model.trainableWeights.map((w) => w.read() as unknown as import('@tensorflow/tfjs-core').Variable);
       const sgd = new Sgd(vars, { momentum: 0.9, weightDecay: 5e-4 });
       const rng = new Rng(7);
-      const ctx = {
-        numClasses: 10,
-        classCounts: new Array(10).fill(100),
-        alpha: method.defaults.alpha ?? 1,
-        gamma: method.defaults.gamma ?? 1,
-        kappa: 3,
-        tau: 0.5,
-        lambdaMode: 'batch' as const,
-      };
+      const method = createMethod(name, { kappa: 3, tau: 0.5, lambdaMode: 'batch' }, { numClasses: 10, classCounts: new Array(10).fill(100) });
       const images = new Float32Array(batch * shape[0] * shape[1] * shape[2]);
       for (let i = 0; i < images.length; i++) images[i] = rng.normal();
       const labels = Int32Array.from({ length: batch }, () => rng.int(10));
       const forward = (x: import('@tensorflow/tfjs-core').Tensor4D) => model.apply(x, { training: true }) as import('@tensorflow/tfjs-core').Tensor2D;
       // The trainer's step (src/train/trainer.ts) minus data loading and augmentation.
       const step = () => {
-        const draw = method.draw(batch, shape, rng, ctx);
+        const draw = method.draw(batch, shape, rng);
         const x = tf.tensor4d(images, [batch, ...shape]);
         const y = tf.tensor1d(labels, 'int32');
-        const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw, ctx));
+        const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw));
         value.dataSync();
         sgd.step(grads, 0.05);
         tf.dispose([x, y, value, ...Object.values(grads)]);

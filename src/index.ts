@@ -22,7 +22,7 @@ export { applyProtocol, type ProtocolOptions, type ProtocolResult } from './data
 export { train, type TrainResult, type EpochLog, type TrainHooks } from './train/trainer.js';
 export { TRAIN_DEFAULTS, TRAIN_RULES, resolveConfig, type TrainConfig } from './train/config.js';
 export { listModels } from './train/models/index.js';
-export { listMethods } from './train/losses/registry.js';
+export { listMethods, METHOD_NAMES, type MethodName } from './train/methods/presets.js';
 
 // Run folders
 export { loadRunModel, readManifest } from './run/index.js';

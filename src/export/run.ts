@@ -1,7 +1,7 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset } from '../data/index.js';
+import { loadDataset, shapeOptions } from '../data/index.js';
 import { loadLayersModelWithFingerprint, loadRunModel, MODEL_FILES, RUN_FILES, runPaths, type RunManifest } from '../run/index.js';
 import { META } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
@@ -69,7 +69,7 @@ async function realImages(
   if (k <= 0 || !manifest.dataset?.name) return undefined;
   try {
     const dir = typeof manifest.config?.dataDir === 'string' ? manifest.config.dataDir : undefined;
-    const { test } = await loadDataset(manifest.dataset.name, { dir });
+    const { test } = await loadDataset(manifest.dataset.name, { dir, ...shapeOptions(manifest.dataset.name, manifest.inputShape) });
     const shape = test.shape;
     if (shape.join() !== manifest.inputShape.join()) return undefined;
     const n = Math.min(k, test.labels.length);

@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset } from '../data/index.js';
+import { loadDataset, shapeOptions } from '../data/index.js';
 import type { BackendName } from '../backend/select.js';
 import { checkMadeFromRun, checkModelFile, RUN_FILES, runFolderOf, runPaths } from '../run/index.js';
 import { META } from '../types.js';
@@ -118,7 +118,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   }
 
   log(`loading ${datasetName}`);
-  const data = await loadDataset(datasetName, { dir: opts.dataDir });
+  // A folder dataset is decoded at the model's input size and channels.
+  const data = await loadDataset(datasetName, { dir: opts.dataDir, ...shapeOptions(datasetName, info.inputShape) });
   const test = data.test;
   if (test.shape.join() !== info.inputShape.join()) {
     throw new IcmixError(`${datasetName} images are [${test.shape}] but ${opts.model} takes [${info.inputShape}]; evaluate on the dataset the model was trained for`);

@@ -1,11 +1,12 @@
-import { applyProtocol, computeNormalization, loadDataset, type ImageSet } from '../data/index.js';
+import { applyProtocol, classCounts, computeNormalization, loadDataset, shapeOptions, type ImageSet } from '../data/index.js';
 import type { TrainConfig } from '../train/config.js';
 import type { Normalization } from '../types.js';
+import type { OnProgress } from '../util/progress-event.js';
 import { IcmixError } from '../util/errors.js';
 import type { RunManifest } from './manifest.js';
 
 /** The options that decide a run's data split. */
-export type SplitConfig = Pick<TrainConfig, 'dataset' | 'dataDir' | 'imbalance' | 'perClass' | 'trainSubset' | 'valSize' | 'seed'>;
+export type SplitConfig = Pick<TrainConfig, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'strict' | 'imbalance' | 'perClass' | 'trainSubset' | 'valSize' | 'seed'>;
 
 /** A run's data after its protocol: what it trains on, validates and calibrates on, and tests on. */
 export interface RunSplit {
@@ -27,21 +28,23 @@ export interface PreparedData extends RunSplit {
  * subset, validation hold-out) seeded by the run's seed. Training and calibration both call it,
  * so calibration sees exactly the validation images training held out.
  */
-export async function runSplit(cfg: SplitConfig): Promise<RunSplit> {
-  const { train: full, test, source } = await loadDataset(cfg.dataset, { dir: cfg.dataDir });
+export async function runSplit(cfg: SplitConfig, onProgress?: OnProgress): Promise<RunSplit> {
+  const { train: full, test, val: ownVal, source } = await loadDataset(cfg.dataset, { dir: cfg.dataDir, imageSize: cfg.imageSize, channels: cfg.channels, strict: cfg.strict, onProgress });
+  // A dataset with its own validation set (a folder's val/) holds nothing more out of train.
   const split = applyProtocol(full, {
     imbalance: cfg.imbalance,
     perClass: cfg.perClass,
     trainSubset: cfg.trainSubset,
-    valSize: cfg.valSize,
+    valSize: ownVal ? 0 : cfg.valSize,
     seed: cfg.seed,
   });
-  return { train: split.train, val: split.val, test, classCounts: split.classCounts, protocol: split.description, source };
+  if (ownVal) Object.assign(split.description, { valSize: ownVal.labels.length, valSplit: "the dataset's own validation set (val/)", valClassCounts: classCounts(ownVal) });
+  return { train: split.train, val: ownVal ?? split.val, test, classCounts: split.classCounts, protocol: split.description, source };
 }
 
 /** The split and the normalisation computed on its training part (what `train` uses). */
-export async function prepareData(cfg: SplitConfig): Promise<PreparedData> {
-  const split = await runSplit(cfg);
+export async function prepareData(cfg: SplitConfig, onProgress?: OnProgress): Promise<PreparedData> {
+  const split = await runSplit(cfg, onProgress);
   return { ...split, normalization: computeNormalization(split.train) };
 }
 
@@ -51,7 +54,10 @@ export async function regenerateSplits(manifest: RunManifest, dataDir?: string):
   const cfg: Partial<TrainConfig> = manifest.config ?? {};
   const seed = cfg.seed ?? (manifest.dataset.protocol.seed as number | undefined);
   if (seed === undefined) throw new IcmixError('the run manifest records no seed (config.seed); cannot regenerate its validation split');
-  const split = await runSplit({ ...cfg, dataset: manifest.dataset.name, dataDir: dataDir ?? cfg.dataDir, seed });
+  // A folder dataset is decoded at the size and channels the run trained on (its input shape).
+  const name = manifest.dataset.name;
+  const shape = { imageSize: undefined, channels: undefined, ...shapeOptions(name, manifest.inputShape) };
+  const split = await runSplit({ ...cfg, ...shape, dataset: name, dataDir: dataDir ?? cfg.dataDir, seed });
   if (split.val.labels.length === 0) {
     throw new IcmixError('the run held out no validation images (trained with --val-size 0); retrain with a validation split to calibrate');
   }

@@ -1,9 +1,9 @@
-import { listDatasets } from '../data/index.js';
+import { isDatasetName, listDatasets } from '../data/index.js';
 import { DEFAULT_CORRUPTION_SAMPLES } from '../infer/evaluate.js';
 import { defaultOodNames, SUITE_NAMES } from '../infer/suites/index.js';
 import { TRAIN_DEFAULTS, TRAIN_RULES, type TrainConfig } from '../train/config.js';
 import { checkOptions } from '../util/ranges.js';
-import { listMethods } from '../train/losses/index.js';
+import { getMethod, listMethods } from '../train/methods/presets.js';
 import { listModels } from '../train/models/index.js';
 import { IcmixError } from '../util/errors.js';
 import type { Cell, CellEvalSettings, Protocol, ProtocolKind, ProtocolSpec, Study, StudySpec } from './types.js';
@@ -25,17 +25,19 @@ export function protocolId(p: ProtocolSpec): string {
 }
 
 /**
- * Whether a method is meaningful under a protocol. Remix (and remix-icm) rebalance the label
- * lambda by training class counts; on balanced or per-class-capped data every ratio is 1, so they
- * reduce exactly to mixup (icm) and running them would only duplicate those rows.
+ * Whether a method is meaningful under a protocol. A `longTailOnly` preset (the Remix family)
+ * rebalances the label lambda by training class counts; on balanced or per-class-capped data every
+ * ratio is 1, so it reduces exactly to its non-Remix twin and would only duplicate that row.
  */
 export function methodApplies(method: string, kind: ProtocolKind): boolean {
-  return method.startsWith('remix') ? kind === 'long-tailed' : true;
+  return getMethod(method).longTailOnly ? kind === 'long-tailed' : true;
 }
 
 /** Stable cell id and run folder name. */
 export function cellId(dataset: string, protocol: string, method: string, seed: number): string {
-  return `${dataset}_${protocol}_${method}_seed${seed}`;
+  // Names with a folder (folder:./pets, idx:/data/x) become one safe path component.
+  const safe = dataset.replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[-.]+|-+$/g, '');
+  return `${safe}_${protocol}_${method}_seed${seed}`;
 }
 
 function resolveProtocol(p: string | ProtocolSpec, spec: StudySpec, index: number): Protocol {
@@ -83,7 +85,7 @@ export function evalSettings(spec: StudySpec): CellEvalSettings {
 export function expandStudy(spec: StudySpec, file?: string): Study {
   const datasets = listDatasets();
   for (const d of spec.datasets) {
-    if (!datasets.includes(d) && !d.startsWith('idx:')) throw new IcmixError(`datasets: unknown dataset '${d}'; choose from ${datasets.join(', ')}`);
+    if (!isDatasetName(d)) throw new IcmixError(`datasets: unknown dataset '${d}'; choose from ${datasets.join(', ')}`);
   }
   for (const m of spec.methods) {
     if (!listMethods().includes(m)) throw new IcmixError(`methods: unknown method '${m}'; choose from ${listMethods().join(', ')}`);

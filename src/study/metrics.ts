@@ -1,4 +1,5 @@
 import type { EvalReport, ReliabilityBin } from '../infer/report/types.js';
+import { metricsOf, type MetricUnit } from '../infer/metrics/catalogue/index.js';
 import type { CellMetrics, MetricKey } from './types.js';
 
 /** The table columns, in order: how each is shown and which direction is better. */
@@ -8,39 +9,24 @@ export interface MetricColumn {
   /** Shown as a percentage (rates) or as a plain number (NLL, Brier). */
   percent: boolean;
   higherIsBetter: boolean;
+  unit: MetricUnit;
 }
 
-export const METRIC_COLUMNS: readonly MetricColumn[] = [
-  { key: 'accuracy', title: 'accuracy', percent: true, higherIsBetter: true },
-  { key: 'ece', title: 'ECE', percent: true, higherIsBetter: false },
-  { key: 'nll', title: 'NLL', percent: false, higherIsBetter: false },
-  { key: 'brier', title: 'Brier', percent: false, higherIsBetter: false },
-  { key: 'eceTs', title: 'ECE after TS', percent: true, higherIsBetter: false },
-  { key: 'auroc', title: 'OOD AUROC', percent: true, higherIsBetter: true },
-  { key: 'fpr95', title: 'OOD FPR95', percent: true, higherIsBetter: false },
-  { key: 'corruptionAccuracy', title: 'corruption acc.', percent: true, higherIsBetter: true },
-];
+/** The catalogue's 'study' view (src/infer/metrics/catalogue/index.ts). */
+export const METRIC_COLUMNS: readonly MetricColumn[] = metricsOf('study').map((m) => ({ key: m.key, title: m.title, percent: m.unit === 'rate', higherIsBetter: m.direction === 'higher', unit: m.unit }));
 
 /**
  * The headline numbers of a cell's report, on its primary (first) runtime: ID metrics of the
- * uncalibrated model, ECE after temperature scaling, OOD detection against `oodSet` with the
- * max-softmax score, and mean accuracy over all corruptions x severities.
+ * uncalibrated model, ECE after temperature scaling, OOD detection against `oodSet` (none: no OOD
+ * numbers) with each catalogue score, and mean accuracy over all corruptions x severities.
  */
 export function cellMetrics(report: EvalReport, oodSet: string | undefined): CellMetrics {
-  const rt = report.runtimes[0];
-  const id = rt?.suites.id;
-  const ood = oodSet ? rt?.suites.ood?.find((s) => s.name === oodSet)?.scores.msp : undefined;
-  const m: CellMetrics = {
-    accuracy: id?.accuracy,
-    ece: id?.ece,
-    nll: id?.nll,
-    brier: id?.brier,
-    eceTs: report.calibration?.after.ece,
-    auroc: ood?.auroc,
-    fpr95: ood?.fpr95,
-    corruptionAccuracy: rt?.suites.corruptions?.mean.accuracy,
-  };
-  return Object.fromEntries(Object.entries(m).filter(([, v]) => v !== undefined)) as CellMetrics;
+  const m: CellMetrics = {};
+  for (const e of metricsOf('study')) {
+    const v = e.extract(report, { runtime: 0, ood: { set: oodSet || undefined } });
+    if (v !== undefined) m[e.key] = v;
+  }
+  return m;
 }
 
 /**

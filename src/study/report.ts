@@ -80,6 +80,11 @@ export function buildStudyReport(
   };
 }
 
+/** How the OOD columns read (the catalogue's score entries, src/infer/metrics/catalogue/ood-*.ts). */
+const OOD_SCORES_NOTE =
+  'OOD columns use the max-softmax score unless a score is named: max logit = max_c z_c; energy = logsumexp_c z_c (T = 1), the negative free energy −E(x). ' +
+  'Every score counts higher as more in-distribution, with in-distribution as the positive class.';
+
 const scale = (col: MetricColumn, v: number) => (col.percent ? 100 * v : v);
 const digits = (col: MetricColumn) => (col.percent ? 2 : 4);
 
@@ -111,7 +116,7 @@ export function renderStudyMarkdown(r: StudyReport): string {
       `- Model: ${st.model}${st.width && st.width !== 1 ? ` (width ×${st.width})` : ''}, ${st.epochs} epochs, batch ${st.batchSize ?? 128}` + (st.train && Object.keys(st.train).length ? `; training overrides ${JSON.stringify(st.train)}` : ''),
       `- Datasets: ${st.datasets.join(', ')}; seeds: ${st.seeds.join(', ')}`,
       `- Evaluation: runtime ${st.eval?.runtimes.join(', ') ?? 'cpu'} (tables use the first), suites ${st.eval?.suites.join(', ') ?? '–'}, ECE with ${st.eval?.bins ?? 15} equal-width bins, ` +
-        `${st.eval?.corruptionSamples ?? 'all'} test images per corruption × severity; OOD: ${ood} (max-softmax score)`,
+        `${st.eval?.corruptionSamples ?? 'all'} test images per corruption × severity; OOD: ${ood} (max-softmax, max-logit and energy scores)`,
       `- Cells: ${r.cells.finished} of ${r.cells.total} finished` + (r.cells.failed.length ? `, ${r.cells.failed.length} failed` : '') + (r.cells.missing.length ? `, ${r.cells.missing.length} not run` : ''),
     ].join('\n') + '\n',
   );
@@ -119,7 +124,9 @@ export function renderStudyMarkdown(r: StudyReport): string {
   out.push('## Results\n');
   out.push(
     'Mean ± sample standard deviation over seeds (a single value when one seed finished). Accuracy, ECE, ECE after temperature scaling (T fitted on the held-out validation split), OOD AUROC / FPR95 and mean corruption accuracy are in percent; NLL and Brier are raw. ' +
-      'ID metrics are on the test split for the uncalibrated model. The best mean per column is **bold**.\n',
+      'ID metrics are on the test split for the uncalibrated model. The best mean per column is **bold**. ' +
+      OOD_SCORES_NOTE +
+      '\n',
   );
   for (const t of r.tables) {
     out.push(`### ${t.dataset}: ${t.protocol} (${t.description})\n`);

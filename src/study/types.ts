@@ -3,8 +3,10 @@
  * and evaluated, then aggregated into one report. StudySpec mirrors schemas/study.schema.json.
  */
 import type { TrainConfig } from '../train/config.js';
+import type { MethodParams } from '../train/methods/params.js';
 import type { RuntimeName } from '../infer/runtimes/index.js';
 import type { SuiteName } from '../infer/suites/index.js';
+import type { ViewKey } from '../infer/metrics/catalogue/index.js';
 
 export type ProtocolKind = 'balanced' | 'long-tailed' | 'data-constrained';
 
@@ -23,7 +25,7 @@ export interface ProtocolSpec {
 
 /** Training overrides a study applies to every cell. */
 export type StudyTrainOverrides = Partial<
-  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | 'alpha' | 'gamma' | 'kappa' | 'tau' | 'lambdaMode' | 'valSize' | 'pad' | 'flip' | 'backend' | 'maxStepsPerEpoch'>
+  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | keyof MethodParams | 'valSize' | 'pad' | 'flip' | 'backend' | 'maxStepsPerEpoch' | 'imageSize' | 'channels' | 'strict'>
 >;
 
 export interface StudyEvalSettings {
@@ -110,19 +112,11 @@ export const CELL_FILES = {
   error: 'error.txt',
 } as const;
 
-/** The headline numbers of one finished cell (fractions in [0, 1], NLL in nats). */
-export interface CellMetrics {
-  accuracy?: number;
-  ece?: number;
-  nll?: number;
-  brier?: number;
-  /** ECE after temperature scaling fitted on the validation split. */
-  eceTs?: number;
-  /** OOD detection against the study's reported OOD set, max-softmax score. */
-  auroc?: number;
-  fpr95?: number;
-  /** Mean accuracy over every corruption x severity. */
-  corruptionAccuracy?: number;
-}
-
-export type MetricKey = keyof CellMetrics;
+/**
+ * The headline numbers of one finished cell (fractions in [0, 1], NLL in nats), one per column of
+ * the metric catalogue's 'study' view (src/infer/metrics/catalogue): ID metrics, ECE after
+ * temperature scaling, OOD detection against the study's reported OOD set (max-softmax, max-logit
+ * and energy scores) and mean corruption accuracy. A key is absent when its suite did not run.
+ */
+export type MetricKey = ViewKey<'study'>;
+export type CellMetrics = { [K in MetricKey]?: number };

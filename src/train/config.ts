@@ -1,10 +1,21 @@
 import type { BackendName } from '../backend/select.js';
+import { FOLDER_RULES } from '../data/image-folder.js';
+import { METHOD_PARAM_DEFAULTS, type MethodOptions } from './methods/params.js';
 import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 
-/** Everything that defines a training run; recorded in the run manifest. */
-export interface TrainConfig {
+/**
+ * Everything that defines a training run; recorded in the run manifest. The method's
+ * hyperparameters (alpha, gamma, kappa, tau, lambdaMode) are declared in methods/params.ts.
+ */
+export interface TrainConfig extends MethodOptions {
   dataset: string;
   dataDir?: string;
+  /** [h, w] folder datasets are resized to (default: their most common size). */
+  imageSize?: number[];
+  /** 1 or 3 channels for folder datasets (default: 1 when every file is grey). */
+  channels?: number;
+  /** Folder datasets: stop at a file that does not decode instead of skipping it. */
+  strict?: boolean;
   model: string;
   /** Width multiplier for conv models. */
   width: number;
@@ -17,13 +28,6 @@ export interface TrainConfig {
   /** Fractions of training at which lr is multiplied by lrGamma (the paper: 50/100/150 of 200). */
   lrMilestones: number[];
   lrGamma: number;
-  /** Beta(alpha, alpha) for lambda; undefined = the method's default. */
-  alpha?: number;
-  /** Weight of the mixed term in the RegMixup family; undefined = the method's default. */
-  gamma?: number;
-  kappa: number;
-  tau: number;
-  lambdaMode: 'batch' | 'sample';
   imbalance?: number;
   perClass?: number;
   trainSubset?: number;
@@ -50,9 +54,7 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'dataset' | 'out'> = {
   weightDecay: 5e-4,
   lrMilestones: [0.25, 0.5, 0.75],
   lrGamma: 0.2,
-  kappa: 3,
-  tau: 0.5,
-  lambdaMode: 'batch',
+  ...METHOD_PARAM_DEFAULTS,
   seed: 0,
   backend: 'auto',
 };
@@ -63,6 +65,8 @@ export const TRAIN_DEFAULTS: Omit<TrainConfig, 'dataset' | 'out'> = {
  */
 export const TRAIN_RULES: RuleTable<TrainConfig> = {
   width: positive,
+  imageSize: FOLDER_RULES.imageSize,
+  channels: FOLDER_RULES.channels,
   epochs: positiveInt,
   // Mixing pairs images within a batch.
   batchSize: { type: 'int', min: 2 },

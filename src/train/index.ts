@@ -1,4 +1,4 @@
-/** `icmix/train`: the trainer and its parts (models, optimizer, losses, mixing, memory estimate). */
+/** `icmix/train`: the trainer and its parts (models, optimizer, losses, mixing, methods, memory estimate). */
 export { train, prepareData, evaluateSet, type TrainResult, type EpochLog, type TrainHooks, type PreparedData } from './trainer.js';
 export { TRAIN_DEFAULTS, TRAIN_RULES, resolveConfig, type TrainConfig } from './config.js';
 export { buildModel, listModels, type ModelOptions } from './models/index.js';
@@ -7,3 +7,4 @@ export { saveLayersModel, loadLayersModel, loadRunModel, readManifest } from '..
 export { Sgd, stepLr } from './optimizer.js';
 export { activationFloatsPerImage, estimateStepBytes, largestFittingBatch, checkStepFitsWasm, WASM_HEAP_BYTES, type StepSize } from './memory.js';
 export * from './losses/index.js';
+export * from './methods/index.js';

@@ -3,7 +3,7 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { promises as fs } from 'node:fs';
 import { useBackend } from '../backend/select.js';
 import { augmentBatch, datasetDefaults, gatherImages, normalize, type ImageSet } from '../data/index.js';
-import { getMethod, type MethodContext, type TrainingMethod } from './losses/index.js';
+import { createMethod, getMethod, resolveParams, type TrainingMethod } from './methods/index.js';
 import type { Normalization } from '../types.js';
 import {
   appendEpochLog,
@@ -73,8 +73,8 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const started = Date.now();
 
   const aug = { pad: cfg.pad ?? defaults.pad, flip: cfg.flip ?? defaults.flip };
-  const alpha = cfg.alpha ?? method.defaults.alpha ?? 1;
-  const gamma = cfg.gamma ?? method.defaults.gamma ?? 1;
+  // alpha and gamma as the method will use them (the preset's defaults), recorded in the manifest.
+  const { alpha, gamma } = resolveParams(cfg, method.defaults);
   const config = { ...cfg, alpha, gamma, pad: aug.pad, flip: aug.flip };
 
   // On resume: the checkpoint, and which rates changed (anything else changed is refused).
@@ -86,18 +86,10 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   }
 
   const backend = await useBackend(cfg.backend);
-  const data = await prepareData(cfg);
+  const data = await prepareData(cfg, report);
   const { train: trainSet, val: valSet, test: testSet, normalization } = data;
   const shape = trainSet.shape;
-  const ctx: MethodContext = {
-    numClasses: trainSet.numClasses,
-    classCounts: data.classCounts,
-    alpha,
-    gamma,
-    kappa: cfg.kappa,
-    tau: cfg.tau,
-    lambdaMode: cfg.lambdaMode,
-  };
+  const bound = createMethod(method.name, cfg, { numClasses: trainSet.numClasses, classCounts: data.classCounts });
 
   const manifest: RunManifest = {
     icmixVersion: ICMIX_VERSION,
@@ -126,7 +118,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   // A batch too large for the wasm heap is refused up front, with a batch size that fits.
   let stepSize: StepSize | undefined;
   const checkFits = (m: tfl.LayersModel) => {
-    stepSize = { batchSize: cfg.batchSize, activationFloats: activationFloatsPerImage(m), numClasses: trainSet.numClasses, pairwise: Boolean(method.pairwise) };
+    stepSize = { batchSize: cfg.batchSize, activationFloats: activationFloatsPerImage(m), numClasses: trainSet.numClasses, pairwise: method.pairwise };
     if (backend.name === 'wasm') checkStepFitsWasm(stepSize);
   };
 
@@ -179,7 +171,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       const idx = order.subarray(step * cfg.batchSize, Math.min(n, (step + 1) * cfg.batchSize));
       let loss: number;
       try {
-        loss = trainStep(forward, sgd, method, ctx, trainSet, idx, aug, normalization, rng, lr);
+        loss = trainStep(forward, sgd, bound, trainSet, idx, aug, normalization, rng, lr);
       } catch (e) {
         if (backend.name === 'wasm' && stepSize && isWasmOutOfMemory(e)) throw wasmOutOfMemoryError(stepSize, `at epoch ${epoch + 1}, step ${step + 1}`);
         throw e;
@@ -235,7 +227,6 @@ function trainStep(
   forward: (x: tf.Tensor4D) => tf.Tensor2D,
   sgd: Sgd,
   method: TrainingMethod,
-  ctx: MethodContext,
   set: ImageSet,
   idx: Int32Array,
   aug: { pad: number; flip: boolean },
@@ -247,10 +238,10 @@ function trainStep(
   const [h, w, c] = set.shape;
   const raw = gatherImages(set, idx);
   const images = normalize(augmentBatch(raw.images, b, set.shape, aug, rng), set.shape, norm);
-  const draw = method.draw(b, set.shape, rng, ctx);
+  const draw = method.draw(b, set.shape, rng);
   const x = tf.tensor4d(images, [b, h, w, c]);
   const y = tf.tensor1d(raw.labels, 'int32');
-  const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw, ctx));
+  const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw));
   const loss = value.dataSync()[0];
   if (Number.isFinite(loss)) sgd.step(grads, lr);
   tf.dispose([x, y, value, ...Object.values(grads)]);

@@ -47,6 +47,8 @@ const BAD: Record<string, Record<string, string[]>> = {
     pad: ['-3', '1.5'],
     seed: ['-1', '0.5'],
     'max-steps': ['0', '-1', '2.5'],
+    'image-size': ['0x5', 'abc', '64x', '5000x64', '1.5x2', '2x3x4'],
+    channels: ['2', '0', 'abc'],
   },
   export: {
     opset: ['12', '18', '13.5'],

@@ -137,7 +137,7 @@ test('the Markdown report bolds the best means and prints the paired interval wi
   assert.match(md, /Test CPU, 2 cores/);
 });
 
-test('cell metrics come from the primary runtime, the named OOD set (MSP) and the calibration', () => {
+test('cell metrics come from the primary runtime, the named OOD set (each catalogue score) and the calibration', () => {
   const bins = [{ lower: 0, upper: 0.5, count: 2, accuracy: 0.5, confidence: 0.4 }, { lower: 0.5, upper: 1, count: 2, accuracy: 1, confidence: 0.9 }];
   const id = { n: 4, accuracy: 0.75, top5: 1, nll: 0.6, brier: 0.3, ece: 0.075, adaptiveEce: 0.1, mce: 0.1, bins: 2, reliability: bins };
   const det = (auroc: number) => ({ auroc, auprIn: 0, auprOut: 0, fpr95: 1 - auroc });
@@ -149,7 +149,9 @@ test('cell metrics come from the primary runtime, the named OOD set (MSP) and th
     calibration: { temperature: 1.5, fitSplit: 'val', fitNllBefore: 1, fitNllAfter: 0.9, before: { accuracy: 0.75, nll: 0.6, ece: 0.075, brier: 0.3 }, after: { accuracy: 0.75, nll: 0.5, ece: 0.02, brier: 0.28 } },
   } as unknown as EvalReport;
   const m = cellMetrics(report, 'mnist');
-  assert.deepEqual(m, { accuracy: 0.75, ece: 0.075, nll: 0.6, brier: 0.3, eceTs: 0.02, auroc: 0.9, fpr95: 1 - 0.9, corruptionAccuracy: 0.6 });
+  // mnist has msp and energy scores, no max logit: those columns are absent, not zero
+  assert.deepEqual(m, { accuracy: 0.75, ece: 0.075, nll: 0.6, brier: 0.3, eceTs: 0.02, auroc: 0.9, fpr95: 1 - 0.9, energyAuroc: 0.5, energyFpr95: 1 - 0.5, corruptionAccuracy: 0.6 });
+  assert.deepEqual(cellMetrics(report, undefined), { accuracy: 0.75, ece: 0.075, nll: 0.6, brier: 0.3, eceTs: 0.02, corruptionAccuracy: 0.6 }); // no reported OOD set
   // Pooling two runs' bins = the bins of all predictions together.
   const pooled = poolReliability([bins, [{ ...bins[0], count: 0, accuracy: 0, confidence: 0 }, { ...bins[1], count: 6, accuracy: 0.5, confidence: 0.8 }]]);
   assert.deepEqual(pooled.map((b) => b.count), [2, 8]);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBackend } from '../../src/backend/select.js';
-import { getMethod } from '../../src/train/losses/index.js';
+import { getMethod } from '../../src/train/methods/index.js';
 import {
   activationFloatsPerImage,
   checkStepFitsWasm,

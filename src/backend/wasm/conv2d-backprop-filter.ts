@@ -8,9 +8,9 @@
  * heavy part is SIMD GEMM; only two transposes of x and dy are extra memory passes.
  */
 import { Conv2DBackpropFilter } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { assertNhwc, callKernel, free, need, convInfo, type ConvAttrs } from './kernel-util.js';
+import { assertNhwc, callKernel, conv2dExplicit, convInfo, free, twoInputKernel, type ConvAttrs } from './kernel-util.js';
 
 interface Attrs extends ConvAttrs {
   filterShape: [number, number, number, number];
@@ -36,22 +36,7 @@ export function conv2dBackpropFilterWasm(
 
   const xT = callKernel('Transpose', backend, { x }, { perm: [3, 1, 2, 0] }); // [ci, h, w, b]
   const dyT = callKernel('Transpose', backend, { x: dy }, { perm: [1, 2, 0, 3] }); // [oh, ow, b, co]
-  const conv = callKernel(
-    'Conv2D',
-    backend,
-    { x: xT, filter: dyT },
-    {
-      strides: [dh, dw],
-      dilations: [sh, sw],
-      pad: [
-        [0, 0],
-        [top, bottom],
-        [left, right],
-        [0, 0],
-      ],
-      dataFormat: 'NHWC',
-    },
-  ); // [ci, >=kh, >=kw, co]
+  const conv = conv2dExplicit(backend, xT, dyT, [dh, dw], [sh, sw], { top, bottom, left, right }); // [ci, >=kh, >=kw, co]
   free(backend, xT);
   free(backend, dyT);
   let cropped = conv;
@@ -67,14 +52,4 @@ export function conv2dBackpropFilterWasm(
   return dW;
 }
 
-export const conv2dBackpropFilterConfig: KernelConfig = {
-  kernelName: Conv2DBackpropFilter,
-  backendName: 'wasm',
-  kernelFunc: (({ inputs, backend, attrs }) =>
-    conv2dBackpropFilterWasm(
-      backend as BackendWasm,
-      need(inputs, 'x'),
-      need(inputs, 'dy'),
-      attrs as unknown as Attrs,
-    )) as KernelFunc,
-};
+export const conv2dBackpropFilterConfig = twoInputKernel(Conv2DBackpropFilter, ['x', 'dy'], conv2dBackpropFilterWasm);

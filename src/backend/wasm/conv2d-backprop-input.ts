@@ -10,9 +10,19 @@
  * Phase outputs are interleaved into dx with a strided copy.
  */
 import { Conv2DBackpropInput } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { assertNhwc, callKernel, f32, free, newTensor, need, convInfo, type ConvAttrs } from './kernel-util.js';
+import {
+  assertNhwc,
+  callKernel,
+  conv2dExplicit,
+  convInfo,
+  f32,
+  free,
+  newTensor,
+  twoInputKernel,
+  type ConvAttrs,
+} from './kernel-util.js';
 
 interface Attrs extends ConvAttrs {
   inputShape: [number, number, number, number];
@@ -150,17 +160,7 @@ function phaseConv(
   const inW = input.shape[2];
   const bottom = Math.max(0, ph.count + (mh - 1) * ph.dil - inH - top);
   const right = Math.max(0, pw.count + (mw - 1) * pw.dil - inW - left);
-  const out = callKernel('Conv2D', backend, { x: input, filter: sub }, {
-    strides: [1, 1],
-    dilations: [ph.dil, pw.dil],
-    pad: [
-      [0, 0],
-      [top, bottom],
-      [left, right],
-      [0, 0],
-    ],
-    dataFormat: 'NHWC',
-  });
+  const out = conv2dExplicit(backend, input, sub, [1, 1], [ph.dil, pw.dil], { top, bottom, left, right });
   if (input !== dy) free(backend, input);
   free(backend, sub);
   return out;
@@ -192,14 +192,4 @@ function scatterPhase(
   }
 }
 
-export const conv2dBackpropInputConfig: KernelConfig = {
-  kernelName: Conv2DBackpropInput,
-  backendName: 'wasm',
-  kernelFunc: (({ inputs, backend, attrs }) =>
-    conv2dBackpropInputWasm(
-      backend as BackendWasm,
-      need(inputs, 'dy'),
-      need(inputs, 'filter'),
-      attrs as unknown as Attrs,
-    )) as KernelFunc,
-};
+export const conv2dBackpropInputConfig = twoInputKernel(Conv2DBackpropInput, ['dy', 'filter'], conv2dBackpropInputWasm);

@@ -4,7 +4,14 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { backend_util } from '@tensorflow/tfjs-core';
-import type { TensorInfo, NamedAttrMap, NamedTensorInfoMap, DataType } from '@tensorflow/tfjs-core';
+import type {
+  DataType,
+  KernelConfig,
+  KernelFunc,
+  NamedAttrMap,
+  NamedTensorInfoMap,
+  TensorInfo,
+} from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 
 /** Run another wasm kernel (e.g. the xnnpack Conv2D) from inside one of ours. */
@@ -87,4 +94,51 @@ export function need(inputs: NamedTensorInfoMap, name: string): TensorInfo {
   const t = inputs[name];
   if (!t) throw new Error(`kernel input '${name}' is missing`);
   return t;
+}
+
+/**
+ * A KernelConfig for one of our two-input wasm kernels: the inputs are fetched by name (each
+ * must be present) and handed to `fn` in that order, with the attrs typed as the kernel's own.
+ */
+export function twoInputKernel<A>(
+  kernelName: string,
+  [first, second]: [string, string],
+  fn: (backend: BackendWasm, a: TensorInfo, b: TensorInfo, attrs: A) => TensorInfo,
+): KernelConfig {
+  return {
+    kernelName,
+    backendName: 'wasm',
+    kernelFunc: (({ inputs, backend, attrs }) =>
+      fn(backend as BackendWasm, need(inputs, first), need(inputs, second), attrs as unknown as A)) as KernelFunc,
+  };
+}
+
+/** Spatial padding of an NHWC conv, each side given separately (negative sides are not allowed). */
+export interface SidePads {
+  top: number;
+  bottom: number;
+  left: number;
+  right: number;
+}
+
+/** The backend's own (xnnpack) NHWC Conv2D with explicit per-side padding. */
+export function conv2dExplicit(
+  backend: BackendWasm,
+  x: TensorInfo,
+  filter: TensorInfo,
+  strides: [number, number],
+  dilations: [number, number],
+  { top, bottom, left, right }: SidePads,
+): TensorInfo {
+  return callKernel('Conv2D', backend, { x, filter }, {
+    strides,
+    dilations,
+    pad: [
+      [0, 0],
+      [top, bottom],
+      [left, right],
+      [0, 0],
+    ],
+    dataFormat: 'NHWC',
+  });
 }

@@ -34,6 +34,20 @@ async function printTables(md: string): Promise<void> {
   console.log(`study report: ${md}`);
 }
 
+/**
+ * After a local or Slurm run: exit 130 when interrupted (undefined), else the report's tables
+ * when there is a report (true) or nothing (false).
+ */
+async function printOutcome(r: { interrupted?: boolean; reportPaths: string[] }): Promise<boolean | undefined> {
+  if (r.interrupted) {
+    process.exitCode = 130;
+    return undefined;
+  }
+  const md = r.reportPaths.find((p) => p.endsWith('.md'));
+  if (md) await printTables(md);
+  return md !== undefined;
+}
+
 export const studyCommand: CommandModule<object, StudyArgs> = {
   command: 'study <file>',
   describe: 'Run a study: every dataset x protocol x method x seed cell trained, exported, calibrated and evaluated, then one comparison report',
@@ -103,12 +117,7 @@ export const studyCommand: CommandModule<object, StudyArgs> = {
           else console.log('nothing to submit: every cell is finished or already queued');
           return;
         }
-        if (r.interrupted) {
-          process.exitCode = 130;
-          return;
-        }
-        const md = r.reportPaths.find((p) => p.endsWith('.md'));
-        if (md) await printTables(md);
+        if ((await printOutcome(r)) === undefined) return;
         if (r.failed.length) {
           for (const f of r.failed) console.error(`icmix: cell ${f.id} failed: ${f.error}${f.log ? `; log ${path.join(out, f.log)}` : ''}`);
           console.error(`icmix: ${r.failed.length} cell(s) did not finish; run the same command again to resubmit them (finished cells are not resubmitted)`);
@@ -123,13 +132,9 @@ export const studyCommand: CommandModule<object, StudyArgs> = {
         console.log(`${result.states.length} cells: ${count('finished')} finished, ${count('partial')} partial, ${count('failed')} failed before, ${count('todo')} to do${count('running') ? `, ${count('running')} running elsewhere` : ''}${count('changed') ? `, ${count('changed')} made with other settings (delete them to redo)` : ''}; results folder ${out}`);
         return;
       }
-      if (result.interrupted) {
-        process.exitCode = 130;
-        return;
-      }
-      const md = result.reportPaths.find((p) => p.endsWith('.md'));
-      if (md) await printTables(md);
-      else if (a.cell !== undefined && !result.failed.length) console.log(`cell ${a.cell} (${study.cells[a.cell].id}) finished in ${out}`);
+      const printed = await printOutcome(result);
+      if (printed === undefined) return;
+      if (!printed && a.cell !== undefined && !result.failed.length) console.log(`cell ${a.cell} (${study.cells[a.cell].id}) finished in ${out}`);
       if (result.failed.length) {
         console.error(`icmix: ${result.failed.length} cell(s) failed: ${result.failed.map((f) => f.id).join(', ')}; see runs/<cell>/error.txt under ${out}`);
         process.exitCode = 1;

@@ -4,12 +4,13 @@ import { train } from '../../train/trainer.js';
 import { TRAIN_DEFAULTS, TRAIN_RULES as R, type TrainConfig } from '../../train/config.js';
 import { renderProgress } from '../../util/progress.js';
 import { ranged, rangedList } from '../ranged.js';
+import { folderFlags, type FolderFlags } from '../dataset-flags.js';
 import { listModels } from '../../train/models/index.js';
-import { listMethods } from '../../train/losses/index.js';
+import { METHOD_NAMES } from '../../train/methods/presets.js';
 import { describeDatasets } from '../../data/index.js';
 
 /** The flags as declared; the handler reads them by yargs' camel-case names. */
-interface TrainArgs {
+interface TrainArgs extends FolderFlags {
   dataset: string;
   'data-dir'?: string;
   model: string;
@@ -46,10 +47,11 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
   command: 'train',
   describe: 'Train a classifier with ICM or a Mixup-family loss; writes checkpoints, a log and the model to --out',
   builder: (y) =>
-    y
+    folderFlags(y)
       .example('$0 train --dataset fashion-mnist --model resnet20 --method icm --epochs 15 --out runs/icm', '')
       .example('$0 train --dataset fashion-mnist --method mixup --imbalance 100 --out runs/lt-mixup', 'long-tailed, rho = 100')
       .example('$0 train --out runs/icm --dataset fashion-mnist --resume', 'continue after a crash or Ctrl-C')
+      .example('$0 train --dataset folder:./pets --image-size 64x64 --out runs/pets', 'your own images: one subfolder per class')
       .option('dataset', { type: 'string', demandOption: true, describe: Object.entries(describeDatasets()).map(([k, v]) => `${k}: ${v}`).join('; '), group: 'Data:' })
       .option('data-dir', { type: 'string', describe: 'folder holding the dataset files (required for cifar10/cifar100)', group: 'Data:' })
       .option(...ranged('imbalance', R.imbalance, { describe: 'long-tailed protocol: n_c = n_max * rho^(-c/(C-1)) with rho = this', group: 'Data:' }))
@@ -60,7 +62,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('flip', { type: 'boolean', describe: 'random horizontal flips (default per dataset: on, off for mnist digits)', group: 'Data:' })
       .option('model', { type: 'string', default: TRAIN_DEFAULTS.model, describe: listModels().map((m) => `${m.name}: ${m.description}`).join('; '), group: 'Model:' })
       .option(...ranged('width', R.width, { default: TRAIN_DEFAULTS.width, describe: 'width multiplier for conv models', group: 'Model:' }))
-      .option('method', { type: 'string', default: TRAIN_DEFAULTS.method, choices: listMethods(), describe: 'training loss (see README: Methods)', group: 'Method:' })
+      .option('method', { type: 'string', default: TRAIN_DEFAULTS.method, choices: METHOD_NAMES, describe: 'training loss (see README: Methods)', group: 'Method:' })
       .option(...ranged('alpha', R.alpha, { describe: "Beta(alpha, alpha) for mixing lambda (default: the method's, 0.2 for mixup/icm, 20 for the RegMixup family)", group: 'Method:' }))
       .option(...ranged('gamma', R.gamma, { describe: 'weight of the mixed term in regmixup / reg-icm (default 1)', group: 'Method:' }))
       .option(...ranged('kappa', R.kappa, { default: TRAIN_DEFAULTS.kappa, describe: 'Remix class-count ratio threshold', group: 'Method:' }))
@@ -85,6 +87,9 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       {
         dataset: a.dataset,
         dataDir: a.dataDir,
+        imageSize: a.imageSize,
+        channels: a.channels,
+        strict: a.strict,
         model: a.model,
         width: a.width,
         method: a.method,

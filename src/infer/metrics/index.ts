@@ -18,8 +18,26 @@ export {
   type BinScheme,
 } from './calibration.js';
 export { fitTemperature, type TemperatureFit, type TemperatureFitOptions } from './temperature.js';
-export { mspScore, maxLogitScore, energyScore, negEntropyScore, OOD_SCORES, getOodScore, type OodScoreFn } from './ood-scores.js';
+export { mspScore, maxLogitScore, energyScore, negEntropyScore, OOD_SCORES, OOD_SCORE_LABELS, getOodScore, type OodScoreFn } from './ood-scores.js';
 export { auroc, averagePrecision, auprIn, auprOut, fprAtTpr, fpr95, thresholdAtTpr, oodDetection } from './ood.js';
 export { top1Agreement, maxAbsDiff, parityResult } from './parity.js';
 export { classificationMetrics, calibrationSnapshot, temperatureCalibration, oodSetMetrics, summariseCorruptions } from './summary.js';
 export { getMetric, listMetrics, type MetricDefinition } from './registry.js';
+export {
+  CATALOGUE,
+  HEADLINE_METRICS,
+  PREDICTION_METRICS,
+  metricByKey,
+  metricsOf,
+  defineMetric,
+  definePredictionMetric,
+  oodAuroc,
+  oodFpr95,
+  type MetricEntry,
+  type MetricSpec,
+  type MetricSource,
+  type MetricUnit,
+  type MetricDirection,
+  type MetricView,
+  type ViewKey,
+} from './catalogue/index.js';

@@ -69,6 +69,9 @@ export const OOD_SCORES: Record<OodScoreName, OodScoreFn> = {
   negEntropy: negEntropyScore,
 };
 
+/** Each score's name in tables. */
+export const OOD_SCORE_LABELS: Record<OodScoreName, string> = { msp: 'MSP', maxLogit: 'max logit', energy: 'energy', negEntropy: '−entropy' };
+
 /** The named score, or a clear error listing the known ones. */
 export function getOodScore(name: string): OodScoreFn {
   const fn = (OOD_SCORES as Record<string, OodScoreFn | undefined>)[name];

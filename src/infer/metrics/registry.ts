@@ -1,12 +1,9 @@
 import { IcmixError } from '../../util/errors.js';
-import { accuracy, top5Accuracy } from './accuracy.js';
-import { brier } from './brier.js';
-import { adaptiveEce, DEFAULT_BINS, ece, mce } from './calibration.js';
-import { nll } from './nll.js';
+import { PREDICTION_METRICS } from './catalogue/index.js';
 
 /**
- * Scalar metrics over probs [n, C] and labels [n], by name. Adding one = a module with the
- * function + one line in METRICS.
+ * Scalar metrics over probs [n, C] and labels [n], by name: the catalogue's prediction metrics
+ * (catalogue/prediction.ts), seen through the older name/compute interface.
  */
 export interface MetricDefinition {
   name: string;
@@ -16,15 +13,7 @@ export interface MetricDefinition {
   compute(probs: ArrayLike<number>, labels: ArrayLike<number>, numClasses: number, opts?: { bins?: number }): number;
 }
 
-const METRICS: MetricDefinition[] = [
-  { name: 'accuracy', description: 'top-1 accuracy', higherIsBetter: true, compute: (p, y, C) => accuracy(p, y, C) },
-  { name: 'top5', description: 'top-5 accuracy (top-C for fewer classes)', higherIsBetter: true, compute: (p, y, C) => top5Accuracy(p, y, C) },
-  { name: 'nll', description: 'mean negative log-likelihood (nats)', higherIsBetter: false, compute: (p, y, C) => nll(p, y, C) },
-  { name: 'brier', description: 'Brier score, summed over classes, mean over samples', higherIsBetter: false, compute: (p, y, C) => brier(p, y, C) },
-  { name: 'ece', description: 'expected calibration error, equal-width bins', higherIsBetter: false, compute: (p, y, C, o) => ece(p, y, C, o?.bins ?? DEFAULT_BINS) },
-  { name: 'adaptiveEce', description: 'expected calibration error, equal-mass bins', higherIsBetter: false, compute: (p, y, C, o) => adaptiveEce(p, y, C, o?.bins ?? DEFAULT_BINS) },
-  { name: 'mce', description: 'maximum calibration error, equal-width bins', higherIsBetter: false, compute: (p, y, C, o) => mce(p, y, C, o?.bins ?? DEFAULT_BINS) },
-];
+const METRICS: MetricDefinition[] = PREDICTION_METRICS.map((m) => ({ name: m.key, description: m.description, higherIsBetter: m.direction === 'higher', compute: m.compute }));
 
 export function listMetrics(): string[] {
   return METRICS.map((m) => m.name);

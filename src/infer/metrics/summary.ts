@@ -10,9 +10,10 @@ import type {
 } from '../report/types.js';
 import { OOD_SCORE_NAMES } from '../report/types.js';
 import { IcmixError } from '../../util/errors.js';
-import { accuracy, top5Accuracy } from './accuracy.js';
+import { accuracy } from './accuracy.js';
 import { brier } from './brier.js';
-import { DEFAULT_BINS, eceFromBins, mceFromBins, reliabilityBins } from './calibration.js';
+import { DEFAULT_BINS, eceFromBins, reliabilityBins } from './calibration.js';
+import { PREDICTION_METRICS, type PredictionKey } from './catalogue/index.js';
 import { nll } from './nll.js';
 import { OOD_SCORES } from './ood-scores.js';
 import { oodDetection } from './ood.js';
@@ -25,7 +26,10 @@ import { fitTemperature } from './temperature.js';
  * per suite and runtime.
  */
 
-/** Every classification/calibration metric of probs [n, C] against labels [n]. */
+/**
+ * Every prediction metric of the catalogue (catalogue/prediction.ts) of probs [n, C] against
+ * labels [n], in catalogue order, plus the equal-width reliability bins.
+ */
 export function classificationMetrics(
   probs: ArrayLike<number>,
   labels: ArrayLike<number>,
@@ -36,19 +40,8 @@ export function classificationMetrics(
   // Check once here so errors name the function the caller used.
   checkRowsAndLabels(probs, labels, numClasses, 'classificationMetrics');
   checkBins(bins, 'classificationMetrics');
-  const reliability = reliabilityBins(probs, labels, numClasses, { bins, scheme: 'width' });
-  return {
-    n: labels.length,
-    accuracy: accuracy(probs, labels, numClasses),
-    top5: top5Accuracy(probs, labels, numClasses),
-    nll: nll(probs, labels, numClasses),
-    brier: brier(probs, labels, numClasses),
-    ece: eceFromBins(reliability),
-    adaptiveEce: eceFromBins(reliabilityBins(probs, labels, numClasses, { bins, scheme: 'mass' })),
-    mce: mceFromBins(reliability),
-    bins,
-    reliability,
-  };
+  const values = Object.fromEntries(PREDICTION_METRICS.map((m) => [m.key, m.compute(probs, labels, numClasses, { bins })])) as Record<PredictionKey, number>;
+  return { n: labels.length, ...values, bins, reliability: reliabilityBins(probs, labels, numClasses, { bins, scheme: 'width' }) };
 }
 
 /** Accuracy, NLL, ECE and Brier: the before/after view of calibration. */

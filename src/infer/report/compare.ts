@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import type { EvalReport } from './types.js';
 import { headline, type Headline } from './summary.js';
-import { mdTable, num, pct } from './format.js';
+import { mdTable } from './format.js';
+import { metricsOf } from '../metrics/catalogue/index.js';
 import { RUN_FILES } from '../../run/files.js';
 import { IcmixError } from '../../util/errors.js';
 import { readReport } from './read.js';
@@ -22,15 +23,8 @@ export interface ComparisonRow extends Headline {
 
 type Column = { key: keyof Headline; title: string; fmt: (x: number | undefined) => string; higherIsBetter: boolean };
 
-export const COMPARISON_COLUMNS: readonly Column[] = [
-  { key: 'accuracy', title: 'accuracy', fmt: pct, higherIsBetter: true },
-  { key: 'ece', title: 'ECE', fmt: pct, higherIsBetter: false },
-  { key: 'nll', title: 'NLL', fmt: (x) => num(x), higherIsBetter: false },
-  { key: 'brier', title: 'Brier', fmt: (x) => num(x), higherIsBetter: false },
-  { key: 'auroc', title: 'AUROC', fmt: pct, higherIsBetter: true },
-  { key: 'fpr95', title: 'FPR95', fmt: pct, higherIsBetter: false },
-  { key: 'corruptionAccuracy', title: 'corruption acc.', fmt: pct, higherIsBetter: true },
-];
+/** The table's metric columns: the catalogue's 'compare' view. */
+export const COMPARISON_COLUMNS: readonly Column[] = metricsOf('compare').map((m) => ({ key: m.key, title: m.short, fmt: m.format, higherIsBetter: m.direction === 'higher' }));
 
 /** `reports`: pairs of (path of report.json, report). */
 export function compareReports(reports: ReadonlyArray<{ path: string; report: EvalReport }>): ComparisonRow[] {

@@ -2,10 +2,10 @@ import type { EvalReport } from './types.js';
 import { OOD_SCORE_NAMES } from './types.js';
 import { mdTable, num, pct } from './format.js';
 import { meanOod } from './summary.js';
+import { OOD_SCORE_LABELS as SCORE_LABEL } from '../metrics/ood-scores.js';
+import { PREDICTION_METRICS } from '../metrics/catalogue/index.js';
 
 /** The Markdown summary of one report (report.md, and what `icmix eval` prints). */
-
-const SCORE_LABEL: Record<string, string> = { msp: 'MSP', maxLogit: 'max logit', energy: 'energy', negEntropy: '−entropy' };
 
 export function renderMarkdown(report: EvalReport): string {
   const out: string[] = [];
@@ -32,11 +32,8 @@ export function renderMarkdown(report: EvalReport): string {
     out.push(`## In-distribution (${withId[0].suites.id!.n} test images)\n`);
     out.push(
       mdTable(
-        ['runtime', 'accuracy', 'top-5', 'NLL', 'Brier', 'ECE', 'adaptive ECE', 'MCE'],
-        withId.map((r) => {
-          const s = r.suites.id!;
-          return [r.runtime, pct(s.accuracy), pct(s.top5), num(s.nll), num(s.brier), pct(s.ece), pct(s.adaptiveEce), pct(s.mce)];
-        }),
+        ['runtime', ...PREDICTION_METRICS.map((m) => m.short)],
+        report.runtimes.flatMap((r, i) => (r.suites.id ? [[r.runtime, ...PREDICTION_METRICS.map((m) => m.format(m.extract(report, { runtime: i })))]] : [])),
       ),
     );
   }

@@ -1,4 +1,5 @@
 import type { EvalReport, OodDetectionMetrics, OodScoreName, RuntimeResult } from './types.js';
+import { metricsOf, type ViewKey } from '../metrics/catalogue/index.js';
 
 /** Headline numbers pulled out of a report: what tables compare across runs and runtimes. */
 
@@ -11,30 +12,15 @@ export function meanOod(rt: RuntimeResult, score: OodScoreName = 'msp'): OodDete
   return mean;
 }
 
-export interface Headline {
-  accuracy?: number;
-  ece?: number;
-  nll?: number;
-  brier?: number;
-  /** Mean over OOD sets, MSP score. */
-  auroc?: number;
-  fpr95?: number;
-  /** Mean accuracy over all corruptions × severities. */
-  corruptionAccuracy?: number;
-}
+/**
+ * The `icmix report` columns of one report (catalogue entries with the 'compare' view): ID
+ * metrics, OOD means over sets (max-softmax score), mean accuracy over corruptions × severities.
+ */
+export type Headline = { [K in ViewKey<'compare'>]?: number };
 
 /** The headline of one runtime (default: the report's primary, first runtime). */
 export function headline(report: EvalReport, runtimeIndex = 0): Headline {
-  const rt = report.runtimes[runtimeIndex];
-  const id = rt?.suites.id;
-  const ood = rt ? meanOod(rt, 'msp') : undefined;
-  return {
-    accuracy: id?.accuracy,
-    ece: id?.ece,
-    nll: id?.nll,
-    brier: id?.brier,
-    auroc: ood?.auroc,
-    fpr95: ood?.fpr95,
-    corruptionAccuracy: rt?.suites.corruptions?.mean.accuracy,
-  };
+  const h: Headline = {};
+  for (const m of metricsOf('compare')) h[m.key] = m.extract(report, { runtime: runtimeIndex, ood: 'mean' });
+  return h;
 }

@@ -9,6 +9,8 @@
  * Bump REPORT_SCHEMA_VERSION on any incompatible change.
  */
 
+import type { PredictionKey } from '../metrics/catalogue/index.js';
+
 export const REPORT_SCHEMA_VERSION = 1 as const;
 
 /** One equal-width confidence bin of a reliability diagram. */
@@ -24,29 +26,20 @@ export interface ReliabilityBin {
   confidence: number;
 }
 
-/** Classification and calibration metrics of one set of predictions. */
-export interface ClassificationMetrics {
+/**
+ * Classification and calibration metrics of one set of predictions: one number per prediction
+ * metric of the catalogue (src/infer/metrics/catalogue/prediction.ts: accuracy, top-5, NLL in nats
+ * with p clamped at 1e-12, Brier summed over classes, ECE / adaptive ECE / MCE), plus the bins.
+ */
+export type ClassificationMetrics = {
   /** Number of samples. */
   n: number;
-  /** Top-1 accuracy. */
-  accuracy: number;
-  /** Top-5 accuracy (top-k with k = min(5, classes)). */
-  top5: number;
-  /** Mean −log p_y (nats), p clamped at 1e-12. */
-  nll: number;
-  /** Mean over samples of Σ_c (p_c − 1[y = c])². */
-  brier: number;
-  /** Expected calibration error, equal-width bins. */
-  ece: number;
-  /** Adaptive ECE, equal-mass bins (same number of bins). */
-  adaptiveEce: number;
-  /** Maximum calibration error over non-empty equal-width bins. */
-  mce: number;
+} & { [K in PredictionKey]: number } & {
   /** Number of bins used for ece / adaptiveEce / mce. */
   bins: number;
   /** Per-bin data for the reliability diagram (equal-width bins, `bins` entries). */
   reliability: ReliabilityBin[];
-}
+};
 
 /** OOD scores computed from logits; higher = more in-distribution. */
 export type OodScoreName = 'msp' | 'maxLogit' | 'energy' | 'negEntropy';

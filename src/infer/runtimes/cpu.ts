@@ -1,15 +1,5 @@
-import { promises as fs } from 'node:fs';
-import { IcmixError } from '../../util/errors.js';
-import { wrapOrtSession, type OrtLikeSession, type OrtTensorCtor } from './ort-session.js';
+import { openOrtSession, wrapOrtSession, type OrtTensorCtor } from './ort-session.js';
 import type { InferenceRuntime, RuntimeName, RuntimeOptions } from './types.js';
-
-export async function readModelBytes(modelPath: string): Promise<Uint8Array> {
-  try {
-    return await fs.readFile(modelPath);
-  } catch (e) {
-    throw new IcmixError(`cannot read model ${modelPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass the .onnx written by \`icmix export\``);
-  }
-}
 
 /** An onnxruntime-node session on the given execution providers. */
 export async function createOrtNode(
@@ -19,16 +9,10 @@ export async function createOrtNode(
   names: { name: RuntimeName; requested: RuntimeName; note?: string },
 ): Promise<InferenceRuntime> {
   const ort = await import('onnxruntime-node');
-  const bytes = await readModelBytes(modelPath);
-  let session: OrtLikeSession;
-  try {
-    session = (await ort.InferenceSession.create(bytes, {
-      executionProviders: providers,
-      ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
-    })) as unknown as OrtLikeSession;
-  } catch (e) {
-    throw new IcmixError(`onnxruntime-node (${providers.join(', ')}) cannot load ${modelPath}: ${(e as Error).message}`);
-  }
+  const session = await openOrtSession(ort, modelPath, `onnxruntime-node (${providers.join(', ')})`, {
+    executionProviders: providers,
+    ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
+  });
   return wrapOrtSession(session, ort.Tensor as unknown as OrtTensorCtor, names);
 }
 

@@ -1,3 +1,5 @@
+import { promises as fs } from 'node:fs';
+import { IcmixError } from '../../util/errors.js';
 import type { InferenceRuntime, RuntimeName } from './types.js';
 
 /**
@@ -32,4 +34,36 @@ export function wrapOrtSession(
     },
     dispose: () => session.release(),
   };
+}
+
+/** The static half of onnxruntime's InferenceSession (node or web) that we call. */
+export interface OrtLikeModule {
+  InferenceSession: { create(bytes: Uint8Array, options: object): Promise<unknown> };
+  Tensor: unknown;
+}
+
+/**
+ * Read a model and start a session on it; a failure names the engine and the file, so a user
+ * sees which runtime refused which model.
+ */
+export async function openOrtSession(
+  ort: OrtLikeModule,
+  modelPath: string,
+  engine: string,
+  options: object,
+): Promise<OrtLikeSession> {
+  const bytes = await readModelBytes(modelPath);
+  try {
+    return (await ort.InferenceSession.create(bytes, options)) as OrtLikeSession;
+  } catch (e) {
+    throw new IcmixError(`${engine} cannot load ${modelPath}: ${(e as Error).message}`);
+  }
+}
+
+export async function readModelBytes(modelPath: string): Promise<Uint8Array> {
+  try {
+    return await fs.readFile(modelPath);
+  } catch (e) {
+    throw new IcmixError(`cannot read model ${modelPath} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass the .onnx written by \`icmix export\``);
+  }
 }

@@ -1,6 +1,5 @@
-import { IcmixError } from '../../util/errors.js';
-import { readModelBytes } from './cpu.js';
-import { wrapOrtSession, type OrtLikeSession, type OrtTensorCtor } from './ort-session.js';
+import { availableParallelism } from 'node:os';
+import { openOrtSession, wrapOrtSession, type OrtTensorCtor } from './ort-session.js';
 import type { InferenceRuntime, RuntimeOptions } from './types.js';
 
 /**
@@ -16,17 +15,12 @@ let initialisedThreads: number | undefined;
 export async function createWebRuntime(modelPath: string, opts: RuntimeOptions = {}): Promise<InferenceRuntime> {
   const ort = await import('onnxruntime-web');
   if (initialisedThreads === undefined) {
-    // 0 lets onnxruntime pick (half the cores, at most 4); 1 means no worker threads.
-    if (opts.threads !== undefined) ort.env.wasm.numThreads = opts.threads;
+    // onnxruntime's own default (0) is half the cores, at most 4; evaluation wants them all
+    // (issue 10: 1 thread made web 11x slower than node). 1 means no worker threads.
+    ort.env.wasm.numThreads = opts.threads ?? availableParallelism();
     ort.env.wasm.simd = true;
   }
-  const bytes = await readModelBytes(modelPath);
-  let session: OrtLikeSession;
-  try {
-    session = (await ort.InferenceSession.create(bytes, { executionProviders: ['wasm'] })) as unknown as OrtLikeSession;
-  } catch (e) {
-    throw new IcmixError(`onnxruntime-web (wasm) cannot load ${modelPath}: ${(e as Error).message}`);
-  }
+  const session = await openOrtSession(ort, modelPath, 'onnxruntime-web (wasm)', { executionProviders: ['wasm'] });
   initialisedThreads ??= ort.env.wasm.numThreads ?? 0;
   const threads = initialisedThreads || 'auto';
   const mismatch = opts.threads !== undefined && opts.threads !== initialisedThreads ? ` (asked for ${opts.threads}; the wasm module was already started with ${threads})` : '';

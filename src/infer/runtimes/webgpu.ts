@@ -1,6 +1,6 @@
 import { IcmixError } from '../../util/errors.js';
-import { createCpuRuntime, readModelBytes } from './cpu.js';
-import { wrapOrtSession, type OrtLikeSession, type OrtTensorCtor } from './ort-session.js';
+import { createCpuRuntime } from './cpu.js';
+import { openOrtSession, wrapOrtSession, type OrtTensorCtor } from './ort-session.js';
 import type { InferenceRuntime, RuntimeOptions } from './types.js';
 
 interface GpuLike {
@@ -34,12 +34,6 @@ export async function createWebgpuRuntime(modelPath: string, opts: RuntimeOption
     throw new IcmixError(`runtime 'webgpu' is unavailable: ${reason}. Use --runtime web (the same engine on wasm), evaluate in a browser, or pass --fallback cpu.`);
   }
   const ort = await import('onnxruntime-web/webgpu');
-  const bytes = await readModelBytes(modelPath);
-  let session: OrtLikeSession;
-  try {
-    session = (await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'] })) as unknown as OrtLikeSession;
-  } catch (e) {
-    throw new IcmixError(`onnxruntime-web (webgpu) cannot load ${modelPath}: ${(e as Error).message}`);
-  }
+  const session = await openOrtSession(ort, modelPath, 'onnxruntime-web (webgpu)', { executionProviders: ['webgpu'] });
   return wrapOrtSession(session, ort.Tensor as unknown as OrtTensorCtor, { name: 'webgpu', requested: 'webgpu', note: 'onnxruntime-web WebGPU EP' });
 }

@@ -3,7 +3,7 @@
  * synthetic set (ood-synthetic.ts) or any dataset icmix reads (its test split), e.g. 'mnist' for
  * a Fashion-MNIST model; its images must have the model's shape.
  */
-import { loadDataset } from '../../data/index.js';
+import { loadDataset, shapeOptions } from '../../data/index.js';
 import type { ImageShape } from '../../types.js';
 import { IcmixError } from '../../util/errors.js';
 import { Rng } from '../../util/rng.js';
@@ -65,7 +65,7 @@ export async function buildOodSets(id: { images: Float32Array; shape: ImageShape
     }
     let loaded;
     try {
-      loaded = await loadDataset(name, { dir: opts.dataDir });
+      loaded = await loadDataset(name, { dir: opts.dataDir, ...shapeOptions(name, id.shape) });
     } catch (e) {
       throw new IcmixError(`OOD set '${name}' is neither a synthetic set (${SYNTHETIC_OOD.map((s) => s.name).join(', ')}) nor a loadable dataset: ${(e as Error).message}`);
     }

@@ -1,4 +1,4 @@
-import { IcmixError } from '../../util/errors.js';
+import { IcmixError } from '../../../../../src/util/errors.js';
 import type { TrainingMethod } from './types.js';
 import { ce } from './methods/ce.js';
 import { mixup } from './methods/mixup.js';

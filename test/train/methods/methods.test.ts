@@ -2,20 +2,23 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
+import { ceLoss, icmLoss, mixInputs, mixupLoss } from '../../../src/train/losses/index.js';
 import {
-  ceLoss,
+  createMethod,
+  createMixer,
+  createObjective,
   getMethod,
-  icmLoss,
   listMethods,
-  mixInputs,
-  mixupLoss,
-  type MethodContext,
+  METHOD_NAMES,
+  METHODS,
+  type MethodOptions,
   type MixDraw,
-} from '../../../src/train/losses/index.js';
+} from '../../../src/train/methods/index.js';
+import { methodApplies } from '../../../src/study/cells.js';
 import type { ImageShape } from '../../../src/types.js';
 import { IcmixError } from '../../../src/util/errors.js';
 import { Rng } from '../../../src/util/rng.js';
-import { close, pseudo } from './ref.js';
+import { close, pseudo } from '../losses/ref.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -24,16 +27,12 @@ before(async () => {
 const SHAPE: ImageShape = [4, 4, 1];
 const B = 6;
 const C = 3;
-const ctx = (over: Partial<MethodContext> = {}): MethodContext => ({
-  numClasses: C,
-  classCounts: [30, 10, 3],
-  alpha: 0.4,
-  gamma: 1,
-  kappa: 3,
-  tau: 0.5,
-  lambdaMode: 'batch',
-  ...over,
-});
+/** The old tests' context: alpha 0.4 for every method, long-tailed counts. */
+interface Ctx extends MethodOptions {
+  classCounts: number[];
+}
+const ctx = (over: Partial<Ctx> = {}): Ctx => ({ classCounts: [30, 10, 3], alpha: 0.4, gamma: 1, kappa: 3, tau: 0.5, lambdaMode: 'batch', ...over });
+const method = (name: string, c: Ctx = ctx()) => createMethod(name, c, { numClasses: C, classCounts: c.classCounts });
 
 /** A linear model on flattened pixels: logits = flatten(x)·K + b. */
 function tinyModel() {
@@ -51,7 +50,11 @@ const batch = () => ({
 
 test('the registry lists every method and rejects unknown names', () => {
   assert.deepEqual(listMethods(), ['ce', 'mixup', 'cutmix', 'regmixup', 'remix', 'icm', 'icm-pair', 'icm-class', 'icm-shared', 'reg-icm', 'remix-icm', 'cutmix-icm']);
+  assert.deepEqual(METHOD_NAMES, listMethods());
   for (const n of listMethods()) assert.equal(getMethod(n).name, n);
+  assert.deepEqual(METHOD_NAMES.filter((n) => getMethod(n).pairwise), ['icm', 'icm-pair', 'icm-class', 'icm-shared', 'reg-icm', 'remix-icm', 'cutmix-icm']);
+  assert.deepEqual(METHOD_NAMES.filter((n) => getMethod(n).longTailOnly), ['remix', 'remix-icm']);
+  assert.deepEqual(METHOD_NAMES.filter((n) => getMethod(n).cleanCE), ['regmixup', 'reg-icm']);
   assert.throws(() => getMethod('nope'), (e: unknown) => e instanceof IcmixError && /choose one of/.test(e.message));
   assert.equal(getMethod('icm').defaults.alpha, 0.2);
   assert.equal(getMethod('mixup').defaults.alpha, 0.2);
@@ -65,10 +68,9 @@ test('every method gives a finite scalar loss with finite, non-zero gradients (b
   const { x, y } = batch();
   for (const name of listMethods()) {
     for (const lambdaMode of ['batch', 'sample'] as const) {
-      const m = getMethod(name);
-      const c = ctx({ lambdaMode });
-      const draw = m.draw(B, SHAPE, new Rng(3), c);
-      const { value, grads } = tf.variableGrads(() => m.loss(forward, x, y, draw, c), [K, bias]);
+      const m = method(name, ctx({ lambdaMode }));
+      const draw = m.draw(B, SHAPE, new Rng(3));
+      const { value, grads } = tf.variableGrads(() => m.loss(forward, x, y, draw), [K, bias]);
       assert.equal(value.rank, 0, name);
       assert.ok(Number.isFinite(value.dataSync()[0]), `${name}: loss ${value.dataSync()[0]}`);
       for (const g of [grads[K.name], grads[bias.name]]) {
@@ -82,20 +84,20 @@ test('every method gives a finite scalar loss with finite, non-zero gradients (b
 
 test('draws are seeded, use the Rng only, and have the right form', () => {
   for (const name of listMethods()) {
-    const m = getMethod(name);
-    const a = m.draw(B, SHAPE, new Rng(8), ctx());
-    const b = m.draw(B, SHAPE, new Rng(8), ctx());
+    const m = method(name);
+    const a = m.draw(B, SHAPE, new Rng(8));
+    const b = m.draw(B, SHAPE, new Rng(8));
     assert.deepEqual(a, b, name);
     assert.deepEqual([...a.perm].sort(), [0, 1, 2, 3, 4, 5], `${name}: perm is a permutation`);
   }
-  const s = getMethod('mixup').draw(B, SHAPE, new Rng(8), ctx({ lambdaMode: 'sample' }));
+  const s = method('mixup', ctx({ lambdaMode: 'sample' })).draw(B, SHAPE, new Rng(8));
   assert.ok(s.lam instanceof Float32Array && s.lam.length === B);
-  const cm = getMethod('cutmix').draw(B, SHAPE, new Rng(8), ctx({ lambdaMode: 'sample' }));
+  const cm = method('cutmix', ctx({ lambdaMode: 'sample' })).draw(B, SHAPE, new Rng(8));
   assert.ok(cm.box && typeof cm.lam === 'number' && cm.lam === cm.box.lam);
   // ce draws nothing.
   const r = new Rng(8);
   const before = r.getState();
-  getMethod('ce').draw(B, SHAPE, r, ctx());
+  method('ce').draw(B, SHAPE, r);
   assert.equal(r.getState(), before);
 });
 
@@ -106,7 +108,7 @@ test('methods compute what they say, checked against the loss functions composed
   const yB = tf.gather(y, tf.tensor1d(draw.perm, 'int32')) as tf.Tensor1D;
   const zMix = forward(mixInputs(x, draw.perm, 0.3));
   const zClean = forward(x);
-  const v = (name: string, c = ctx()) => getMethod(name).loss(forward, x, y, draw, c).dataSync()[0];
+  const v = (name: string, c = ctx()) => method(name, c).loss(forward, x, y, draw).dataSync()[0];
   const s = (t: tf.Scalar) => t.dataSync()[0];
 
   assert.ok(close(v('ce'), s(ceLoss(zClean, y))));
@@ -139,16 +141,49 @@ test('cutmix methods use the box and its area-corrected λ', () => {
   const xm = xs.map((img, b) => img.map((row, h) => row.map((px, w) => (h < 2 && w >= 1 ? xs[draw.perm[b]][h][w] : px))));
   const z = forward(tf.tensor4d(xm));
   const yB = tf.gather(y, tf.tensor1d(draw.perm, 'int32')) as tf.Tensor1D;
-  const got = getMethod('cutmix').loss(forward, x, y, draw, ctx()).dataSync()[0];
+  const got = method('cutmix').loss(forward, x, y, draw).dataSync()[0];
   assert.ok(close(got, mixupLoss(z, y, yB, 0.625).dataSync()[0], 1e-5));
-  const gotIcm = getMethod('cutmix-icm').loss(forward, x, y, draw, ctx()).dataSync()[0];
+  const gotIcm = method('cutmix-icm').loss(forward, x, y, draw).dataSync()[0];
   assert.ok(close(gotIcm, icmLoss(z, y, yB, 0.625).dataSync()[0], 1e-5));
 });
 
 test('remix methods explain a bad class-count list', () => {
+  // Refused when the method is built, before any step runs.
+  assert.throws(() => method('remix', ctx({ classCounts: [1, 2] })), (e: unknown) => e instanceof IcmixError && /training count of each of the 3 classes, got 2/.test(e.message));
+});
+
+test('alpha and gamma: the config, else the preset, else 1; the others as given', () => {
+  const base: MethodOptions = { kappa: 2, tau: 0.3, lambdaMode: 'sample' };
+  const data = { numClasses: C, classCounts: [1, 1, 1] };
+  assert.deepEqual(createMethod('regmixup', base, data).params, { alpha: 20, gamma: 1, kappa: 2, tau: 0.3, lambdaMode: 'sample' });
+  assert.deepEqual(createMethod('ce', base, data).params, { alpha: 1, gamma: 1, kappa: 2, tau: 0.3, lambdaMode: 'sample' });
+  assert.deepEqual(createMethod('icm', { ...base, alpha: 0.5, gamma: 3 }, data).params, { alpha: 0.5, gamma: 3, kappa: 2, tau: 0.3, lambdaMode: 'sample' });
+  assert.throws(() => createMethod('nope', base, data), (e: unknown) => e instanceof IcmixError && /unknown method 'nope'; choose one of: ce, mixup/.test(e.message));
+});
+
+test('the study runs a longTailOnly preset on long-tailed protocols only', () => {
+  for (const name of METHOD_NAMES) {
+    const lt = Boolean((METHODS[name] as { longTailOnly?: boolean }).longTailOnly);
+    assert.equal(methodApplies(name, 'long-tailed'), true, name);
+    assert.equal(methodApplies(name, 'balanced'), !lt, name);
+    assert.equal(methodApplies(name, 'data-constrained'), !lt, name);
+  }
+});
+
+test('mixers and objectives compose beyond the presets: no mixing under the ICM objective', () => {
   const { forward } = tinyModel();
   const { x, y } = batch();
-  const m = getMethod('remix');
-  const c = ctx({ classCounts: [1, 2] });
-  assert.throws(() => m.loss(forward, x, y, m.draw(B, SHAPE, new Rng(1), c), c), IcmixError);
+  const mixer = createMixer('none', { ...ctx(), alpha: 1, gamma: 1, numClasses: C });
+  const r = new Rng(4);
+  const before = r.getState();
+  const draw = mixer.draw(B, SHAPE, r);
+  assert.equal(r.getState(), before);
+  const b = mixer.mix(x, y, draw);
+  assert.equal(b.x, x);
+  assert.equal(b.yB, undefined);
+  const z = forward(x);
+  const got = createObjective({ kind: 'icm', axes: 'class' }).loss(z, b).dataSync()[0];
+  assert.ok(close(got, icmLoss(z, y, y, 1, { axes: 'class' }).dataSync()[0], 1e-6));
+  // Soft CE on an unmixed batch is plain CE.
+  assert.ok(close(createObjective({ kind: 'softCE' }).loss(z, b).dataSync()[0], ceLoss(z, y).dataSync()[0], 1e-6));
 });

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
-import type { ImageShape } from '../../../types.js';
-import type { Rng } from '../../../util/rng.js';
-import { IcmixError } from '../../../util/errors.js';
+import type { ImageShape } from '../../../../../../src/types.js';
+import type { Rng } from '../../../../../../src/util/rng.js';
+import { IcmixError } from '../../../../../../src/util/errors.js';
 import { drawLambda } from '../../mixing/lambda.js';
 import { drawCutmixBox } from '../../mixing/cutmix.js';
 import { mixInputs, permute } from '../../mixing/inputs.js';

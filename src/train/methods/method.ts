@@ -1,0 +1,48 @@
+import * as tf from '@tensorflow/tfjs-core';
+import type { ImageShape } from '../../types.js';
+import type { Rng } from '../../util/rng.js';
+import { ceLoss } from '../losses/ce.js';
+import { createMixer } from './mixers/index.js';
+import { createObjective } from './objectives/index.js';
+import { resolveParams, type MethodOptions, type MethodParams } from './params.js';
+import { getMethod, type MethodName, type NamedPreset } from './presets.js';
+import type { MixDraw, TrainingData } from './types.js';
+
+/** A preset bound to a run's parameters and training set: what one training step calls. */
+export interface TrainingMethod {
+  readonly name: MethodName;
+  readonly preset: NamedPreset;
+  /** The parameters in effect (the config's, else the preset's defaults). */
+  readonly params: MethodParams;
+  readonly pairwise: boolean;
+  /** The step's random choices, on the host; `shape` is one image's [h, w, c]. */
+  draw(batchSize: number, shape: ImageShape, rng: Rng): MixDraw;
+  /**
+   * The step's loss. `forward` runs the model in training mode ([b,h,w,c] -> logits [b, classes]);
+   * `x` is the normalised, augmented batch [b,h,w,c]; `y` the labels, int32 [b].
+   * Call it inside tf.variableGrads: intermediate tensors are the caller's to tidy.
+   */
+  loss(forward: (x: tf.Tensor4D) => tf.Tensor2D, x: tf.Tensor4D, y: tf.Tensor1D, draw: MixDraw): tf.Scalar;
+}
+
+/** The method `name` with `options` (alpha/gamma undefined = the preset's) on `data`. */
+export function createMethod(name: string, options: MethodOptions, data: TrainingData): TrainingMethod {
+  const preset = getMethod(name);
+  const params = resolveParams(options, preset.defaults);
+  const mixer = createMixer(preset.mixer, { ...params, ...data });
+  const objective = createObjective(preset.objective);
+  return {
+    name: preset.name,
+    preset,
+    params,
+    pairwise: preset.pairwise,
+    draw: (batchSize, shape, rng) => mixer.draw(batchSize, shape, rng),
+    loss: (forward, x, y, draw) => {
+      // The clean pass runs first, as in the ICM code (batch-norm statistics see it first).
+      const clean = preset.cleanCE ? ceLoss(forward(x), y) : undefined;
+      const batch = mixer.mix(x, y, draw);
+      const mixed = objective.loss(forward(batch.x), batch);
+      return clean ? tf.add(clean, tf.mul(mixed, params.gamma)) : mixed;
+    },
+  };
+}
