@@ -36,6 +36,7 @@ export type { ExportOptions, VerifyResult, OnnxSummary } from './export/types.js
 export { calibrateRun, CALIBRATE_RULES, type CalibrateOptions, type CalibrateResult } from './infer/calibrate.js';
 export { evaluate, EVAL_RULES, type EvaluateOptions } from './infer/evaluate.js';
 export { readModelInfo, type ModelInfo } from './infer/model-info.js';
+export { predictImages, predictImageFiles, type ImagePrediction, type PredictImagesOptions } from './infer/predict-images.js';
 export { createRuntime, listRuntimes, RUNTIME_NAMES, type RuntimeName, type InferenceRuntime } from './infer/runtimes/index.js';
 export { SUITE_NAMES, type SuiteName } from './infer/suites/index.js';
 export { writeReport, readReport, renderMarkdown, validateReport, compareRuns } from './infer/report/index.js';
@@ -47,6 +48,9 @@ export { accuracy, topKAccuracy, nll, brier, ece, softmax, fitTemperature, auroc
 // Serve
 export { createServer, SERVE_DEFAULTS, SERVE_RULES, type IcmixServer, type ServeOptions, type ServeRuntime } from './serve/server.js';
 export { SERVE_RUNTIMES } from './serve/model.js';
+
+// What this machine can do (icmix doctor)
+export { runDoctor, formatDoctorReport, type DoctorReport, type DoctorCheck } from './doctor/index.js';
 
 // Studies
 export { loadStudy, studyFromObject } from './study/load.js';

@@ -24,6 +24,7 @@ export const META = {
   inputShape: 'icmix.input_shape', // JSON [H, W, C]
   output: 'icmix.output', // 'logits' | 'probabilities'
   temperature: 'icmix.temperature', // number as string, 1 when uncalibrated
+  softmaxStripped: 'icmix.softmax_stripped', // 'true' when the tfjs model's trailing softmax was left out of the graph
   oodThreshold: 'icmix.ood_threshold', // JSON { score: 'msp', threshold: number, tpr: number }
   method: 'icmix.method',
   dataset: 'icmix.dataset',

@@ -1,6 +1,7 @@
 // Preprocessing and postprocessing for the page, mirroring icmix's Node inference path so the
 // browser and `icmix serve` give the same probabilities. Plain ES module, no DOM: the Node tests
 // import it too and compare with the server's functions.
+import { toModelInput } from './normalize.js';
 
 /**
  * RGBA bytes [h*w*4] → float pixels [h*w*c] in [0, 1] for a c-channel model (c = 1 or 3).
@@ -28,26 +29,15 @@ export function rgbaToPixels(rgba, pixels, c) {
 
 /**
  * One image [h*w*c] in [0, 1] (NHWC) → the model's input tensor data and dims: per-channel
- * (x - mean) / std unless the normalisation is baked into the graph, then NCHW if the model wants it.
- * `info` is GET /v1/model's answer.
+ * normalisation unless it is baked into the graph, then NCHW if the model wants it. The code is
+ * icmix's own (./normalize.js, which Node's preprocessing imports too). `info` is GET /v1/model's answer.
  */
 export function preprocess(pixels, info) {
   const [h, w, c] = info.inputShape;
   const hw = h * w;
   if (pixels.length !== hw * c) throw new Error(`expected ${hw * c} pixel values ([${h}][${w}][${c}]), got ${pixels.length}`);
-  const norm = info.normalizationBaked ? null : info.normalization;
-  // (x - mean) * (1 / std) in float64, the same arithmetic as src/infer/preprocess.ts.
-  const inv = norm ? norm.std.map((s) => 1 / s) : null;
-  const nchw = info.inputLayout === 'NCHW';
-  const data = new Float32Array(hw * c);
-  for (let p = 0; p < hw; p++) {
-    for (let ch = 0; ch < c; ch++) {
-      let v = Math.fround(pixels[p * c + ch]);
-      if (norm) v = (v - norm.mean[ch]) * inv[ch];
-      data[nchw ? ch * hw + p : p * c + ch] = v;
-    }
-  }
-  return { data, dims: nchw ? [1, c, h, w] : [1, h, w, c] };
+  // Float32 pixels, as Node's decoders give them.
+  return toModelInput(Float32Array.from(pixels), 1, info);
 }
 
 /**

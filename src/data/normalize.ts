@@ -1,5 +1,5 @@
 /** Per-channel input standardisation, with statistics from the training set only. */
-import type { ImageShape, Normalization } from '../types.js';
+import type { Normalization } from '../types.js';
 import type { ImageSet } from './image-set.js';
 
 /** Below this a channel is treated as constant: std 1 keeps normalised values finite. */
@@ -28,40 +28,5 @@ export function computeNormalization(set: Pick<ImageSet, 'images' | 'shape'>): N
   return { mean, std };
 }
 
-/** (x - mean[c]) / std[c] into a new array; `images` is [n, h, w, c]. */
-export function normalize(images: Float32Array, shape: ImageShape, norm: Normalization): Float32Array {
-  const c = shape[2];
-  if (norm.mean.length !== c || norm.std.length !== c) {
-    throw new RangeError(`normalize: ${norm.mean.length} means / ${norm.std.length} stds for ${c} channels`);
-  }
-  const out = new Float32Array(images.length);
-  const mean = Float64Array.from(norm.mean);
-  const inv = Float64Array.from(norm.std, (s) => 1 / s);
-  if (c === 1) {
-    const m = mean[0];
-    const s = inv[0];
-    for (let i = 0; i < images.length; i++) out[i] = (images[i] - m) * s;
-    return out;
-  }
-  if (c === 3) {
-    // RGB unrolled: the generic inner loop is ~3x slower and this runs on every training batch.
-    const [m0, m1, m2] = mean;
-    const [s0, s1, s2] = inv;
-    for (let i = 0; i < images.length; i += 3) {
-      out[i] = (images[i] - m0) * s0;
-      out[i + 1] = (images[i + 1] - m1) * s1;
-      out[i + 2] = (images[i + 2] - m2) * s2;
-    }
-    return out;
-  }
-  for (let i = 0; i < images.length; i += c) for (let k = 0; k < c; k++) out[i + k] = (images[i + k] - mean[k]) * inv[k];
-  return out;
-}
-
-/** The inverse of `normalize` (for showing normalised images). */
-export function denormalize(images: Float32Array, shape: ImageShape, norm: Normalization): Float32Array {
-  const c = shape[2];
-  const out = new Float32Array(images.length);
-  for (let i = 0; i < images.length; i += c) for (let k = 0; k < c; k++) out[i + k] = images[i + k] * norm.std[k] + norm.mean[k];
-  return out;
-}
+// Normalising itself lives in web/normalize.js, the one implementation the web page loads too.
+export { normalize, denormalize } from '../../web/normalize.js';

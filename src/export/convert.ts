@@ -5,10 +5,10 @@ import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { emitActivation, hasActivation, listActivations } from './activations.js';
 import { foldBatchNorm } from './fold-bn.js';
+import { findTrailingSoftmax } from './softmax-head.js';
 import { GraphBuilder, tensorValueInfo } from './graph.js';
 import { layerConverter, supportedLayers, type LayerContext, type Weight } from './layers/index.js';
-import type { ModelProto } from './onnx-types.js';
-import { encodeModel } from './proto.js';
+import { encodeModel, type ModelProto } from '../onnx/index.js';
 import type { ExportOptions } from './types.js';
 import { broadcastDims, channelsFirstPerm, identity, onnxAxis, toLayout, type Value, type ValueRef } from './value.js';
 
@@ -102,6 +102,9 @@ export function buildOnnxModel(model: tfl.LayersModel, opts: ExportOptions = {})
     return tensorValueInfo(name, dims);
   });
 
+  // A softmax at the very end is left out, so the output is real logits (consumers apply softmax).
+  const strip = findTrailingSoftmax(model);
+
   // Walk the layer graph.
   const resolve = (t: SymbolicTensor, scope: Map<number, Value>): Value => {
     const hit = scope.get(t.id);
@@ -111,6 +114,11 @@ export function buildOnnxModel(model: tfl.LayersModel, opts: ExportOptions = {})
     const node = layer.inboundNodes[t.nodeIndex];
     if (!node || className === 'InputLayer') {
       throw new IcmixError(`layer '${layer.name}' (${className}) is an input the exporter could not connect; export the whole model, not a part of it`);
+    }
+    if (strip?.kind === 'layer' && layer === strip.layer) {
+      const v = resolve(node.inputTensors[0], scope);
+      scope.set(t.id, v);
+      return v;
     }
     const inputs = node.inputTensors.map((x) => resolve(x, scope));
     let outs: ValueRef[];
@@ -164,7 +172,8 @@ export function buildOnnxModel(model: tfl.LayersModel, opts: ExportOptions = {})
         return name;
       },
       activation: (v, identifier) => {
-        const idName = identifier === undefined || identifier === null ? 'linear' : String(identifier);
+        let idName = identifier === undefined || identifier === null ? 'linear' : String(identifier);
+        if (strip?.kind === 'activation' && layer === strip.layer && idName === 'softmax') idName = 'linear';
         if (!hasActivation(idName)) {
           unsupported(`activation '${idName}'`, `supported activations: ${listActivations().join(', ')}`);
         }
@@ -209,6 +218,7 @@ export function buildOnnxModel(model: tfl.LayersModel, opts: ExportOptions = {})
   };
   if (firstShape.length === 4) metadata[META.inputShape] = JSON.stringify(firstShape.slice(1));
   if (opts.normalization) metadata[META.normalization] = JSON.stringify(opts.normalization);
+  if (strip) metadata[META.softmaxStripped] = 'true';
   Object.assign(metadata, opts.metadata ?? {});
 
   return {

@@ -1,4 +1,4 @@
-import { AttributeType, DataType, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from './onnx-types.js';
+import { AttributeType, DataType, type AttributeProto, type NodeProto, type TensorProto, type ValueInfoProto } from '../onnx/index.js';
 
 /**
  * A mutable ONNX graph under construction: nodes in topological order, float32/int64

@@ -1,12 +1,10 @@
-import { DATA_TYPE_NAMES, DataType, type TensorProto, type ValueInfoProto } from './onnx-types.js';
-import { decodeModel } from './proto.js';
+import { DATA_TYPE_NAMES, DataType, decodeModel, graphInputs, metadataOf, valueDims, type TensorProto, type ValueInfoProto } from '../onnx/index.js';
 import { IcmixError } from '../util/errors.js';
 import type { OnnxSummary } from './types.js';
 
 /** Read any ONNX file's metadata_props as a plain record. */
 export function readOnnxMetadata(bytes: Uint8Array): Record<string, string> {
-  const model = decodeModel(bytes);
-  return Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  return metadataOf(decodeModel(bytes));
 }
 
 const ELEMENT_BYTES: Record<number, number> = { 1: 4, 2: 1, 3: 1, 4: 2, 5: 2, 6: 4, 7: 8, 9: 1, 10: 2, 11: 8, 12: 4, 13: 8, 16: 2 };
@@ -14,9 +12,9 @@ const FLOAT_TYPES = new Set<number>([DataType.FLOAT, DataType.FLOAT16, DataType.
 
 function describeValue(v: ValueInfoProto): OnnxSummary['inputs'][number] {
   const t = v.type?.tensorType;
-  if (!t) return { name: v.name, type: v.type ? Object.keys(v.type)[0]?.replace(/Type$/, '') ?? 'unknown' : 'unknown', dims: null };
-  const dims = t.shape ? (t.shape.dim ?? []).map((d) => (d.dimValue !== undefined ? d.dimValue : d.dimParam ?? '?')) : null;
-  return { name: v.name, type: DATA_TYPE_NAMES[t.elemType ?? 0] ?? `type ${t.elemType}`, dims };
+  const name = v.name ?? '';
+  if (!t) return { name, type: v.type ? Object.keys(v.type)[0]?.replace(/Type$/, '') ?? 'unknown' : 'unknown', dims: null };
+  return { name, type: DATA_TYPE_NAMES[t.elemType ?? 0] ?? `type ${t.elemType}`, dims: valueDims(v) };
 }
 
 function tensorBytes(t: TensorProto): number {
@@ -31,14 +29,13 @@ function tensorBytes(t: TensorProto): number {
  */
 export function inspectOnnx(bytes: Uint8Array, source = 'the input'): OnnxSummary {
   if (bytes.length === 0) throw new IcmixError(`${source} is empty (0 bytes), not an ONNX model; export one with \`icmix export <run>\``);
-  const model = decodeModel(bytes);
+  const model = decodeModel(bytes, source);
   if (!model.graph) throw new IcmixError(`${source} holds no ONNX graph (${bytes.length} bytes); is it an .onnx file?`);
   const g = model.graph;
   const inits = g.initializer ?? [];
-  const initNames = new Set(inits.map((t) => t.name));
   const counts: Record<string, number> = {};
   for (const n of g.node ?? []) {
-    const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType;
+    const key = n.domain && n.domain !== 'ai.onnx' ? `${n.domain}.${n.opType}` : n.opType ?? '';
     counts[key] = (counts[key] ?? 0) + 1;
   }
   const opCounts = Object.fromEntries(Object.entries(counts).sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
@@ -51,14 +48,14 @@ export function inspectOnnx(bytes: Uint8Array, source = 'the input'): OnnxSummar
     producer: [model.producerName, model.producerVersion].filter(Boolean).join(' '),
     graphName: g.name ?? '',
     // Older exporters also list initializers as inputs; those are weights, not model inputs.
-    inputs: (g.input ?? []).filter((v) => !initNames.has(v.name)).map(describeValue),
+    inputs: graphInputs(g).map(describeValue),
     outputs: (g.output ?? []).map(describeValue),
     nodeCount: (g.node ?? []).length,
     opCounts,
     parameterCount,
     initializerCount: inits.length,
     initializerBytes: inits.reduce((a, t) => a + tensorBytes(t), 0),
-    metadata: Object.fromEntries((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? ''])),
+    metadata: metadataOf(model),
   };
 }
 

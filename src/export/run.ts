@@ -8,6 +8,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { exportOnnx, IR_VERSION_FOR_OPSET } from './convert.js';
+import { findTrailingSoftmax } from './softmax-head.js';
 import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 import type { ExportOptions, VerifyResult } from './types.js';
 import { DEFAULT_TOLERANCE, verifyOnnx } from './verify.js';
@@ -105,6 +106,13 @@ export async function exportRun(runDir: string, opts: ExportRunOptions = {}): Pr
     metadata: { ...(manifest ? manifestMetadata(manifest) : {}), [META.weightsSha256]: weightsSha256, ...(opts.metadata ?? {}) },
   };
   log(`exporting ${runDir} (${model.layers.length} layers) to ONNX opset ${opts.opset ?? 13}`);
+  const head = findTrailingSoftmax(model);
+  if (head) {
+    log(
+      `the model's last layer '${head.layer.name}' applies softmax; exporting its input as the logits output instead ` +
+        `(${META.softmaxStripped}=true), since eval, calibrate and serve apply softmax themselves`,
+    );
+  }
   const bytes = exportOnnx(model, options);
   const out = opts.out ?? runPaths(runDir).onnx;
 

@@ -1,14 +1,22 @@
-import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { Normalization } from '../types.js';
+import { createRuntime } from '../infer/runtimes/index.js';
+import { tfjsReference } from '../infer/runtimes/tfjs.js';
+import type { InferenceRuntime, ModelFeed } from '../infer/runtimes/types.js';
+import { maxAbsDiff, meanAbsDiff, top1Agreement, withinTolerance } from '../infer/metrics/parity.js';
+import { decodeModel, metadataOf } from '../onnx/index.js';
+import { META, type ImageShape, type Normalization } from '../types.js';
+import { logitsModel } from './softmax-head.js';
 import { IcmixError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
+import { toModelInput } from '../../web/normalize.js';
 import type { VerifyResult, VerifySet } from './types.js';
 
 /**
  * Run an exported graph in onnxruntime-node next to the tfjs model it came from and compare
- * outputs. Inputs are images in [0, 1]: the tfjs model gets them normalised (as in training),
- * the ONNX graph gets whatever its options say (raw when normalisation is baked, NCHW when asked).
+ * outputs, through the same code eval uses: the registry's cpu runtime, the tfjs reference
+ * runtime, the one normalisation and layout conversion, and the parity metrics. Inputs are
+ * images in [0, 1], preprocessed as the graph's options say (raw when normalisation is baked,
+ * NCHW when asked); the tfjs reference turns that batch back into what training fed the model.
  */
 export interface VerifyOptions {
   inputLayout?: 'nhwc' | 'nchw';
@@ -34,45 +42,85 @@ export interface VerifyOptions {
 export const DEFAULT_TOLERANCE = 1e-4;
 export const DEFAULT_RELATIVE_TOLERANCE = 1e-6;
 
-type Ort = typeof import('onnxruntime-node');
-
 /** Compare tfjs and ONNX Runtime on random (and optionally real) inputs. */
-export async function verifyOnnx(model: tfl.LayersModel, onnx: Uint8Array, opts: VerifyOptions = {}): Promise<VerifyResult> {
+export async function verifyOnnx(tfModel: tfl.LayersModel, onnx: Uint8Array, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  // A graph whose trailing softmax the exporter stripped is compared with the tfjs logits.
+  const stripped = metadataOf(decodeModel(onnx))[META.softmaxStripped] === 'true';
+  const model = stripped ? await logitsModel(tfModel) : tfModel;
+  try {
+    return await verifyWith(model, onnx, opts);
+  } finally {
+    if (model !== tfModel) model.dispose();
+  }
+}
+
+/** How the graph wants its inputs: one image input gets preprocessing, other graphs raw values. */
+interface Feeding {
+  shapes: number[][];
+  image?: { inputShape: ImageShape; inputLayout: 'NHWC' | 'NCHW'; normalization: Normalization | null; normalizationBaked: boolean };
+}
+
+function feeding(model: tfl.LayersModel, opts: VerifyOptions): Feeding {
+  const shapes = model.inputs.map((t) => t.shape.slice(1) as number[]);
+  if (shapes.some((s) => s.some((d) => d === null))) {
+    throw new IcmixError('verification needs fully known input shapes (apart from the batch); pass verify: false to skip it');
+  }
+  const isImage = shapes.length === 1 && shapes[0].length === 3;
+  const norm = opts.normalization;
+  if (!isImage) {
+    if (norm) throw new IcmixError(`verification normalises one image input [H, W, C]; this model's inputs are ${shapes.map((s) => `[${s}]`).join(', ')}: pass no normalization`);
+    return { shapes };
+  }
+  const inputShape = shapes[0] as ImageShape;
+  const c = inputShape[2];
+  // One mean/std for every channel is allowed (the exporter broadcasts it too).
+  const perChannel = norm && norm.mean.length === 1 && c > 1 ? { mean: Array(c).fill(norm.mean[0]), std: Array(c).fill(norm.std[0]) } : norm;
+  return {
+    shapes,
+    image: { inputShape, inputLayout: opts.inputLayout === 'nchw' ? 'NCHW' : 'NHWC', normalization: perChannel ?? null, normalizationBaked: opts.bakeNormalization === true },
+  };
+}
+
+async function verifyWith(model: tfl.LayersModel, onnx: Uint8Array, opts: VerifyOptions): Promise<VerifyResult> {
   const tolerance = opts.tolerance ?? DEFAULT_TOLERANCE;
   const relativeTolerance = opts.relativeTolerance ?? DEFAULT_RELATIVE_TOLERANCE;
-  const ort: Ort = await import('onnxruntime-node');
-  let session: Awaited<ReturnType<Ort['InferenceSession']['create']>>;
-  try {
-    session = await ort.InferenceSession.create(onnx, { graphOptimizationLevel: 'all' });
-  } catch (e) {
-    throw new IcmixError(`onnxruntime-node cannot load the exported model: ${(e as Error).message}`);
-  }
+  const feed = feeding(model, opts);
+  const image = feed.image;
+  const ort = await createRuntime('cpu', 'the exported model', { bytes: onnx });
+  const reference = tfjsReference(
+    model,
+    {
+      inputLayout: image?.inputLayout ?? 'NHWC',
+      inputShape: image?.inputShape,
+      fed: image && !image.normalizationBaked ? image.normalization : null,
+      trained: image?.normalization ?? null,
+      output: opts.probabilities ? 'probabilities' : 'logits',
+      temperature: opts.temperature ?? 1,
+    },
+    'tfjs (the exported model)',
+  );
   try {
     const rng = new Rng(opts.seed ?? 0);
-    const shapes = model.inputs.map((t) => t.shape.slice(1) as number[]);
-    if (shapes.some((s) => s.some((d) => d === null))) {
-      throw new IcmixError('verification needs fully known input shapes (apart from the batch); pass verify: false to skip it');
-    }
     const sets: VerifySet[] = [];
     const n = opts.samples ?? 16;
     // Pixels in [0, 1] when there is a normalisation to apply; otherwise the model's inputs are
     // arbitrary reals, so standard normal values exercise negative inputs too.
     const draw = (size: number) =>
       Float32Array.from({ length: size }, () => (opts.normalization ? rng.next() : rng.normal()));
-    const random = shapes.map((s) => draw(n * s.reduce((a, b) => a * b, 1)));
+    const random = feed.shapes.map((s) => draw(n * s.reduce((a, b) => a * b, 1)));
     const tol = { atol: tolerance, rtol: relativeTolerance };
-    sets.push(await compare('random', model, session, ort, random, n, opts, tol));
+    sets.push(await compare('random', ort, reference, feed, random, n, tol));
     if (opts.images && opts.images.n > 0) {
-      if (shapes.length !== 1) throw new IcmixError('real-image verification needs a single-input model');
-      sets.push(await compare('real', model, session, ort, [opts.images.data], opts.images.n, opts, tol));
+      if (feed.shapes.length !== 1) throw new IcmixError('real-image verification needs a single-input model');
+      sets.push(await compare('real', ort, reference, feed, [opts.images.data], opts.images.n, tol));
     }
     const samples = sets.reduce((a, s) => a + s.samples, 0);
-    const maxAbsDiff = Math.max(...sets.map((s) => s.maxAbsDiff));
+    const maxDiff = Math.max(...sets.map((s) => s.maxAbsDiff));
     const agree = sets.reduce((a, s) => a + s.top1Agreement * s.samples, 0) / samples;
     return {
       output: opts.probabilities ? 'probabilities' : 'logits',
       samples,
-      maxAbsDiff,
+      maxAbsDiff: maxDiff,
       top1Agreement: agree,
       tolerance,
       relativeTolerance,
@@ -80,86 +128,43 @@ export async function verifyOnnx(model: tfl.LayersModel, onnx: Uint8Array, opts:
       sets,
     };
   } finally {
-    await session.release();
+    await ort.dispose();
+    await reference.dispose();
   }
 }
 
+function runAll(rt: InferenceRuntime, feeds: ModelFeed[]): Promise<{ data: Float32Array; dims: number[] }> {
+  if (!rt.runInputs) throw new IcmixError(`runtime ${rt.name} cannot feed a graph's inputs for verification`);
+  return rt.runInputs(feeds);
+}
+
+/** Run one input set [n, ...] on both runtimes and compare with the parity metrics. */
 async function compare(
   name: string,
-  model: tfl.LayersModel,
-  session: Awaited<ReturnType<Ort['InferenceSession']['create']>>,
-  ort: Ort,
+  ort: InferenceRuntime,
+  reference: InferenceRuntime,
+  feed: Feeding,
   inputs: Float32Array[],
   n: number,
-  opts: VerifyOptions,
   tol: { atol: number; rtol: number },
 ): Promise<VerifySet> {
-  const shapes = model.inputs.map((t) => t.shape.slice(1) as number[]);
-  const norm = opts.normalization;
-  const tfInputs = inputs.map((x, i) => (norm ? normalise(x, shapes[i], norm) : x));
-  const expected = tf.tidy(() => {
-    const xs = tfInputs.map((x, i) => tf.tensor(x, [n, ...shapes[i]]));
-    let y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor | tf.Tensor[];
-    if (Array.isArray(y)) y = y[0];
-    if (opts.temperature !== undefined) y = tf.div(y, opts.temperature);
-    if (opts.probabilities) y = tf.softmax(y);
-    return { data: y.dataSync() as Float32Array, shape: y.shape };
-  });
-  const feeds: Record<string, unknown> = {};
-  session.inputNames.forEach((inputName, i) => {
-    let x = opts.bakeNormalization ? inputs[i] : tfInputs[i];
-    let dims = [n, ...shapes[i]];
-    if (opts.inputLayout === 'nchw') {
-      x = nhwcToNchw(x, n, shapes[i]);
-      dims = [n, shapes[i][2], shapes[i][0], shapes[i][1]];
-    }
-    feeds[inputName] = new ort.Tensor('float32', x, dims);
-  });
-  const out = (await session.run(feeds as never))[session.outputNames[0]];
-  const got = out.data as Float32Array;
+  const feeds: ModelFeed[] = feed.image ? [toModelInput(inputs[0], n, feed.image)] : inputs.map((data, i) => ({ data, dims: [n, ...feed.shapes[i]] }));
+  const got = Float32Array.from((await runAll(ort, feeds)).data);
+  const expected = await runAll(reference, feeds);
   if (got.length !== expected.data.length) {
-    throw new IcmixError(`the ONNX output has ${got.length} values but tfjs gives ${expected.data.length} (shape [${expected.shape}])`);
+    throw new IcmixError(`the ONNX output has ${got.length} values but tfjs gives ${expected.data.length} (shape [${expected.dims}])`);
   }
   const classes = expected.data.length / n;
-  let max = 0;
-  let sum = 0;
-  let agree = 0;
-  let within = true;
-  for (let i = 0; i < n; i++) {
-    let ai = 0;
-    let bi = 0;
-    for (let c = 0; c < classes; c++) {
-      const k = i * classes + c;
-      const d = Math.abs(got[k] - expected.data[k]);
-      // NaN anywhere counts as an infinite difference.
-      const dd = Number.isNaN(d) ? Infinity : d;
-      if (!(dd <= tol.atol + tol.rtol * Math.abs(expected.data[k]))) within = false;
-      if (dd > max) max = dd;
-      sum += dd;
-      if (got[k] > got[i * classes + ai]) ai = c;
-      if (expected.data[k] > expected.data[i * classes + bi]) bi = c;
-    }
-    if (ai === bi) agree++;
+  if (![...got, ...expected.data].every(Number.isFinite)) {
+    // A NaN or infinite output fails verification (the parity metrics take finite values only).
+    return { name, samples: n, maxAbsDiff: Infinity, meanAbsDiff: Infinity, top1Agreement: 0, withinTolerance: false };
   }
-  return { name, samples: n, maxAbsDiff: max, meanAbsDiff: sum / expected.data.length, top1Agreement: agree / n, withinTolerance: within };
-}
-
-/** (x - mean[c]) / std[c] over the last axis. */
-function normalise(x: Float32Array, shape: number[], norm: Normalization): Float32Array {
-  const c = shape[shape.length - 1];
-  const out = new Float32Array(x.length);
-  for (let i = 0; i < x.length; i++) {
-    const k = norm.mean.length === 1 ? 0 : i % c;
-    out[i] = (x[i] - norm.mean[k]) / norm.std[k];
-  }
-  return out;
-}
-
-export function nhwcToNchw(x: Float32Array, n: number, [h, w, c]: number[]): Float32Array {
-  const out = new Float32Array(x.length);
-  for (let b = 0; b < n; b++)
-    for (let y = 0; y < h; y++)
-      for (let xx = 0; xx < w; xx++)
-        for (let ch = 0; ch < c; ch++) out[((b * c + ch) * h + y) * w + xx] = x[((b * h + y) * w + xx) * c + ch];
-  return out;
+  return {
+    name,
+    samples: n,
+    maxAbsDiff: maxAbsDiff(got, expected.data, classes),
+    meanAbsDiff: meanAbsDiff(got, expected.data, classes),
+    top1Agreement: top1Agreement(got, expected.data, classes),
+    withinTolerance: withinTolerance(got, expected.data, classes, tol.atol, tol.rtol),
+  };
 }

@@ -1,14 +1,16 @@
 /**
  * `icmix calibrate`: temperature scaling fitted on a run's validation split (regenerated exactly
  * from the manifest), an OOD threshold on the calibrated max-softmax score at 95% validation TPR,
- * and a calibrated ONNX (probabilities out, temperature in the graph and in metadata).
+ * and a calibrated ONNX: the run's model.onnx with Div by T and Softmax appended (probabilities
+ * out) and every metadata entry kept, plus the temperature and the threshold.
  */
-import { promises as fs } from 'node:fs';
+import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend, type BackendName } from '../backend/select.js';
 import { exportRun } from '../export/index.js';
-import { readManifest, regenerateSplits, RUN_FILES, runPaths } from '../run/index.js';
+import { appendTemperatureSoftmax, decodeModel, encodeModel } from '../onnx/index.js';
+import { checkModelFile, readManifest, regenerateSplits, RUN_FILES, runPaths } from '../run/index.js';
 import { META } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
@@ -83,19 +85,35 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
   log(`regenerating the validation split of ${manifest.dataset.name}`);
   const { val, test } = await regenerateSplits(manifest, opts.dataDir);
 
-  // Logits at T = 1 from a plain export (logits out, no temperature) in a scratch folder.
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
   try {
-    log('exporting the run to ONNX (logits) for the fit');
-    const plain = (await exportRun(runDir, { out: path.join(scratch, 'logits.onnx'), verify: false })).path;
-    const info = await readModelInfo(plain);
-    const rt = await createRuntime('cpu', plain, { threads: opts.threads, info });
+    // The run's model.onnx when it has one (the graph that gets calibrated); else one export of
+    // the run's model, logits out, into the scratch folder.
+    let source = runPaths(runDir).onnx;
+    let weightsSha256: string | undefined;
+    if (!existsSync(source)) {
+      log(`no ${RUN_FILES.onnx} in ${runDir}; exporting the run to ONNX (logits)`);
+      ({ path: source, weightsSha256 } = await exportRun(runDir, { out: path.join(scratch, 'logits.onnx'), verify: false }));
+    }
+    const info = await readModelInfo(source);
+    if (weightsSha256 === undefined) {
+      // A model.onnx left from an earlier run in the folder would calibrate other weights.
+      weightsSha256 = info.metadata[META.weightsSha256];
+      await checkModelFile(source, weightsSha256);
+    }
+    if (info.output !== 'logits' || info.temperature !== 1) {
+      throw new IcmixError(
+        `${source} outputs ${info.output}${info.temperature !== 1 ? ` at temperature ${info.temperature}` : ''}; calibration fits T on plain logits. ` +
+          `Re-export it with \`icmix export ${runDir}\` (without --probabilities or --temperature) and calibrate again`,
+      );
+    }
+    const rt = await createRuntime('cpu', source, { threads: opts.threads, info });
     const C = info.numClasses;
     let valLogits: Float32Array;
     let testLogits: Float32Array;
     try {
       log(`predicting ${val.labels.length} validation and ${test.labels.length} test images`);
-      // The scratch export emits logits, so the raw outputs are the logits.
+      // The source graph emits logits (checked above), so the raw outputs are the logits.
       valLogits = await predictRaw(rt, info, val.images, val.labels.length, { batchSize: opts.batchSize });
       testLogits = await predictRaw(rt, info, test.images, test.labels.length, { batchSize: opts.batchSize });
     } finally {
@@ -104,16 +122,16 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
     const { calibration, oodThreshold } = calibrateFromLogits({ logits: valLogits, labels: val.labels }, { logits: testLogits, labels: test.labels }, C, opts);
     log(`T = ${calibration.temperature.toFixed(4)}; writing the calibrated model`);
 
-    // Exported into scratch and checked there, so a failed check or a crash leaves the previous
-    // calibrated model and its calibration.json together.
+    // The same graph with Div by T and Softmax appended, written to scratch and checked there, so
+    // a failed check or a crash leaves the previous calibrated model and its calibration.json together.
     const out = opts.out ?? runPaths(runDir).calibratedOnnx;
-    const exported = await exportRun(runDir, {
-        probabilities: true,
-        temperature: calibration.temperature,
-        out: path.join(scratch, 'calibrated.onnx'),
-        metadata: { [META.oodThreshold]: JSON.stringify(oodThreshold), [META.temperature]: String(calibration.temperature) },
-      });
-    const candidate = exported.path;
+    const calibrated = appendTemperatureSoftmax(decodeModel(await fs.readFile(source), source), calibration.temperature, {
+      [META.output]: 'probabilities',
+      [META.temperature]: String(calibration.temperature),
+      [META.oodThreshold]: JSON.stringify(oodThreshold),
+    });
+    const candidate = path.join(scratch, 'calibrated.onnx');
+    await fs.writeFile(candidate, encodeModel(calibrated));
 
     // Check the written graph: its probabilities must be softmax(z / T) of the fitted logits.
     const calInfo = await readModelInfo(candidate);
@@ -134,7 +152,7 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
     await writeFileAtomic(out, await fs.readFile(candidate));
     const calibrationFile = path.join(path.dirname(out), RUN_FILES.calibration);
     // The weights' fingerprint lets eval refuse this file once the run's weights change.
-    await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out), weightsSha256: exported.weightsSha256 });
+    await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out), ...(weightsSha256 ? { weightsSha256 } : {}) });
     return { path: out, calibration, oodThreshold, verificationMaxAbsDiff, calibrationFile };
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });

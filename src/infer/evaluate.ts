@@ -12,7 +12,8 @@ import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
-import { readModelInfo, type ModelInfo } from './model-info.js';
+import type { ModelInfo } from './model-info.js';
+import { loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 import { DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
 import type { CalibrationResult, CorruptionResult, EvalReport, OodScoreName, OodSetResult, ParityResult, RuntimeResult } from './report/types.js';
 import { OOD_SCORE_NAMES, REPORT_SCHEMA_VERSION } from './report/types.js';
@@ -60,6 +61,8 @@ export interface EvaluateOptions {
   /** tfjs: the run folder (default: the model's folder). */
   runDir?: string;
   tfjsBackend?: BackendName;
+  /** For models made elsewhere: what their metadata does not say (layout, normalisation, ...); overrides metadata. */
+  overrides?: ModelOverrides;
   /** Progress: one message event per phase (the CLI prints them on stderr). */
   onProgress?: OnProgress;
 }
@@ -91,7 +94,9 @@ interface PooledParity {
 export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   checkOptions(opts, EVAL_RULES, 'evaluate');
   const log = (message: string) => opts.onProgress?.({ task: 'evaluate', message });
-  const info = await readModelInfo(opts.model);
+  const loaded = await loadModelInfo(opts.model, opts.overrides);
+  const info = loaded.info;
+  for (const note of loaded.notes) log(note);
   // A model.onnx (and its calibration.json) left from an earlier run in the folder is refused
   // before any inference, so no report describes weights the run no longer has.
   const weightsSha256 = info.metadata[META.weightsSha256];
@@ -121,9 +126,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   // A folder dataset is decoded at the model's input size and channels.
   const data = await loadDataset(datasetName, { dir: opts.dataDir, ...shapeOptions(datasetName, info.inputShape) });
   const test = data.test;
-  if (test.shape.join() !== info.inputShape.join()) {
-    throw new IcmixError(`${datasetName} images are [${test.shape}] but ${opts.model} takes [${info.inputShape}]; evaluate on the dataset the model was trained for`);
-  }
+  const mismatch = shapeMismatch(datasetName, test.shape, loaded);
+  if (mismatch) throw new IcmixError(mismatch);
   if (test.numClasses > C) {
     throw new IcmixError(`${datasetName} has ${test.numClasses} classes but ${opts.model} outputs ${C}; evaluate on the dataset the model was trained for`);
   }

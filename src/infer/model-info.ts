@@ -1,7 +1,11 @@
 import { promises as fs } from 'node:fs';
-import protobuf from 'protobufjs/minimal.js';
+import { readOnnxHeader, type OnnxHeader } from '../onnx/index.js';
 import { META, type ImageShape, type Normalization } from '../types.js';
 import { IcmixError } from '../util/errors.js';
+import type { InputSpec } from './preprocess.js';
+
+export type { GraphDims, OnnxHeader } from '../onnx/index.js';
+export { readOnnxHeader } from '../onnx/index.js';
 
 /**
  * What eval, calibrate and serve need to know about an ONNX model, read from icmix's metadata
@@ -17,18 +21,12 @@ export interface OodThreshold {
   tpr?: number;
 }
 
-export interface ModelInfo {
+/** The input fields (shape, layout, normalisation) are preprocessing's InputSpec. */
+export interface ModelInfo extends InputSpec {
   /** The .onnx file as given. */
   path: string;
   classNames: string[];
   numClasses: number;
-  /** [H, W, C] of one image. */
-  inputShape: ImageShape;
-  inputLayout: 'NHWC' | 'NCHW';
-  /** Per-channel normalisation the model expects; null = feed pixels in [0, 1] as they are. */
-  normalization: Normalization | null;
-  /** True when the graph normalises itself (feed [0, 1] pixels). */
-  normalizationBaked: boolean;
   /** What the graph's output holds. Any temperature is already applied inside the graph. */
   output: 'logits' | 'probabilities';
   /** Temperature applied in the graph (1 when uncalibrated). */
@@ -43,132 +41,6 @@ export interface ModelInfo {
   metadata: Record<string, string>;
 }
 
-/** Static dims of a graph input or output: numbers, or strings for symbolic dims (e.g. 'N'). */
-export type GraphDims = (number | string)[];
-
-export interface OnnxHeader {
-  metadata: Record<string, string>;
-  inputs: { name: string; dims: GraphDims | null }[];
-  outputs: { name: string; dims: GraphDims | null }[];
-}
-
-// ONNX protobuf field numbers (onnx.proto): only what this reader needs.
-const MODEL_GRAPH = 7;
-const MODEL_METADATA = 14;
-const GRAPH_INPUT = 11;
-const GRAPH_OUTPUT = 12;
-const GRAPH_INITIALIZER = 5;
-const VALUE_INFO_NAME = 1;
-const VALUE_INFO_TYPE = 2;
-const TYPE_TENSOR = 1;
-const TENSOR_TYPE_SHAPE = 2;
-const SHAPE_DIM = 1;
-const DIM_VALUE = 1;
-const DIM_PARAM = 2;
-
-type Reader = protobuf.Reader;
-
-/** protobufjs returns int64 as a number or a Long, depending on whether `long` is installed. */
-function toNumber(v: number | { toNumber(): number }): number {
-  return typeof v === 'number' ? v : v.toNumber();
-}
-
-/** Iterate over the fields of a message ending at `end`, calling `on(field, wireType)`; `on` must consume the field or return false to skip it. */
-function fields(r: Reader, end: number, on: (field: number, wire: number) => boolean): void {
-  while (r.pos < end) {
-    const tag = r.uint32();
-    if (!on(tag >>> 3, tag & 7)) r.skipType(tag & 7);
-  }
-}
-
-function readDims(r: Reader, end: number): GraphDims {
-  const dims: GraphDims = [];
-  fields(r, end, (f, w) => {
-    if (f !== SHAPE_DIM || w !== 2) return false;
-    const dimEnd = r.uint32() + r.pos;
-    let d: number | string = '?';
-    fields(r, dimEnd, (g) => {
-      if (g === DIM_VALUE) d = toNumber(r.int64() as unknown as number | { toNumber(): number });
-      else if (g === DIM_PARAM) d = r.string();
-      else return false;
-      return true;
-    });
-    dims.push(d);
-    return true;
-  });
-  return dims;
-}
-
-function readValueInfo(r: Reader, end: number): { name: string; dims: GraphDims | null } {
-  let name = '';
-  let dims: GraphDims | null = null;
-  fields(r, end, (f, w) => {
-    if (f === VALUE_INFO_NAME) name = r.string();
-    else if (f === VALUE_INFO_TYPE && w === 2) {
-      const typeEnd = r.uint32() + r.pos;
-      fields(r, typeEnd, (g, gw) => {
-        if (g !== TYPE_TENSOR || gw !== 2) return false;
-        const ttEnd = r.uint32() + r.pos;
-        fields(r, ttEnd, (h, hw) => {
-          if (h !== TENSOR_TYPE_SHAPE || hw !== 2) return false;
-          dims = readDims(r, r.uint32() + r.pos);
-          return true;
-        });
-        return true;
-      });
-    } else return false;
-    return true;
-  });
-  return { name, dims };
-}
-
-/**
- * metadata_props and the graph's inputs/outputs of an ONNX ModelProto, without decoding the
- * weights (initializers are skipped by length). Initializers listed as graph inputs (old
- * exporters) are dropped from `inputs`.
- */
-export function readOnnxHeader(bytes: Uint8Array): OnnxHeader {
-  const r = protobuf.Reader.create(bytes);
-  const metadata: Record<string, string> = {};
-  const inputs: OnnxHeader['inputs'] = [];
-  const outputs: OnnxHeader['outputs'] = [];
-  const initNames = new Set<string>();
-  fields(r, r.len, (f, w) => {
-    if (w !== 2) return false;
-    if (f === MODEL_METADATA) {
-      const end = r.uint32() + r.pos;
-      let key = '';
-      let value = '';
-      fields(r, end, (g) => {
-        if (g === 1) key = r.string();
-        else if (g === 2) value = r.string();
-        else return false;
-        return true;
-      });
-      metadata[key] = value;
-    } else if (f === MODEL_GRAPH) {
-      const end = r.uint32() + r.pos;
-      fields(r, end, (g, gw) => {
-        if (gw !== 2) return false;
-        if (g === GRAPH_INPUT) inputs.push(readValueInfo(r, r.uint32() + r.pos));
-        else if (g === GRAPH_OUTPUT) outputs.push(readValueInfo(r, r.uint32() + r.pos));
-        else if (g === GRAPH_INITIALIZER) {
-          // TensorProto.name is field 8; read it and skip the rest of the tensor.
-          const tEnd = r.uint32() + r.pos;
-          fields(r, tEnd, (h) => {
-            if (h !== 8) return false;
-            initNames.add(r.string());
-            return true;
-          });
-        } else return false;
-        return true;
-      });
-    } else return false;
-    return true;
-  });
-  return { metadata, inputs: inputs.filter((i) => !initNames.has(i.name)), outputs };
-}
-
 function parseJson<T>(meta: Record<string, string>, key: string, file: string): T | undefined {
   if (meta[key] === undefined) return undefined;
   try {
@@ -176,6 +48,60 @@ function parseJson<T>(meta: Record<string, string>, key: string, file: string): 
   } catch {
     throw new IcmixError(`${file}: metadata ${key} is not valid JSON (${meta[key].slice(0, 60)}); re-export the model with \`icmix export\``);
   }
+}
+
+/**
+ * What the graph outputs: the metadata says so for icmix's files; for a model from elsewhere a
+ * final Softmax node means probabilities, so no consumer applies softmax a second time.
+ */
+function outputKind(header: OnnxHeader, file: string): ModelInfo['output'] {
+  const declared = header.metadata[META.output];
+  const endsInSoftmax = header.outputProducers[0] === 'Softmax';
+  if (declared === undefined) return endsInSoftmax ? 'probabilities' : 'logits';
+  if (declared !== 'logits' && declared !== 'probabilities') {
+    throw new IcmixError(`${file}: metadata ${META.output} is '${declared}', expected logits or probabilities`);
+  }
+  if (declared === 'logits' && endsInSoftmax) {
+    // An export made before icmix stripped a trailing softmax: its "logits" are probabilities.
+    throw new IcmixError(
+      `${file}: metadata ${META.output} says logits but the graph's last node is a Softmax, so its output is probabilities; ` +
+        `re-export the run with \`icmix export\` (which now leaves a trailing softmax out of the graph), or set ${META.output}=probabilities in the metadata`,
+    );
+  }
+  if (declared === 'probabilities' && !endsInSoftmax) {
+    // Raw scores read as probabilities would give wrong confidences, ECE and NLL without a sign.
+    throw new IcmixError(
+      `${file}: metadata ${META.output} says probabilities but the graph's last node is ${header.outputProducers[0] || 'none'}, not a Softmax, so its output is not probabilities; ` +
+        `set ${META.output}=logits (icmix then applies softmax itself), or re-export with \`icmix export --probabilities\``,
+    );
+  }
+  return declared;
+}
+
+/**
+ * The temperature the graph applies, checked against the metadata: icmix's files divide the
+ * logits by it in the graph (export --temperature, calibrate), so a metadata temperature without
+ * that Div, or a Div by another value, means the reported or fitted temperature would be wrong.
+ */
+function graphTemperature(header: OnnxHeader, output: ModelInfo['output'], file: string): number {
+  const raw = header.metadata[META.temperature];
+  const temperature = raw !== undefined ? Number(raw) : 1;
+  if (!(temperature > 0) || !Number.isFinite(temperature)) throw new IcmixError(`${file}: metadata ${META.temperature} is '${raw}', expected a positive number`);
+  if (raw === undefined) return 1; // a model from elsewhere claims nothing
+  const inGraph = header.outputDivisors[0] ?? null;
+  if (inGraph === null && temperature !== 1) {
+    throw new IcmixError(
+      `${file}: metadata ${META.temperature} is ${raw} but the graph divides its ${output} by no temperature (no Div by a constant before the output), so they are not at that temperature; ` +
+        `export with \`icmix export --temperature ${raw}\` or calibrate with \`icmix calibrate\`, or set ${META.temperature}=1`,
+    );
+  }
+  if (inGraph !== null && Math.abs(inGraph - temperature) > 1e-6 * Math.max(1, temperature)) {
+    throw new IcmixError(
+      `${file}: metadata ${META.temperature} is ${raw} but the graph divides its ${output} by ${inGraph}; ` +
+        `set ${META.temperature}=${inGraph} or re-export the run with \`icmix export\``,
+    );
+  }
+  return temperature;
 }
 
 /** ModelInfo from the parsed header; `file` names the model in error messages. */
@@ -213,9 +139,9 @@ export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo
     throw new IcmixError(`${file}: metadata ${META.normalization} needs ${inputShape[2]} means and stds (one per channel)`);
   }
   const thr = parseJson<OodThreshold | number>(meta, META.oodThreshold, file);
-  const temperature = meta[META.temperature] !== undefined ? Number(meta[META.temperature]) : 1;
-  if (!(temperature > 0)) throw new IcmixError(`${file}: metadata ${META.temperature} is '${meta[META.temperature]}', expected a positive number`);
   const batch = inDims?.[0];
+  const output = outputKind(header, file);
+  const temperature = graphTemperature(header, output, file);
   return {
     path: file,
     classNames: classNames ?? Array.from({ length: numClasses }, (_, i) => String(i)),
@@ -224,7 +150,7 @@ export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo
     inputLayout,
     normalization,
     normalizationBaked: meta[META.normalizationBaked] === 'true',
-    output: meta[META.output] === 'probabilities' ? 'probabilities' : 'logits',
+    output,
     temperature,
     oodThreshold: thr === undefined ? null : typeof thr === 'number' ? { score: 'msp', threshold: thr } : thr,
     method: meta[META.method],

@@ -1,4 +1,5 @@
-import { readModelInfo, type ModelInfo } from '../infer/model-info.js';
+import type { ModelInfo } from '../infer/model-info.js';
+import { loadModelInfo, type ModelOverrides } from '../infer/model-overrides.js';
 import { predictProbabilities } from '../infer/predict.js';
 import { createRuntime, type RuntimeName } from '../infer/runtimes/index.js';
 import { IcmixError } from '../util/errors.js';
@@ -25,11 +26,11 @@ export interface ServeModel {
 export const SERVE_RUNTIMES = ['cpu', 'cuda', 'web'] as const satisfies readonly RuntimeName[];
 
 /** Load an ONNX model for serving on onnxruntime-node (cpu, cuda) or onnxruntime-web (wasm, in Node). */
-export async function loadServeModel(modelPath: string, runtime: string, opts: { threads?: number; fallback?: 'cpu' } = {}): Promise<ServeModel> {
+export async function loadServeModel(modelPath: string, runtime: string, opts: { threads?: number; fallback?: 'cpu'; overrides?: ModelOverrides } = {}): Promise<ServeModel> {
   if (!(SERVE_RUNTIMES as readonly string[]).includes(runtime)) {
     throw new IcmixError(`unknown runtime '${runtime}' for icmix serve; choose one of: ${SERVE_RUNTIMES.join(', ')}`);
   }
-  const info = await readModelInfo(modelPath);
+  const { info } = await loadModelInfo(modelPath, opts.overrides);
   // A model.onnx left from an earlier run in its folder is refused before it is served.
   await checkModelFile(modelPath, info.metadata[META.weightsSha256]);
   const rt = await createRuntime(runtime as (typeof SERVE_RUNTIMES)[number], modelPath, { threads: opts.threads, fallback: opts.fallback, info });

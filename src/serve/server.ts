@@ -9,6 +9,7 @@ import { decodeImage, IMAGE_TYPES } from './decode.js';
 import { BadInput, type ErrorBody } from './errors.js';
 import { parseJsonInputs } from './inputs.js';
 import { PROMETHEUS_CONTENT_TYPE, serveMetrics, type ServeMetrics } from './metrics.js';
+import type { ModelOverrides } from '../infer/model-overrides.js';
 import { loadServeModel, SERVE_RUNTIMES, type ServeModel } from './model.js';
 import { toPredictions, type PredictResponse } from './predict.js';
 import { ortWebDist, packageRoot, serveFile, serveFolder } from './static.js';
@@ -40,6 +41,8 @@ export interface ServeOptions {
   /** Serve the web page at / (default true). */
   web?: boolean;
   threads?: number;
+  /** For models made elsewhere: layout, normalisation, output kind, class names (override metadata). */
+  overrides?: ModelOverrides;
 }
 
 export const SERVE_DEFAULTS = {
@@ -105,7 +108,7 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
   const o = { ...SERVE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<ServeOptions, 'report' | 'threads' | 'fallback'>> &
     Pick<ServeOptions, 'report' | 'threads' | 'fallback'>;
   checkOptions(o, SERVE_RULES, 'serve');
-  const model = await loadServeModel(o.model, o.runtime, { threads: o.threads, fallback: o.fallback });
+  const model = await loadServeModel(o.model, o.runtime, { threads: o.threads, fallback: o.fallback, overrides: o.overrides });
   const info = model.info;
   const [h, w, c] = info.inputShape;
   const classes = info.numClasses;
@@ -208,6 +211,7 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     classNames: info.classNames,
     normalization: info.normalization,
     normalizationBaked: info.normalizationBaked,
+    inputScale: info.inputScale ?? 1,
     output: info.output,
     temperature: info.temperature,
     oodThreshold: info.oodThreshold,

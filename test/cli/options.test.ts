@@ -23,6 +23,8 @@ const BASE: Record<string, string[]> = {
   report: ['report', missing],
   serve: ['serve', `${missing}.onnx`],
   study: ['study', `${missing}.yaml`],
+  predict: ['predict', `${missing}.onnx`, missing],
+  doctor: ['doctor'],
 };
 
 /** Every numeric flag of every command, with values that must be refused. */
@@ -74,6 +76,8 @@ const BAD: Record<string, Record<string, string[]>> = {
     'ood-samples': ['-1', '1.5'],
     'corruption-samples': ['-1'],
     severities: ['0', '6', '1,9', 'abc', '2.5'],
+    mean: ['abc', 'NaN', '300'],
+    std: ['0', '-1', '0.5,0'],
   },
   report: {},
   serve: {
@@ -84,6 +88,8 @@ const BAD: Record<string, Record<string, string[]>> = {
     'max-items': ['0', '-2'],
     'top-k': ['0', '2.5'],
     threads: ['0'],
+    mean: ['abc'],
+    std: ['0'],
   },
   study: {
     jobs: ['0', '-1', '1.5'],
@@ -92,6 +98,14 @@ const BAD: Record<string, Record<string, string[]>> = {
     'max-parallel': ['0'],
     'cpus-per-task': ['0', '1.5'],
   },
+  predict: {
+    'top-k': ['0', '1.5'],
+    threads: ['0'],
+    'batch-size': ['0', '-1'],
+    mean: ['Infinity'],
+    std: ['-0.5'],
+  },
+  doctor: {},
 };
 
 /** The flags yargs parses as numbers (or number lists) for one command, from its builder. */

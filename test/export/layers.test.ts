@@ -68,7 +68,7 @@ describe('convolutions', () => {
   test('Conv2D same stride 2 writes asymmetric explicit pads', async () => {
     const r = await exportAndCheck('conv2d_pads', seq([8, 8, 1], [L.conv2d({ filters: 2, kernelSize: 3, strides: 2, padding: 'same' }), L.globalAveragePooling2d({})]));
     assert.equal(r.summary.opCounts.Conv, 1);
-    const { decodeModel } = await import('../../src/export/proto.js');
+    const { decodeModel } = await import('../../src/onnx/index.js');
     const conv = decodeModel(r.bytes).graph!.node!.find((n) => n.opType === 'Conv')!;
     assert.deepEqual(conv.attribute!.find((a) => a.name === 'pads')!.ints, [0, 0, 1, 1]);
   });

@@ -4,7 +4,9 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
+import { normalize } from '../../src/data/normalize.js';
 import { reliabilityBins } from '../../src/infer/metrics/calibration.js';
+import { preprocess } from '../../src/infer/preprocess.js';
 import { createServer, type IcmixServer, type PredictResponse } from '../../src/serve/index.js';
 import { makeTestModel, randomImages, type TestModel } from '../serve/fixtures.js';
 import { launchChromium } from './browser.js';
@@ -87,6 +89,29 @@ test('browser probabilities equal the Node CPU runtime within 1e-4; top-k and OO
     assert.equal(await page.textContent('#ood'), r.ood ? 'out of distribution' : 'in distribution');
     assert.match((await page.textContent('#confidence'))!, new RegExp(`^${r.label}: ${(r.confidence * 100).toFixed(1)}% confident`));
   }
+});
+
+test("the page's normalisation module (/web/normalize.js in Chromium) gives Node's numbers bit for bit", async () => {
+  // Every 8-bit pixel value; std 0.2 is where dividing instead of multiplying by 1/std would show.
+  const shape: [number, number, number] = [8, 8, 3];
+  const pixels = Array.from({ length: 2 * 8 * 8 * 3 }, (_, i) => Math.fround((i % 256) / 255));
+  const norm = { mean: [0.4, 0.4914, 0.4465], std: [0.2, 0.2435, 0.2616] };
+  const served = await (await fetch(`${url}/web/normalize.js`)).text();
+  assert.equal(served, readFileSync(path.resolve('web/normalize.js'), 'utf8'));
+  type Out = { nhwc: number[]; nchw: number[]; training: number[] };
+  // A source string, not a function: the test transpiler would add helpers the page lacks.
+  const args = JSON.stringify({ px: pixels, nrm: norm, shp: shape });
+  const browserOut = (await page.evaluate(`(async () => {
+    const { px, nrm, shp } = ${args};
+    const m = await import('/web/normalize.js');
+    const run = (layout) => Array.from(m.toModelInput(px, 2, { inputShape: shp, inputLayout: layout, normalization: nrm, normalizationBaked: false }).data);
+    return { nhwc: run('NHWC'), nchw: run('NCHW'), training: Array.from(m.normalize(px, shp, nrm)) };
+  })()`)) as Out;
+  const x = Float32Array.from(pixels);
+  const info = (inputLayout: 'NHWC' | 'NCHW') => ({ inputShape: shape, inputLayout, normalization: norm, normalizationBaked: false });
+  assert.deepEqual(browserOut.nhwc, Array.from(preprocess(x, 2, info('NHWC')).data));
+  assert.deepEqual(browserOut.nchw, Array.from(preprocess(x, 2, info('NCHW')).data));
+  assert.deepEqual(browserOut.training, Array.from(normalize(x, shape, norm)));
 });
 
 test('the reliability diagram has one accuracy bar per non-empty bin of report.json', async () => {

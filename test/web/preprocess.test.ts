@@ -1,13 +1,15 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { rgbaToFloat } from '../../src/serve/decode.js';
-import { preprocess as serverPreprocess } from '../../src/infer/preprocess.js';
+import { normalize as trainingNormalize } from '../../src/data/normalize.js';
+import { nchwToNhwc as serverNchwToNhwc, preprocess as serverPreprocess } from '../../src/infer/preprocess.js';
 import { softmax } from '../../src/infer/metrics/softmax.js';
 import type { ServeModelInfo } from '../../src/serve/model.js';
 import { toPredictions } from '../../src/serve/predict.js';
 import { Rng } from '../../src/util/rng.js';
 // @ts-expect-error plain JS module shared with the browser page
 import { preprocess, rgbaToPixels, summarize, toProbabilities } from '../../web/preprocess.js';
+import * as shared from '../../web/normalize.js';
 
 /** The page's preprocessing must be the server's, value for value. */
 
@@ -32,7 +34,7 @@ function info(over: Partial<ServeModelInfo>): ServeModelInfo {
 const rng = new Rng(5);
 const pixels = Float32Array.from({ length: 60 }, () => rng.next());
 
-for (const variant of [{}, { inputLayout: 'NCHW' as const }, { normalizationBaked: true }, { inputShape: [6, 10, 1] as [number, number, number], normalization: { mean: [0.2], std: [0.3] } }]) {
+for (const variant of [{}, { inputLayout: 'NCHW' as const }, { normalizationBaked: true }, { inputShape: [6, 10, 1] as [number, number, number], normalization: { mean: [0.2], std: [0.3] } }, { inputScale: 255, normalization: { mean: [100, 120, 130], std: [50, 60, 70] } }, { inputScale: 255, inputLayout: 'NCHW' as const, normalization: null }]) {
   test(`preprocess equals the server's exactly: ${JSON.stringify(variant)}`, () => {
     const i = info(variant);
     const server = serverPreprocess(pixels, 1, i);
@@ -64,4 +66,9 @@ test('probabilities after temperature, top-k and OOD flag equal the server', () 
   // A model that outputs probabilities is used as is.
   const probs = [0.1, 0.2, 0.3, 0.4];
   assert.deepEqual(toProbabilities(probs, info({ output: 'probabilities' })), probs);
+});
+
+test('training, inference and the page normalise with one implementation (web/normalize.js)', () => {
+  assert.equal(trainingNormalize, shared.normalize);
+  assert.equal(serverNchwToNhwc, shared.nchwToNhwc);
 });

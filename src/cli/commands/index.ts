@@ -7,6 +7,8 @@ import { calibrateCommand } from './calibrate.js';
 import { studyCommand } from './study.js';
 import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
+import { predictCommand } from './predict.js';
+import { doctorCommand } from './doctor.js';
 
 /**
  * Every subcommand, one module each under src/cli/commands/. Adding a command is one file, its
@@ -22,5 +24,7 @@ export const commands: CommandModule<any, any>[] = [
   evalCommand,
   reportCommand,
   serveCommand,
+  predictCommand,
+  doctorCommand,
   studyCommand,
 ];

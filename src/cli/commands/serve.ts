@@ -1,8 +1,10 @@
 import type { CommandModule } from 'yargs';
 import { createServer, SERVE_DEFAULTS, SERVE_RULES, SERVE_RUNTIMES, type ServeRuntime } from '../../serve/index.js';
+import { loadModelInfo } from '../../infer/model-overrides.js';
 import { ranged } from '../ranged.js';
+import { modelOverrides, withModelFlags, type ModelFlagArgs } from '../model-flags.js';
 
-interface ServeArgs {
+interface ServeArgs extends ModelFlagArgs {
   model: string;
   port: number;
   host: string;
@@ -22,32 +24,35 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
   command: 'serve <model>',
   describe: 'Serve an ONNX model over HTTP (predict, metadata, health, Prometheus metrics) and the web demo page',
   builder: (y) =>
-    y
-      .example('$0 serve runs/icm/model.calibrated.onnx', 'then open http://127.0.0.1:8080/')
-      .example('$0 serve model.onnx --max-batch 1', 'no dynamic batching')
-      .epilog(
-        'Requests:\n' +
-          '  curl --data-binary @image.png -H "content-type: image/png" http://127.0.0.1:8080/v1/predict\n' +
-          '  curl -d \'{"inputs": [[...pixels in [0,1]...]]}\' -H "content-type: application/json" http://127.0.0.1:8080/v1/predict\n' +
-          'Images must have the model\'s size (no resizing); gray/RGB are converted to its channel count.\n' +
-          'Each prediction has probabilities (after the model\'s temperature), top-k classes, confidence and an\n' +
-          'ood flag (confidence below the threshold icmix calibrate stored; null without one).\n' +
-          'GET /v1/model (metadata), /healthz, /metrics (Prometheus). SIGINT/SIGTERM finish in-flight requests.',
-      )
-      .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file written by icmix export or icmix calibrate' })
-      .option(...ranged('port', SERVE_RULES.port, { default: SERVE_DEFAULTS.port, describe: 'TCP port (0 picks a free one)' }))
-      .option('host', { type: 'string', default: SERVE_DEFAULTS.host, describe: 'address to listen on (0.0.0.0 to accept remote clients)' })
-      .option('runtime', { type: 'string', default: SERVE_DEFAULTS.runtime, choices: SERVE_RUNTIMES, describe: 'inference engine: onnxruntime-node cpu or cuda, or onnxruntime-web (wasm) in Node' })
-      .option('fallback', { type: 'string', choices: ['cpu'] as const, describe: 'if --runtime cuda is unavailable, serve on the CPU (noted in /v1/model) instead of failing' })
-      .option(...ranged('max-batch', SERVE_RULES.maxBatch, { default: SERVE_DEFAULTS.maxBatch, describe: 'dynamic batching: most images per model call (1 turns batching off)', group: 'Batching:' }))
-      .option(...ranged('max-wait-ms', SERVE_RULES.maxWaitMs, { default: SERVE_DEFAULTS.maxWaitMs, describe: 'dynamic batching: how long a request waits for others to join its batch', group: 'Batching:' }))
-      .option(...ranged('max-body', SERVE_RULES.maxBody, { default: SERVE_DEFAULTS.maxBody, describe: 'largest request body in bytes (larger gets 413)', group: 'Limits:' }))
-      .option(...ranged('max-items', SERVE_RULES.maxItems, { default: SERVE_DEFAULTS.maxItems, describe: 'most images in one JSON request (more gets 413)', group: 'Limits:' }))
-      .option(...ranged('top-k', SERVE_RULES.topK, { default: SERVE_DEFAULTS.topK, describe: 'classes listed per prediction (a request may pass ?top_k=)' }))
-      .option('report', { type: 'string', describe: 'report.json (from icmix eval) whose reliability diagram the page shows; default: report.json next to the model' })
-      .option('web', { type: 'boolean', default: true, describe: 'serve the web demo page at / (--no-web to turn off)' })
-      .option(...ranged('threads', SERVE_RULES.threads, { describe: 'intra-op threads for the runtime (default: ONNX Runtime decides)' })),
+    withModelFlags(
+      y
+        .example('$0 serve runs/icm/model.calibrated.onnx', 'then open http://127.0.0.1:8080/')
+        .example('$0 serve model.onnx --max-batch 1', 'no dynamic batching')
+        .epilog(
+          'Requests:\n' +
+            '  curl --data-binary @image.png -H "content-type: image/png" http://127.0.0.1:8080/v1/predict\n' +
+            '  curl -d \'{"inputs": [[...pixels in [0,1]...]]}\' -H "content-type: application/json" http://127.0.0.1:8080/v1/predict\n' +
+            'Images must have the model\'s size (no resizing); gray/RGB are converted to its channel count.\n' +
+            'Each prediction has probabilities (after the model\'s temperature), top-k classes, confidence and an\n' +
+            'ood flag (confidence below the threshold icmix calibrate stored; null without one).\n' +
+            'GET /v1/model (metadata), /healthz, /metrics (Prometheus). SIGINT/SIGTERM finish in-flight requests.',
+        )
+        .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file written by icmix export or icmix calibrate' })
+        .option(...ranged('port', SERVE_RULES.port, { default: SERVE_DEFAULTS.port, describe: 'TCP port (0 picks a free one)' }))
+        .option('host', { type: 'string', default: SERVE_DEFAULTS.host, describe: 'address to listen on (0.0.0.0 to accept remote clients)' })
+        .option('runtime', { type: 'string', default: SERVE_DEFAULTS.runtime, choices: SERVE_RUNTIMES, describe: 'inference engine: onnxruntime-node cpu or cuda, or onnxruntime-web (wasm) in Node' })
+        .option('fallback', { type: 'string', choices: ['cpu'] as const, describe: 'if --runtime cuda is unavailable, serve on the CPU (noted in /v1/model) instead of failing' })
+        .option(...ranged('max-batch', SERVE_RULES.maxBatch, { default: SERVE_DEFAULTS.maxBatch, describe: 'dynamic batching: most images per model call (1 turns batching off)', group: 'Batching:' }))
+        .option(...ranged('max-wait-ms', SERVE_RULES.maxWaitMs, { default: SERVE_DEFAULTS.maxWaitMs, describe: 'dynamic batching: how long a request waits for others to join its batch', group: 'Batching:' }))
+        .option(...ranged('max-body', SERVE_RULES.maxBody, { default: SERVE_DEFAULTS.maxBody, describe: 'largest request body in bytes (larger gets 413)', group: 'Limits:' }))
+        .option(...ranged('max-items', SERVE_RULES.maxItems, { default: SERVE_DEFAULTS.maxItems, describe: 'most images in one JSON request (more gets 413)', group: 'Limits:' }))
+        .option(...ranged('top-k', SERVE_RULES.topK, { default: SERVE_DEFAULTS.topK, describe: 'classes listed per prediction (a request may pass ?top_k=)' }))
+        .option('report', { type: 'string', describe: 'report.json (from icmix eval) whose reliability diagram the page shows; default: report.json next to the model' })
+        .option('web', { type: 'boolean', default: true, describe: 'serve the web demo page at / (--no-web to turn off)' })
+        .option(...ranged('threads', SERVE_RULES.threads, { describe: 'intra-op threads for the runtime (default: ONNX Runtime decides)' }))),
   handler: async (args) => {
+    const overrides = await modelOverrides(args);
+    for (const note of (await loadModelInfo(args.model, overrides)).notes) console.error(`icmix serve: ${note}`);
     const server = await createServer({
       model: args.model,
       runtime: args.runtime,
@@ -62,6 +67,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       report: args.report,
       web: args.web,
       threads: args.threads,
+      overrides,
     });
     const url = await server.listen();
     const info = server.model.info;

@@ -38,6 +38,24 @@ export function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, numClasse
   return m;
 }
 
+/** mean over all entries of |a − b|. */
+export function meanAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>, numClasses: number): number {
+  checkPair(a, b, numClasses, 'meanAbsDiff');
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += Math.abs(a[i] - b[i]);
+  return s / a.length;
+}
+
+/**
+ * Whether every |a − reference| <= atol + rtol·|reference| (numpy's allclose rule), so float32
+ * rounding of very large outputs does not count as a mismatch.
+ */
+export function withinTolerance(a: ArrayLike<number>, reference: ArrayLike<number>, numClasses: number, atol: number, rtol: number): boolean {
+  checkPair(a, reference, numClasses, 'withinTolerance');
+  for (let i = 0; i < a.length; i++) if (!(Math.abs(a[i] - reference[i]) <= atol + rtol * Math.abs(reference[i]))) return false;
+  return true;
+}
+
 /** The report entry for one pair of runtimes on one suite. */
 export function parityResult(
   nameA: string,

@@ -12,7 +12,7 @@ export async function createOrtNode(
   const session = await openOrtSession(ort, modelPath, `onnxruntime-node (${providers.join(', ')})`, {
     executionProviders: providers,
     ...(opts.threads ? { intraOpNumThreads: opts.threads } : {}),
-  });
+  }, opts.bytes);
   return wrapOrtSession(session, ort.Tensor as unknown as OrtTensorCtor, names);
 }
 

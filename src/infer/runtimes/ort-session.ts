@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import { IcmixError } from '../../util/errors.js';
-import type { InferenceRuntime, RuntimeName } from './types.js';
+import type { InferenceRuntime, ModelFeed, RuntimeName } from './types.js';
 
 /**
  * The part of an onnxruntime InferenceSession (node or web: same API from onnxruntime-common)
@@ -17,21 +17,26 @@ export interface OrtTensorCtor {
   new (type: 'float32', data: Float32Array, dims: readonly number[]): unknown;
 }
 
-/** Wrap a session as an InferenceRuntime: first input in, first output out. */
+/** Wrap a session as an InferenceRuntime: the inputs in graph order in, the first output out. */
 export function wrapOrtSession(
   session: OrtLikeSession,
   Tensor: OrtTensorCtor,
   names: { name: RuntimeName; requested: RuntimeName; note?: string },
 ): InferenceRuntime {
-  const inputName = session.inputNames[0];
   const outputName = session.outputNames[0];
+  const runInputs = async (inputs: readonly ModelFeed[]) => {
+    if (inputs.length !== session.inputNames.length) {
+      throw new IcmixError(`${names.name}: the graph has ${session.inputNames.length} inputs (${session.inputNames.join(', ')}) but ${inputs.length} were fed; feed one array per graph input`);
+    }
+    const feeds = Object.fromEntries(session.inputNames.map((name, i) => [name, new Tensor('float32', inputs[i].data, inputs[i].dims)]));
+    const out = (await session.run(feeds))[outputName];
+    // No copy here: predictRaw copies each batch out before the next run.
+    return { data: out.data as Float32Array, dims: [...out.dims] };
+  };
   return {
     ...names,
-    async run(input, dims) {
-      const out = (await session.run({ [inputName]: new Tensor('float32', input, dims) }))[outputName];
-      // No copy here: predictRaw copies each batch out before the next run.
-      return { data: out.data as Float32Array, dims: [...out.dims] };
-    },
+    run: (input, dims) => runInputs([{ data: input, dims }]),
+    runInputs,
     dispose: () => session.release(),
   };
 }
@@ -51,8 +56,10 @@ export async function openOrtSession(
   modelPath: string,
   engine: string,
   options: object,
+  /** The model's bytes when the caller has them (RuntimeOptions.bytes); else read from modelPath. */
+  bytes?: Uint8Array,
 ): Promise<OrtLikeSession> {
-  const bytes = await readModelBytes(modelPath);
+  bytes ??= await readModelBytes(modelPath);
   try {
     return (await ort.InferenceSession.create(bytes, options)) as OrtLikeSession;
   } catch (e) {

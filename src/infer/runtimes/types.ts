@@ -20,6 +20,14 @@ export interface RuntimeOptions {
   backend?: BackendName;
   /** The model's info when the caller has it already (else read from the file). */
   info?: ModelInfo;
+  /** ONNX runtimes: the model's bytes when the caller has them (e.g. an export not written yet); modelPath then only names it. */
+  bytes?: Uint8Array;
+}
+
+/** One graph input's values and dims. */
+export interface ModelFeed {
+  data: Float32Array;
+  dims: readonly number[];
 }
 
 /** A loaded model: feed a batch of preprocessed inputs, get raw outputs. */
@@ -37,5 +45,10 @@ export interface InferenceRuntime {
    * copy it before the next run.
    */
   run(input: Float32Array, dims: readonly number[]): Promise<{ data: Float32Array; dims: number[] }>;
+  /**
+   * Every graph input in order (run is this with one), for graphs with several inputs, such as
+   * the arbitrary models export verification checks; the first output comes back.
+   */
+  runInputs?(inputs: readonly ModelFeed[]): Promise<{ data: Float32Array; dims: number[] }>;
   dispose(): Promise<void>;
 }

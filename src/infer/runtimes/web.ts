@@ -20,7 +20,7 @@ export async function createWebRuntime(modelPath: string, opts: RuntimeOptions =
     ort.env.wasm.numThreads = opts.threads ?? availableParallelism();
     ort.env.wasm.simd = true;
   }
-  const session = await openOrtSession(ort, modelPath, 'onnxruntime-web (wasm)', { executionProviders: ['wasm'] });
+  const session = await openOrtSession(ort, modelPath, 'onnxruntime-web (wasm)', { executionProviders: ['wasm'] }, opts.bytes);
   initialisedThreads ??= ort.env.wasm.numThreads ?? 0;
   const threads = initialisedThreads || 'auto';
   const mismatch = opts.threads !== undefined && opts.threads !== initialisedThreads ? ` (asked for ${opts.threads}; the wasm module was already started with ${threads})` : '';

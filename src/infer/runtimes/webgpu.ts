@@ -34,6 +34,6 @@ export async function createWebgpuRuntime(modelPath: string, opts: RuntimeOption
     throw new IcmixError(`runtime 'webgpu' is unavailable: ${reason}. Use --runtime web (the same engine on wasm), evaluate in a browser, or pass --fallback cpu.`);
   }
   const ort = await import('onnxruntime-web/webgpu');
-  const session = await openOrtSession(ort, modelPath, 'onnxruntime-web (webgpu)', { executionProviders: ['webgpu'] });
+  const session = await openOrtSession(ort, modelPath, 'onnxruntime-web (webgpu)', { executionProviders: ['webgpu'] }, opts.bytes);
   return wrapOrtSession(session, ort.Tensor as unknown as OrtTensorCtor, { name: 'webgpu', requested: 'webgpu', note: 'onnxruntime-web WebGPU EP' });
 }

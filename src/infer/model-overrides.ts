@@ -1,0 +1,189 @@
+/**
+ * Models made elsewhere (PyTorch, Keras, ...): what icmix's metadata would say, given as flags
+ * (`--input-layout`, `--mean`, `--std`, `--input-range`, `--output`, `--class-names`). Metadata
+ * is read first, each flag overrides it (a differing value is reported as a note), and without
+ * either the input layout is read off the graph input when its dims leave no doubt.
+ */
+import { promises as fs } from 'node:fs';
+import { META } from '../types.js';
+import { IcmixError } from '../util/errors.js';
+import { checkOptions, type RuleTable } from '../util/ranges.js';
+import { modelInfoFromHeader, readOnnxHeader, type GraphDims, type ModelInfo, type OnnxHeader } from './model-info.js';
+
+export const INPUT_LAYOUTS = ['NHWC', 'NCHW'] as const;
+export const INPUT_RANGES = ['0-1', '0-255'] as const;
+export const OUTPUT_KINDS = ['logits', 'probabilities'] as const;
+export type InputRange = (typeof INPUT_RANGES)[number];
+
+/** Metadata key a model may carry for its pixel range (icmix's own models are 0-1, and say nothing). */
+export const INPUT_RANGE_META = 'icmix.input_range';
+
+export interface ModelOverrides {
+  inputLayout?: 'NHWC' | 'NCHW';
+  /** Per-channel mean, in the units of the input range; one value is used for every channel. */
+  mean?: number[];
+  /** Per-channel std (> 0), same units; one value is used for every channel. */
+  std?: number[];
+  /** Pixels are scaled to this range before (x - mean) / std. */
+  inputRange?: InputRange;
+  output?: 'logits' | 'probabilities';
+  classNames?: string[];
+}
+
+/** A mean is of pixel values in the input range (at most 0-255), so larger magnitudes are typos. */
+export const MODEL_OVERRIDE_RULES: RuleTable<ModelOverrides> = {
+  mean: { type: 'number', min: -255, max: 255, list: true },
+  std: { type: 'number', min: 0, exclusiveMin: true, list: true },
+};
+
+/** Which flag sets which metadata key, for notes and error messages. */
+const FLAG_OF = {
+  inputLayout: '--input-layout',
+  normalization: '--mean/--std',
+  inputRange: '--input-range',
+  output: '--output',
+  classNames: '--class-names',
+} as const;
+
+export interface LoadedModelInfo {
+  info: ModelInfo;
+  /** The graph's image input as declared, e.g. ['N', 1, 28, 28] (null when it has no shape). */
+  graphInput: GraphDims | null;
+  /** Where the input layout came from. */
+  layoutFrom: 'metadata' | 'flag' | 'graph' | 'default';
+  /** A flag that overrode different metadata, or a layout read off the graph: for people. */
+  notes: string[];
+}
+
+/**
+ * 'NCHW' or 'NHWC' when a 4-d input's dims say so unambiguously (channels 1, 3 or 4 on exactly
+ * one side, e.g. [N, 3, 224, 224] or [N, 28, 28, 1]), else undefined.
+ */
+export function layoutFromDims(dims: GraphDims | null): 'NHWC' | 'NCHW' | undefined {
+  if (!dims || dims.length !== 4) return undefined;
+  const isC = (d: number | string) => d === 1 || d === 3 || d === 4;
+  if (isC(dims[1]) && !isC(dims[3])) return 'NCHW';
+  if (isC(dims[3]) && !isC(dims[1])) return 'NHWC';
+  return undefined;
+}
+
+/** Per-channel values: one value broadcast to every channel, else exactly `c` of them. */
+function perChannel(v: number[] | undefined, fill: number, c: number, flag: string, file: string): number[] {
+  if (!v || v.length === 0) return new Array(c).fill(fill);
+  if (v.length === 1) return new Array(c).fill(v[0]);
+  if (v.length !== c) throw new IcmixError(`${flag} has ${v.length} values but ${file} takes ${c} channel(s); give one value per channel, or one for all`);
+  return v;
+}
+
+/** ModelInfo from a parsed header with `overrides` applied (pure: the file is only named in messages). */
+export function applyModelOverrides(header: OnnxHeader, file: string, overrides: ModelOverrides = {}): LoadedModelInfo {
+  checkOptions(overrides, MODEL_OVERRIDE_RULES, 'model overrides');
+  const meta = { ...header.metadata };
+  const notes: string[] = [];
+  const set = (key: string, value: string, flag: string) => {
+    if (meta[key] !== undefined && meta[key] !== value) notes.push(`${flag} ${value.length > 60 ? `${value.slice(0, 57)}...` : value} overrides the model's metadata ${key} = ${meta[key]}`);
+    meta[key] = value;
+  };
+  const graphInput = header.inputs.length === 1 ? header.inputs[0].dims : null;
+  let layoutFrom: LoadedModelInfo['layoutFrom'] = meta[META.inputLayout] !== undefined ? 'metadata' : 'default';
+  if (overrides.inputLayout) {
+    set(META.inputLayout, overrides.inputLayout, FLAG_OF.inputLayout);
+    layoutFrom = 'flag';
+  } else if (layoutFrom === 'default' && meta[META.inputShape] === undefined) {
+    const guess = layoutFromDims(graphInput);
+    if (guess) {
+      meta[META.inputLayout] = guess;
+      layoutFrom = 'graph';
+      if (guess === 'NCHW') notes.push(`${file} has no layout metadata; its input [${graphInput}] reads as NCHW (pass --input-layout NHWC if it is not)`);
+    }
+  }
+  if (overrides.output) set(META.output, overrides.output, FLAG_OF.output);
+  if (overrides.classNames) {
+    const out = header.outputs[0]?.dims;
+    const k = out && out.length === 2 && typeof out[1] === 'number' ? out[1] : undefined;
+    if (k !== undefined && overrides.classNames.length !== k) {
+      throw new IcmixError(`--class-names names ${overrides.classNames.length} classes but ${file} outputs ${k}; give one name per output, in output order`);
+    }
+    set(META.classNames, JSON.stringify(overrides.classNames), FLAG_OF.classNames);
+  }
+  if (overrides.mean || overrides.std) {
+    // The channel count comes from the model (metadata or graph), so parse it without these first.
+    const probe = { ...meta };
+    delete probe[META.normalization];
+    const c = modelInfoFromHeader({ ...header, metadata: probe }, file).inputShape[2];
+    const norm = { mean: perChannel(overrides.mean, 0, c, '--mean', file), std: perChannel(overrides.std, 1, c, '--std', file) };
+    set(META.normalization, JSON.stringify(norm), FLAG_OF.normalization);
+    if (meta[META.normalizationBaked] === 'true') {
+      notes.push(`${file} records that its graph normalises itself (${META.normalizationBaked} = true); --mean/--std normalise its input as well`);
+      meta[META.normalizationBaked] = 'false';
+    }
+  }
+  if (overrides.inputRange) set(INPUT_RANGE_META, overrides.inputRange, FLAG_OF.inputRange);
+  const range = meta[INPUT_RANGE_META] ?? '0-1';
+  if (!(INPUT_RANGES as readonly string[]).includes(range)) throw new IcmixError(`${file}: metadata ${INPUT_RANGE_META} is '${range}', expected ${INPUT_RANGES.join(' or ')}`);
+  const info = modelInfoFromHeader({ ...header, metadata: meta }, file);
+  return { info: { ...info, inputScale: range === '0-255' ? 255 : 1 }, graphInput, layoutFrom, notes };
+}
+
+/** Read an ONNX file's info with `overrides` applied. */
+export async function loadModelInfo(file: string, overrides: ModelOverrides = {}): Promise<LoadedModelInfo> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await fs.readFile(file);
+  } catch (e) {
+    throw new IcmixError(`cannot read model ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass an ONNX file (one written by \`icmix export\`, or any image classifier with the flags for models made elsewhere)`);
+  }
+  let header: OnnxHeader;
+  try {
+    header = readOnnxHeader(bytes);
+  } catch (e) {
+    throw new IcmixError(`${file} is not a readable ONNX model (${(e as Error).message})`);
+  }
+  return applyModelOverrides(header, file, overrides);
+}
+
+/** Class names from a file: a JSON array of strings, or one name per line (blank lines ignored). */
+export async function readClassNamesFile(file: string): Promise<string[]> {
+  let text: string;
+  try {
+    text = await fs.readFile(file, 'utf8');
+  } catch (e) {
+    throw new IcmixError(`cannot read --class-names ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  const t = text.trim();
+  if (t.startsWith('[')) {
+    let v: unknown;
+    try {
+      v = JSON.parse(t);
+    } catch (e) {
+      throw new IcmixError(`--class-names ${file} starts with '[' but is not valid JSON (${(e as Error).message}); write a JSON array of strings or one name per line`);
+    }
+    if (!Array.isArray(v) || !v.every((x) => typeof x === 'string')) throw new IcmixError(`--class-names ${file} must be a JSON array of strings`);
+    return v;
+  }
+  const names = t.split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+  if (names.length === 0) throw new IcmixError(`--class-names ${file} is empty; write one class name per line`);
+  return names;
+}
+
+/**
+ * The error for data of shape `data` ([H, W, C]) that `loaded`'s model does not take, naming the
+ * mismatch and the flag that fixes it, if one does; undefined when they fit.
+ */
+export function shapeMismatch(datasetName: string, data: readonly number[], loaded: LoadedModelInfo): string | undefined {
+  const { info, graphInput } = loaded;
+  const want = info.inputShape;
+  if (data.join() === want.join()) return undefined;
+  const graph = graphInput ? `[${graphInput}]` : 'with no declared shape';
+  const head = `${datasetName} images are [${data}] (H, W, C) but ${info.path} takes [${want}] (its input ${graph} read as ${info.inputLayout}, from ${loaded.layoutFrom === 'flag' ? '--input-layout' : loaded.layoutFrom === 'default' ? 'the NHWC default' : `the ${loaded.layoutFrom}`})`;
+  const other = info.inputLayout === 'NHWC' ? 'NCHW' : 'NHWC';
+  if (graphInput && graphInput.length === 4) {
+    const d = graphInput;
+    const asOther = other === 'NCHW' ? [d[2], d[3], d[1]] : [d[1], d[2], d[3]];
+    if (asOther.join() === data.join()) return `${head}; read as ${other} it fits: pass --input-layout ${other}`;
+  }
+  if (data[0] === want[0] && data[1] === want[1]) {
+    return `${head}: the model takes ${want[2]} channel(s), the data has ${data[2]}; evaluate on data with ${want[2]} channel(s) (no flag converts them)`;
+  }
+  return `${head}: the model takes ${want[1]}x${want[0]} pixels (width x height), the data is ${data[1]}x${data[0]}; evaluate on a dataset of that size (no flag resizes)`;
+}

@@ -1,0 +1,55 @@
+import { IcmixError } from '../util/errors.js';
+import { AttributeType, DataType, type GraphProto, type ModelProto } from './schema.js';
+
+/** Edits of a decoded ONNX model that calibration (and any later stage) makes without re-exporting. */
+
+/** Every value and initializer name in the graph, so appended nodes get fresh ones. */
+function usedNames(g: GraphProto): Set<string> {
+  const used = new Set<string>();
+  for (const n of g.node ?? []) for (const v of [...(n.input ?? []), ...(n.output ?? [])]) used.add(v);
+  for (const t of g.initializer ?? []) used.add(t.name ?? '');
+  for (const v of [...(g.input ?? []), ...(g.output ?? [])]) used.add(v.name ?? '');
+  return used;
+}
+
+function fresh(used: Set<string>, base: string): string {
+  let name = base;
+  for (let i = 1; used.has(name); i++) name = `${base}_${i}`;
+  used.add(name);
+  return name;
+}
+
+/**
+ * `model` with Div by `temperature` and Softmax over the last axis appended to its one output,
+ * which becomes `probabilities` ([batch, classes] as before). Every metadata entry is kept;
+ * `metadata` entries are added or replace existing ones. The input model is not changed.
+ */
+export function appendTemperatureSoftmax(model: ModelProto, temperature: number, metadata: Record<string, string> = {}): ModelProto {
+  if (!(Number.isFinite(temperature) && temperature > 0)) throw new IcmixError(`temperature must be a positive number, got ${temperature}`);
+  const g = model.graph;
+  if (!g || (g.output ?? []).length !== 1) {
+    throw new IcmixError(`the model has ${g?.output?.length ?? 0} graph outputs; appending a temperature and softmax needs exactly one (the logits)`);
+  }
+  const used = usedNames(g);
+  const logits = g.output![0];
+  const tName = fresh(used, 'calibration/temperature');
+  const scaled = fresh(used, 'scaled_logits');
+  const probs = fresh(used, 'probabilities');
+  const merged = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
+  for (const [k, v] of Object.entries(metadata)) merged.set(k, v);
+  return {
+    ...model,
+    graph: {
+      ...g,
+      node: [
+        ...(g.node ?? []),
+        { opType: 'Div', input: [logits.name ?? '', tName], output: [scaled], name: fresh(used, 'calibration/Div') },
+        // axis -1: the class axis of [batch, classes] under every opset's Softmax semantics.
+        { opType: 'Softmax', input: [scaled], output: [probs], name: fresh(used, 'calibration/Softmax'), attribute: [{ name: 'axis', type: AttributeType.INT, i: -1 }] },
+      ],
+      initializer: [...(g.initializer ?? []), { name: tName, dims: [], dataType: DataType.FLOAT, rawData: new Uint8Array(Float32Array.of(temperature).buffer) }],
+      output: [{ ...logits, name: probs }],
+    },
+    metadataProps: [...merged].map(([key, value]) => ({ key, value })),
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Calibration edits the exported graph: Div by T and Softmax appended to model.onnx, every
+ * metadata entry kept. In ONNX Runtime the result is softmax(model.onnx logits / T), and the
+ * onnx checker accepts it.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { before, test } from 'node:test';
+import * as ort from 'onnxruntime-node';
+import { exportOnnx } from '../../src/export/index.js';
+import { softmax } from '../../src/infer/metrics/index.js';
+import { modelInfoFromBytes } from '../../src/infer/model-info.js';
+import { appendTemperatureSoftmax, decodeModel, encodeModel, metadataOf } from '../../src/onnx/index.js';
+import { META } from '../../src/types.js';
+import { cpuBackend, pixels, randomizeWeights, runChecker } from '../export/helpers.js';
+
+before(cpuBackend);
+
+async function run(bytes: Uint8Array, x: Float32Array, dims: number[]): Promise<Float32Array> {
+  const s = await ort.InferenceSession.create(bytes);
+  try {
+    const out = await s.run({ [s.inputNames[0]]: new ort.Tensor('float32', x, dims) });
+    return Float32Array.from(out[s.outputNames[0]].data as Float32Array);
+  } finally {
+    await s.release();
+  }
+}
+
+test('appendTemperatureSoftmax: ORT output = softmax(logits / T) within 1e-6, all metadata kept, checker passes', async () => {
+  const L = tfl.layers;
+  const m = tfl.sequential({ layers: [L.conv2d({ inputShape: [5, 5, 2], filters: 3, kernelSize: 3, activation: 'relu' }), L.flatten(), L.dense({ units: 4 })] });
+  randomizeWeights(m, 3);
+  const plain = exportOnnx(m, { inputLayout: 'nchw', normalization: { mean: [0.1, 0.2], std: [0.3, 0.4] }, metadata: { custom: 'kept', [META.method]: 'icm' } });
+  const T = 1.7;
+  const before = metadataOf(decodeModel(plain));
+  const edited = appendTemperatureSoftmax(decodeModel(plain), T, { [META.output]: 'probabilities', [META.temperature]: String(T), [META.oodThreshold]: '{"score":"msp","threshold":0.5}' });
+  const bytes = encodeModel(edited);
+  const after = metadataOf(decodeModel(bytes));
+  for (const [k, v] of Object.entries(before)) if (k !== META.output && k !== META.temperature) assert.equal(after[k], v, `metadata ${k} kept`);
+  assert.equal(after[META.output], 'probabilities');
+  assert.equal(after[META.temperature], '1.7');
+  const info = modelInfoFromBytes(bytes, 'calibrated.onnx');
+  assert.equal(info.output, 'probabilities');
+  assert.equal(info.inputLayout, 'NCHW');
+  assert.equal(info.temperature, T);
+
+  const n = 6;
+  const x = pixels(n, [2, 5, 5], 9);
+  const logits = await run(plain, x, [n, 2, 5, 5]);
+  const probs = await run(bytes, x, [n, 2, 5, 5]);
+  const want = softmax(logits, 4, T);
+  let max = 0;
+  for (let i = 0; i < want.length; i++) max = Math.max(max, Math.abs(probs[i] - want[i]));
+  assert.ok(max <= 1e-6, `max |p - softmax(z / T)| = ${max}`);
+  // Not vacuous: T = 1 would differ.
+  const atOne = softmax(logits, 4, 1);
+  assert.ok(Math.max(...Array.from(atOne, (v, i) => Math.abs(v - probs[i]))) > 1e-3);
+
+  const dir = mkdtempSync(path.join(tmpdir(), 'icmix-onnx-edit-'));
+  const file = path.join(dir, 'calibrated.onnx');
+  writeFileSync(file, bytes);
+  assert.ok(runChecker([file])[0].ok);
+  tf.disposeVariables();
+});
+
+test('appendTemperatureSoftmax refuses a bad temperature and leaves its input unchanged', () => {
+  const m = tfl.sequential({ layers: [tfl.layers.dense({ inputShape: [3], units: 2 })] });
+  const model = decodeModel(exportOnnx(m));
+  const nodes = model.graph!.node!.length;
+  assert.throws(() => appendTemperatureSoftmax(model, 0), /temperature must be a positive number, got 0/);
+  appendTemperatureSoftmax(model, 2);
+  assert.equal(model.graph!.node!.length, nodes);
+});
