@@ -1,7 +1,9 @@
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import type { ImageShape } from '../types.js';
+import { rgbaToPixels } from '../../web/preprocess.js';
 import { BadInput } from './errors.js';
+import { admitImage } from './image-guard.js';
 
 /** Image formats POST /v1/predict accepts as raw bodies, by content type. */
 export const IMAGE_TYPES = {
@@ -18,19 +20,14 @@ interface Rgba {
   data: Uint8Array; // [height, width, 4]
 }
 
-const SIGNATURES: Record<ImageFormat, number[]> = { png: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], jpeg: [0xff, 0xd8, 0xff] };
-
+/** Decode bytes whose header admitImage has checked (so the decoder allocates only for the model's size). */
 function decodeRgba(bytes: Uint8Array, format: ImageFormat): Rgba {
-  if (!SIGNATURES[format].every((b, i) => bytes[i] === b)) {
-    const what = bytes.length === 0 ? 'is empty' : `does not start with the ${format.toUpperCase()} signature`;
-    throw new BadInput(400, 'not_an_image', `the request body ${what}, so it is not a ${format.toUpperCase()} image; send the file's bytes with content-type image/${format}`);
-  }
   try {
     if (format === 'png') {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: png.data };
     }
-    // Cap memory so a hostile header (e.g. 60000x60000) fails fast instead of allocating gigabytes.
+    // Belt and braces: the header was checked, but jpeg-js's own caps stay on.
     const img = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true, maxResolutionInMP: 64, maxMemoryUsageInMB: 256 });
     return { width: img.width, height: img.height, data: img.data };
   } catch (err) {
@@ -44,39 +41,22 @@ function decodeRgba(bytes: Uint8Array, format: ImageFormat): Rgba {
  * count. Gray → RGB repeats the gray value; RGB → gray uses ITU-R BT.601 luma (0.299 R + 0.587 G +
  * 0.114 B), and pixels with R = G = B keep their exact value. Transparent pixels are composited
  * over black (the background of MNIST-style data). No resizing: the size must match the model's.
+ * The header is read first (admitImage): an image declaring more than `maxPixels` pixels (413) or
+ * another size than the model's (400) is refused before the decoder allocates anything.
  */
-export function decodeImage(bytes: Uint8Array, format: ImageFormat, shape: ImageShape): Float32Array {
+export function decodeImage(bytes: Uint8Array, format: ImageFormat, shape: ImageShape, maxPixels = Infinity): Float32Array {
   const [h, w, c] = shape;
-  const img = decodeRgba(bytes, format);
-  if (img.width !== w || img.height !== h) {
-    throw new BadInput(
-      400,
-      'wrong_size',
-      `the image is ${img.width}x${img.height} pixels but the model takes ${w}x${h} (width x height); resize it to ${w}x${h} before sending`,
-    );
-  }
+  admitImage(bytes, format, { maxPixels, size: { width: w, height: h } });
   if (c !== 1 && c !== 3) {
     throw new BadInput(400, 'unsupported_channels', `the model takes ${c} channels; only 1 (gray) and 3 (RGB) models accept image bodies, send raw arrays as JSON instead`);
   }
+  const img = decodeRgba(bytes, format);
+  if (img.width !== w || img.height !== h) throw new BadInput(400, 'wrong_size', `the image decodes to ${img.width}x${img.height} pixels although its header says ${w}x${h}; send an intact file`);
   return rgbaToFloat(img.data, h * w, c);
 }
 
-/** RGBA bytes [n, 4] → float [n, c] in [0, 1] (c = 1 or 3), alpha composited over black. */
-export function rgbaToFloat(data: Uint8Array, pixels: number, c: 1 | 3 | number): Float32Array {
-  const out = new Float32Array(pixels * c);
-  for (let p = 0; p < pixels; p++) {
-    const r = data[4 * p];
-    const g = data[4 * p + 1];
-    const b = data[4 * p + 2];
-    const a = data[4 * p + 3] / 255;
-    if (c === 1) {
-      const y = r === g && g === b ? r : 0.299 * r + 0.587 * g + 0.114 * b;
-      out[p] = (y / 255) * a;
-    } else {
-      out[3 * p] = (r / 255) * a;
-      out[3 * p + 1] = (g / 255) * a;
-      out[3 * p + 2] = (b / 255) * a;
-    }
-  }
-  return out;
-}
+/**
+ * RGBA bytes [n, 4] → float [n, c] in [0, 1] (c = 1 or 3), alpha composited over black: the web
+ * page's own function, so the page and the server convert pixels with the same code.
+ */
+export const rgbaToFloat: (data: Uint8Array, pixels: number, c: number) => Float32Array = rgbaToPixels;

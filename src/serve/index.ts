@@ -1,5 +1,7 @@
 /** icmix serve: an HTTP server and web page for calibrated ONNX classifiers. */
-export { createServer, SERVE_DEFAULTS, SERVE_RULES, type IcmixServer, type ServeOptions, type ServeRuntime } from './server.js';
+export { createServer, SERVE_DEFAULTS, SERVE_RULES, type IcmixServer, type ServeOptions, type ServeRuntime, type ShutdownReport } from './server.js';
+export { readImageHeader, readPngHeader, readJpegHeader, ImageHeaderError, type ImageHeader, type HeaderFormat } from './image-header.js';
+export { admitImage } from './image-guard.js';
 export { DynamicBatcher, type BatcherOptions, type BatchRunner } from './batcher.js';
 export { decodeImage, rgbaToFloat, IMAGE_TYPES, type ImageFormat } from './decode.js';
 export { parseJsonInputs, type ParsedInputs } from './inputs.js';

@@ -1,8 +1,8 @@
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
+import { errorResponses } from './schemas.js';
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -16,17 +16,6 @@ const TYPES: Record<string, string> = {
   '.onnx': 'application/octet-stream',
 };
 
-/** The icmix package folder (holds package.json and web/), from src/serve or dist/src/serve. */
-export function packageRoot(): string {
-  let dir = path.dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(path.join(dir, 'package.json')) || !existsSync(path.join(dir, 'web'))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new Error('icmix: cannot find the package folder holding web/');
-    dir = up;
-  }
-  return dir;
-}
-
 /** onnxruntime-web's dist/ folder, where the browser bundles and .wasm files live. */
 export function ortWebDist(): string {
   const require = createRequire(import.meta.url);
@@ -38,7 +27,12 @@ export function ortWebDist(): string {
  * can never reach outside it. Small and enough for a page, its script and ORT's bundles.
  */
 export function serveFolder(app: FastifyInstance, prefix: string, dir: string, extensions: string[]): void {
-  app.get(`${prefix}:file`, async (req, reply) => {
+  const schema = {
+    summary: `Files of ${prefix} (${extensions.join(', ')})`,
+    params: { type: 'object', required: ['file'], properties: { file: { type: 'string' } } },
+    response: { 200: fileResponse(extensions), ...errorResponses },
+  };
+  app.get(`${prefix}:file`, { schema }, async (req, reply) => {
     const { file } = req.params as { file: string };
     const ext = path.extname(file);
     if (!/^[A-Za-z0-9][\w.-]*$/.test(file) || !extensions.includes(ext)) {
@@ -55,9 +49,15 @@ export function serveFolder(app: FastifyInstance, prefix: string, dir: string, e
 }
 
 /** Serve one file at a fixed URL. */
-export function serveFile(app: FastifyInstance, url: string, file: string): void {
-  app.get(url, async (_req, reply) => {
+export function serveFile(app: FastifyInstance, url: string, file: string, summary: string): void {
+  app.get(url, { schema: { summary, response: { 200: fileResponse([path.extname(file)]), ...errorResponses } } }, async (_req, reply) => {
     const body = await fs.readFile(file);
     return reply.type(TYPES[path.extname(file)] ?? 'application/octet-stream').header('cache-control', 'no-cache').send(body);
   });
+}
+
+/** A 200 response whose body is a file of one of these extensions (for the OpenAPI document). */
+function fileResponse(extensions: string[]) {
+  const types = [...new Set(extensions.map((e) => TYPES[e] ?? 'application/octet-stream'))];
+  return { description: 'the file', content: Object.fromEntries(types.map((t) => [t, { schema: { type: 'string', format: 'binary' } }])) };
 }

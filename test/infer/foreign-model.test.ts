@@ -126,12 +126,12 @@ test('--output probabilities for a softmax head, --input-range 0-255 with mean/s
 
 test('flags override icmix metadata and each differing value is reported', () => {
   const header = readOnnxHeader(tinyOnnx({ shape: [8, 8, 1], classes: 3, normalization: { mean: [0.2], std: [0.3] }, bakeNormalization: true }));
-  const r = applyModelOverrides(header, 'm.onnx', { output: 'probabilities', inputLayout: 'NHWC', mean: [0.1] });
-  assert.equal(r.info.output, 'probabilities');
+  const r = applyModelOverrides(header, 'm.onnx', { inputLayout: 'NHWC', mean: [0.1] });
   assert.deepEqual(r.info.normalization, { mean: [0.1], std: [1] });
   assert.equal(r.info.normalizationBaked, false);
   assert.equal(r.layoutFrom, 'flag');
-  assert.ok(r.notes.includes("--output probabilities overrides the model's metadata icmix.output = logits"), r.notes.join('\n'));
+  // A flag cannot make a graph ending in Add output probabilities: refused, not believed.
+  assert.throws(() => applyModelOverrides(header, 'm.onnx', { output: 'probabilities' }), /last node is Add, not a Softmax/);
   assert.ok(r.notes.some((n) => /^--mean\/--std .* overrides the model's metadata icmix.normalization/.test(n)), r.notes.join('\n'));
   assert.ok(r.notes.some((n) => /normalises itself/.test(n)));
   assert.ok(!r.notes.some((n) => n.startsWith('--input-layout')), 'the same value is no conflict');

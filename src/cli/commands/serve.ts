@@ -14,6 +14,9 @@ interface ServeArgs extends ModelFlagArgs {
   'max-wait-ms': number;
   'max-body': number;
   'max-items': number;
+  'max-image-pixels': number;
+  'body-timeout-ms': number;
+  'shutdown-timeout-ms': number;
   'top-k': number;
   report?: string;
   web: boolean;
@@ -35,7 +38,8 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
             'Images must have the model\'s size (no resizing); gray/RGB are converted to its channel count.\n' +
             'Each prediction has probabilities (after the model\'s temperature), top-k classes, confidence and an\n' +
             'ood flag (confidence below the threshold icmix calibrate stored; null without one).\n' +
-            'GET /v1/model (metadata), /healthz, /metrics (Prometheus). SIGINT/SIGTERM finish in-flight requests.',
+            'GET /v1/model (metadata), /healthz, /metrics (Prometheus), /openapi.json (the API). SIGINT/SIGTERM finish\n' +
+            'in-flight requests for up to --shutdown-timeout-ms, then close what is left.',
         )
         .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file written by icmix export or icmix calibrate' })
         .option(...ranged('port', SERVE_RULES.port, { default: SERVE_DEFAULTS.port, describe: 'TCP port (0 picks a free one)' }))
@@ -46,6 +50,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         .option(...ranged('max-wait-ms', SERVE_RULES.maxWaitMs, { default: SERVE_DEFAULTS.maxWaitMs, describe: 'dynamic batching: how long a request waits for others to join its batch', group: 'Batching:' }))
         .option(...ranged('max-body', SERVE_RULES.maxBody, { default: SERVE_DEFAULTS.maxBody, describe: 'largest request body in bytes (larger gets 413)', group: 'Limits:' }))
         .option(...ranged('max-items', SERVE_RULES.maxItems, { default: SERVE_DEFAULTS.maxItems, describe: 'most images in one JSON request (more gets 413)', group: 'Limits:' }))
+        .option(...ranged('max-image-pixels', SERVE_RULES.maxImagePixels, { default: SERVE_DEFAULTS.maxImagePixels, describe: 'largest width x height a PNG/JPEG may declare (default 4096x4096); larger gets 413 from its header, before decoding', group: 'Limits:' }))
+        .option(...ranged('body-timeout-ms', SERVE_RULES.bodyTimeoutMs, { default: SERVE_DEFAULTS.bodyTimeoutMs, describe: 'a request body must arrive within this time (slower gets 408)', group: 'Limits:' }))
+        .option(...ranged('shutdown-timeout-ms', SERVE_RULES.shutdownTimeoutMs, { default: SERVE_DEFAULTS.shutdownTimeoutMs, describe: 'on SIGINT/SIGTERM, wait this long for in-flight requests, then close what is left', group: 'Limits:' }))
         .option(...ranged('top-k', SERVE_RULES.topK, { default: SERVE_DEFAULTS.topK, describe: 'classes listed per prediction (a request may pass ?top_k=)' }))
         .option('report', { type: 'string', describe: 'report.json (from icmix eval) whose reliability diagram the page shows; default: report.json next to the model' })
         .option('web', { type: 'boolean', default: true, describe: 'serve the web demo page at / (--no-web to turn off)' })
@@ -63,6 +70,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
       maxWaitMs: args.maxWaitMs,
       maxBody: args.maxBody,
       maxItems: args.maxItems,
+      maxImagePixels: args.maxImagePixels,
+      bodyTimeoutMs: args.bodyTimeoutMs,
+      shutdownTimeoutMs: args.shutdownTimeoutMs,
       topK: args.topK,
       report: args.report,
       web: args.web,
@@ -79,8 +89,11 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
     // Graceful shutdown: stop accepting, finish in-flight requests, then exit.
     await new Promise<void>((resolve) => {
       const stop = (signal: string) => {
-        console.error(`icmix serve: ${signal}, finishing in-flight requests`);
-        server.close().then(resolve, (err: unknown) => {
+        console.error(`icmix serve: ${signal}, finishing in-flight requests (at most ${args.shutdownTimeoutMs} ms)`);
+        server.close().then((report) => {
+          if (report.forced) console.error(`icmix serve: requests still open after ${args.shutdownTimeoutMs} ms were cut off`);
+          resolve();
+        }, (err: unknown) => {
           console.error(`icmix: shutdown failed: ${err instanceof Error ? err.message : String(err)}`);
           process.exitCode = 1;
           resolve();

@@ -1,0 +1,50 @@
+import { BadInput } from './errors.js';
+import { ImageHeaderError, readImageHeader, type HeaderFormat, type ImageHeader } from './image-header.js';
+
+/** What an image body must declare to be decoded. */
+export interface ImageAdmission {
+  /** Most width x height pixels (a larger declaration → 413). */
+  maxPixels: number;
+  /** The size the model takes; another declared size → 400 wrong_size, since the server does not resize. */
+  size?: { width: number; height: number };
+}
+
+/**
+ * Check an image body's header before it is decoded: a body that is not an image of its declared
+ * type is a 400, one that declares more than `maxPixels` pixels is a 413, and one whose declared
+ * size is not the model's is a 400; all answered without allocating anything for its pixels (a
+ * 69-byte PNG can declare 20000x20000 and would cost a decoder 1.6 GB).
+ */
+export function admitImage(bytes: Uint8Array, format: HeaderFormat, rules: ImageAdmission): ImageHeader {
+  const name = format.toUpperCase();
+  let header: ImageHeader;
+  try {
+    header = readImageHeader(bytes, format);
+  } catch (err) {
+    if (!(err instanceof ImageHeaderError)) throw err;
+    const hint = `send the file's bytes with content-type image/${format}`;
+    if (err.kind === 'signature') {
+      const what = bytes.length === 0 ? 'is empty' : `does not start with the ${name} signature`;
+      throw new BadInput(400, 'not_an_image', `the request body ${what}, so it is not a ${name} image; ${hint}`);
+    }
+    throw new BadInput(400, 'not_an_image', `the request body is not a valid ${name} image (${err.message}); ${hint}`);
+  }
+  const pixels = header.width * header.height;
+  if (pixels > rules.maxPixels) {
+    throw new BadInput(
+      413,
+      'image_too_large',
+      `the ${name} image declares ${header.width}x${header.height} = ${pixels} pixels, more than this server decodes (${rules.maxPixels}); ` +
+        `send a smaller image, or start the server with a larger --max-image-pixels`,
+    );
+  }
+  const want = rules.size;
+  if (want && (header.width !== want.width || header.height !== want.height)) {
+    throw new BadInput(
+      400,
+      'wrong_size',
+      `the image is ${header.width}x${header.height} pixels but the model takes ${want.width}x${want.height} (width x height); resize it to ${want.width}x${want.height} before sending`,
+    );
+  }
+  return header;
+}
