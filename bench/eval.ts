@@ -16,8 +16,9 @@ import { readModelInfo } from '../src/infer/model-info.js';
 import { predictRaw } from '../src/infer/predict.js';
 import { createRuntime, parseRuntimeList, type RuntimeName } from '../src/infer/runtimes/index.js';
 import { buildModel } from '../src/train/models/index.js';
-import { saveLayersModel } from '../src/train/model-io.js';
-import { META, RUN_FILES, type RunManifest } from '../src/types.js';
+import { saveLayersModel } from '../src/run/model-io.js';
+import { META } from '../src/types.js';
+import { RUN_FILES, type RunManifest } from '../src/run/index.js';
 import { writeJsonAtomic } from '../src/util/atomic.js';
 
 interface Args {

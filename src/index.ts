@@ -5,7 +5,8 @@
  * server parts) are in the subpath entries: icmix/train, icmix/data, icmix/export,
  * icmix/infer, icmix/serve, icmix/study.
  */
-export type { ImageShape, Normalization, RunManifest } from './types.js';
+export type { ImageShape, Normalization } from './types.js';
+export type { RunManifest } from './run/manifest.js';
 export { ICMIX_VERSION } from './version.js';
 export { IcmixError } from './util/errors.js';
 export type { ProgressEvent, OnProgress } from './util/progress-event.js';
@@ -22,7 +23,9 @@ export { train, type TrainResult, type EpochLog, type TrainHooks } from './train
 export { TRAIN_DEFAULTS, TRAIN_RULES, resolveConfig, type TrainConfig } from './train/config.js';
 export { listModels } from './train/models/index.js';
 export { listMethods, METHOD_NAMES, type MethodName } from './train/methods/presets.js';
-export { loadRunModel, readManifest } from './train/run-io.js';
+
+// Run folders
+export { loadRunModel, readManifest } from './run/index.js';
 
 // Export to ONNX
 export { exportRun, EXPORT_RULES, type ExportRunOptions, type ExportRunResult } from './export/run.js';

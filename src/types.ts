@@ -1,5 +1,5 @@
 /**
- * Shapes and records shared by train, export, infer and serve. Images are float32 in NHWC order
+ * Shapes and records shared by train, export, infer and serve (run-folder records are in src/run). Images are float32 in NHWC order
  * with pixel values in [0, 1] before normalisation.
  */
 
@@ -11,27 +11,6 @@ export interface Normalization {
 
 /** [height, width, channels] of one image. */
 export type ImageShape = [number, number, number];
-
-/** What a run folder's manifest.json records about the trained model (icmix train writes it). */
-export interface RunManifest {
-  icmixVersion: string;
-  createdAt: string;
-  /** The resolved training configuration (CLI options after defaults). */
-  config: Record<string, unknown>;
-  dataset: {
-    name: string;
-    protocol: Record<string, unknown>;
-    trainSize: number;
-    valSize: number;
-    testSize: number;
-    classCounts: number[];
-  };
-  classNames: string[];
-  inputShape: ImageShape;
-  normalization: Normalization;
-  backend: string;
-  versions: Record<string, string>;
-}
 
 /**
  * Keys of ONNX metadata_props written by the exporter and read by eval, calibrate and serve.
@@ -50,15 +29,5 @@ export const META = {
   method: 'icmix.method',
   dataset: 'icmix.dataset',
   version: 'icmix.version',
-} as const;
-
-/** Files inside a run folder. */
-export const RUN_FILES = {
-  manifest: 'manifest.json',
-  log: 'log.jsonl',
-  model: 'model', // folder holding model.json + weights.bin (tfjs layers format)
-  checkpoint: 'checkpoint', // folder: model.json, weights.bin, optimizer and trainer state
-  onnx: 'model.onnx',
-  calibratedOnnx: 'model.calibrated.onnx',
-  report: 'report.json',
+  weightsSha256: 'icmix.weights_sha256', // sha256 of the run's weights.bin it was exported from
 } as const;

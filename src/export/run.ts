@@ -2,9 +2,8 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset, shapeOptions } from '../data/index.js';
-import { loadLayersModel } from '../train/model-io.js';
-import { loadRunModel } from '../train/run-io.js';
-import { META, RUN_FILES, type RunManifest } from '../types.js';
+import { loadLayersModelWithFingerprint, loadRunModel, MODEL_FILES, RUN_FILES, runPaths, type RunManifest } from '../run/index.js';
+import { META } from '../types.js';
 import { writeFileAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
@@ -45,6 +44,8 @@ export interface ExportRunResult {
   path: string;
   bytes: number;
   verification?: VerifyResult;
+  /** Fingerprint of the weights exported (also in the metadata as icmix.weights_sha256). */
+  weightsSha256: string;
 }
 
 /** ONNX metadata from a run manifest (META keys). */
@@ -91,16 +92,18 @@ export async function exportRun(runDir: string, opts: ExportRunOptions = {}): Pr
   const log = opts.log ?? (() => {});
   let model: tfl.LayersModel;
   let manifest: RunManifest | undefined;
-  if (!existsSync(path.join(runDir, RUN_FILES.manifest)) && existsSync(path.join(runDir, 'model.json'))) {
-    model = await loadLayersModel(runDir);
+  let weightsSha256: string;
+  if (!existsSync(path.join(runDir, RUN_FILES.manifest)) && existsSync(path.join(runDir, MODEL_FILES.json))) {
+    ({ model, weightsSha256 } = await loadLayersModelWithFingerprint(runDir));
   } else {
-    ({ model, manifest } = await loadRunModel(runDir));
+    // Refuses a model/ that is not the weights the manifest records (see src/run).
+    ({ model, manifest, weightsSha256 } = await loadRunModel(runDir));
   }
   const normalization = opts.normalization ?? manifest?.normalization;
   const options: ExportOptions = {
     ...opts,
     normalization,
-    metadata: { ...(manifest ? manifestMetadata(manifest) : {}), ...(opts.metadata ?? {}) },
+    metadata: { ...(manifest ? manifestMetadata(manifest) : {}), [META.weightsSha256]: weightsSha256, ...(opts.metadata ?? {}) },
   };
   log(`exporting ${runDir} (${model.layers.length} layers) to ONNX opset ${opts.opset ?? 13}`);
   const head = findTrailingSoftmax(model);
@@ -111,7 +114,7 @@ export async function exportRun(runDir: string, opts: ExportRunOptions = {}): Pr
     );
   }
   const bytes = exportOnnx(model, options);
-  const out = opts.out ?? path.join(runDir, RUN_FILES.onnx);
+  const out = opts.out ?? runPaths(runDir).onnx;
 
   let verification: VerifyResult | undefined;
   if (opts.verify !== false) {
@@ -138,5 +141,5 @@ export async function exportRun(runDir: string, opts: ExportRunOptions = {}): Pr
   }
   await writeFileAtomic(out, bytes);
   log(`wrote ${out} (${(bytes.length / 1024).toFixed(0)} KiB)`);
-  return { path: out, bytes: bytes.length, verification };
+  return { path: out, bytes: bytes.length, verification, weightsSha256 };
 }

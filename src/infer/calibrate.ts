@@ -8,14 +8,12 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend, type BackendName } from '../backend/select.js';
-import { applyProtocol, loadDataset, shapeOptions, type ImageSet } from '../data/index.js';
 import { exportRun } from '../export/index.js';
 import { appendTemperatureSoftmax, decodeModel, encodeModel } from '../onnx/index.js';
-import { readManifest } from '../train/run-io.js';
-import { META, RUN_FILES, type RunManifest } from '../types.js';
+import { checkModelFile, readManifest, regenerateSplits, RUN_FILES, runPaths } from '../run/index.js';
+import { META } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
-import { CALIBRATION_FILE } from './evaluate.js';
 import { maxAbsDiff, mspScore, softmax, temperatureCalibration, thresholdAtTpr } from './metrics/index.js';
 import { readModelInfo, type OodThreshold } from './model-info.js';
 import { DEFAULT_BATCH_SIZE, predict, predictRaw } from './predict.js';
@@ -75,26 +73,8 @@ export function calibrateFromLogits(
   return { calibration, oodThreshold: { score: 'msp', threshold, tpr } };
 }
 
-/** The validation split the run held out, regenerated from its manifest (same protocol, same seed). */
-export async function regenerateSplits(manifest: RunManifest, dataDir?: string): Promise<{ val: ImageSet; test: ImageSet }> {
-  const cfg = manifest.config as { dataDir?: string; strict?: boolean; imbalance?: number; perClass?: number; trainSubset?: number; valSize?: number; seed?: number };
-  const seed = cfg.seed ?? (manifest.dataset.protocol.seed as number | undefined);
-  if (seed === undefined) throw new IcmixError('the run manifest records no seed (config.seed); cannot regenerate its validation split');
-  // A folder dataset is decoded at the size and channels the run trained on (its input shape).
-  const data = await loadDataset(manifest.dataset.name, { dir: dataDir ?? cfg.dataDir, strict: cfg.strict, ...shapeOptions(manifest.dataset.name, manifest.inputShape) });
-  const split = applyProtocol(data.train, { imbalance: cfg.imbalance, perClass: cfg.perClass, trainSubset: cfg.trainSubset, valSize: data.val ? 0 : cfg.valSize, seed });
-  if (data.val) split.val = data.val;
-  if (split.val.labels.length === 0) {
-    throw new IcmixError('the run held out no validation images (trained with --val-size 0); retrain with a validation split to calibrate');
-  }
-  if (split.val.labels.length !== manifest.dataset.valSize || split.train.labels.length !== manifest.dataset.trainSize) {
-    throw new IcmixError(
-      `regenerating the run's split gave ${split.train.labels.length} train / ${split.val.labels.length} val images, but the manifest records ` +
-        `${manifest.dataset.trainSize} / ${manifest.dataset.valSize}; is ${manifest.dataset.name} the same data the run was trained on?`,
-    );
-  }
-  return { val: split.val, test: data.test };
-}
+// The split is made in one place (src/run/split.ts); re-exported for the infer API.
+export { regenerateSplits } from '../run/index.js';
 
 /** Calibrate a run folder written by `icmix train`. */
 export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}): Promise<CalibrateResult> {
@@ -109,12 +89,18 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
   try {
     // The run's model.onnx when it has one (the graph that gets calibrated); else one export of
     // the run's model, logits out, into the scratch folder.
-    let source = path.join(runDir, RUN_FILES.onnx);
+    let source = runPaths(runDir).onnx;
+    let weightsSha256: string | undefined;
     if (!existsSync(source)) {
       log(`no ${RUN_FILES.onnx} in ${runDir}; exporting the run to ONNX (logits)`);
-      source = (await exportRun(runDir, { out: path.join(scratch, 'logits.onnx'), verify: false })).path;
+      ({ path: source, weightsSha256 } = await exportRun(runDir, { out: path.join(scratch, 'logits.onnx'), verify: false }));
     }
     const info = await readModelInfo(source);
+    if (weightsSha256 === undefined) {
+      // A model.onnx left from an earlier run in the folder would calibrate other weights.
+      weightsSha256 = info.metadata[META.weightsSha256];
+      await checkModelFile(source, weightsSha256);
+    }
     if (info.output !== 'logits' || info.temperature !== 1) {
       throw new IcmixError(
         `${source} outputs ${info.output}${info.temperature !== 1 ? ` at temperature ${info.temperature}` : ''}; calibration fits T on plain logits. ` +
@@ -138,7 +124,7 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
 
     // The same graph with Div by T and Softmax appended, written to scratch and checked there, so
     // a failed check or a crash leaves the previous calibrated model and its calibration.json together.
-    const out = opts.out ?? path.join(runDir, RUN_FILES.calibratedOnnx);
+    const out = opts.out ?? runPaths(runDir).calibratedOnnx;
     const calibrated = appendTemperatureSoftmax(decodeModel(await fs.readFile(source), source), calibration.temperature, {
       [META.output]: 'probabilities',
       [META.temperature]: String(calibration.temperature),
@@ -164,8 +150,9 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
       throw new IcmixError(`${out} (not written) does not reproduce softmax(logits / T) (max |Δp| = ${verificationMaxAbsDiff}); please report this as an exporter bug`);
     }
     await writeFileAtomic(out, await fs.readFile(candidate));
-    const calibrationFile = path.join(path.dirname(out), CALIBRATION_FILE);
-    await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out) });
+    const calibrationFile = path.join(path.dirname(out), RUN_FILES.calibration);
+    // The weights' fingerprint lets eval refuse this file once the run's weights change.
+    await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out), ...(weightsSha256 ? { weightsSha256 } : {}) });
     return { path: out, calibration, oodThreshold, verificationMaxAbsDiff, calibrationFile };
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });

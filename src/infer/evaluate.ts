@@ -3,11 +3,12 @@
  * suites, with cross-runtime parity, as an EvalReport. Each evaluation set is made once and run
  * on every runtime in turn, so corruption sets are generated once and only one is in memory.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { loadDataset, shapeOptions } from '../data/index.js';
 import type { BackendName } from '../backend/select.js';
-import { RUN_FILES } from '../types.js';
+import { checkMadeFromRun, checkModelFile, RUN_FILES, runFolderOf, runPaths } from '../run/index.js';
+import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
@@ -96,6 +97,12 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   const loaded = await loadModelInfo(opts.model, opts.overrides);
   const info = loaded.info;
   for (const note of loaded.notes) log(note);
+  // A model.onnx (and its calibration.json) left from an earlier run in the folder is refused
+  // before any inference, so no report describes weights the run no longer has.
+  const weightsSha256 = info.metadata[META.weightsSha256];
+  await checkModelFile(opts.model, weightsSha256);
+  const runDir = runFolderOf(opts.model);
+  const calibration = await calibrationFor(opts.model, runDir);
   const datasetName = opts.dataset ?? info.dataset;
   if (!datasetName) {
     throw new IcmixError(`${opts.model} does not record its dataset (metadata icmix.dataset); name the evaluation data with --dataset`);
@@ -243,8 +250,6 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
       r.timing = { seconds: seconds[i], ...(r.timing?.idImagesPerSecond !== undefined ? { idImagesPerSecond: r.timing.idImagesPerSecond } : {}) };
     });
 
-    const runDir = runFolderOf(opts.model);
-    const calibration = await calibrationFor(opts.model, runDir);
     return {
       schemaVersion: REPORT_SCHEMA_VERSION,
       icmixVersion: ICMIX_VERSION,
@@ -259,6 +264,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
         output: info.output,
         inputLayout: info.inputLayout,
         normalizationBaked: info.normalizationBaked,
+        ...(weightsSha256 ? { weightsSha256 } : {}),
         ...(runDir ? { runDir } : {}),
       },
       dataset: { name: datasetName, testSize: test.labels.length, source: data.source },
@@ -281,14 +287,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   }
 }
 
-/** The run folder a model sits in (its folder holds manifest.json), if any. */
-export function runFolderOf(modelPath: string): string | undefined {
-  const dir = path.dirname(path.resolve(modelPath));
-  return existsSync(path.join(dir, RUN_FILES.manifest)) ? dir : undefined;
-}
+// Run-folder knowledge lives in src/run; re-exported for the infer API.
+export { runFolderOf } from '../run/index.js';
 
 /** File `icmix calibrate` writes next to model.calibrated.onnx: its CalibrationResult. */
-export const CALIBRATION_FILE = 'calibration.json';
+export const CALIBRATION_FILE = RUN_FILES.calibration;
 
 /** The calibration result for a calibrated model in a run folder (written by `icmix calibrate`). */
 async function calibrationFor(modelPath: string, runDir: string | undefined): Promise<CalibrationResult | undefined> {
@@ -298,7 +301,7 @@ async function calibrationFor(modelPath: string, runDir: string | undefined): Pr
 
 /** A run folder's calibration.json, reduced to the report's CalibrationResult; undefined if absent. */
 export async function readCalibrationFile(runDir: string): Promise<CalibrationResult | undefined> {
-  const file = path.join(runDir, CALIBRATION_FILE);
+  const file = runPaths(runDir).calibration;
   let text: string;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -306,12 +309,14 @@ export async function readCalibrationFile(runDir: string): Promise<CalibrationRe
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw e;
   }
-  let c: CalibrationResult;
+  let c: CalibrationResult & { weightsSha256?: unknown };
   try {
     c = JSON.parse(text) as CalibrationResult;
   } catch (e) {
     throw new IcmixError(`${file} is not valid JSON (${(e as Error).message}); run icmix calibrate ${runDir} again`);
   }
+  // Fitted on other weights (an earlier run in the folder): its temperature would be wrong here.
+  await checkMadeFromRun(runDir, file, typeof c.weightsSha256 === 'string' ? c.weightsSha256 : undefined);
   // Only the report's fields: the file also records the OOD threshold and the model name.
   const { temperature, fitSplit, fitNllBefore, fitNllAfter, before, after, reliabilityAfter } = c;
   return { temperature, fitSplit, fitNllBefore, fitNllAfter, before, after, ...(reliabilityAfter ? { reliabilityAfter } : {}) };

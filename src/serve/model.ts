@@ -3,6 +3,8 @@ import { loadModelInfo, type ModelOverrides } from '../infer/model-overrides.js'
 import { predictProbabilities } from '../infer/predict.js';
 import { createRuntime, type RuntimeName } from '../infer/runtimes/index.js';
 import { IcmixError } from '../util/errors.js';
+import { checkModelFile } from '../run/index.js';
+import { META } from '../types.js';
 
 /**
  * The served model: the shared inference layer (src/infer: metadata, preprocessing, runtimes,
@@ -29,6 +31,8 @@ export async function loadServeModel(modelPath: string, runtime: string, opts: {
     throw new IcmixError(`unknown runtime '${runtime}' for icmix serve; choose one of: ${SERVE_RUNTIMES.join(', ')}`);
   }
   const { info } = await loadModelInfo(modelPath, opts.overrides);
+  // A model.onnx left from an earlier run in its folder is refused before it is served.
+  await checkModelFile(modelPath, info.metadata[META.weightsSha256]);
   const rt = await createRuntime(runtime as (typeof SERVE_RUNTIMES)[number], modelPath, { threads: opts.threads, fallback: opts.fallback, info });
   return {
     info,

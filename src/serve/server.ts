@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { RUN_FILES } from '../types.js';
+import { checkReportFor, RUN_FILES } from '../run/index.js';
+import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { DynamicBatcher } from './batcher.js';
@@ -114,6 +115,11 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
   if (o.report && !hasReport) throw new IcmixError(`report file ${o.report} not found; pass the report.json written by icmix eval`);
   const model = await loadServeModel(o.model, o.runtime, { threads: o.threads, fallback: o.fallback, overrides: o.overrides });
   const info = model.info;
+  // A report of other weights would show the wrong numbers next to this model.
+  if (hasReport) await checkReportFor(reportPath, o.model, info.metadata[META.weightsSha256]).catch(async (e: unknown) => {
+    await model.dispose();
+    throw e;
+  });
   const [h, w, c] = info.inputShape;
   const classes = info.numClasses;
   const metrics = serveMetrics();

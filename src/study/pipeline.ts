@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { RUN_FILES } from '../types.js';
+import { runPaths } from '../run/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { progressText } from '../util/progress-event.js';
 import { IcmixError } from '../util/errors.js';
@@ -12,7 +12,7 @@ export type StagesDone = Partial<Record<Stage, { seconds: number; finishedAt: st
 
 /** A cell is finished when its report exists (evaluate writes it atomically, last). */
 export function isCellFinished(runDir: string): boolean {
-  return existsSync(path.join(runDir, RUN_FILES.report));
+  return existsSync(runPaths(runDir).report);
 }
 
 export async function readStagesDone(runDir: string): Promise<StagesDone> {

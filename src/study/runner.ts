@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readReport } from '../infer/report/read.js';
 import type { EvalReport, ReliabilityBin } from '../infer/report/types.js';
-import { RUN_FILES } from '../types.js';
+import { hasCheckpoint } from '../run/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { parseJsonLines } from '../util/jsonl.js';
@@ -104,7 +104,7 @@ async function cellState(cell: Cell, dir: string, out: string, timeout?: number)
   const done = Object.keys(await readStagesDone(dir));
   if (claimHolder(out, cell.id, timeout)?.live) return { state: 'running', stages: done };
   if (existsSync(path.join(dir, CELL_FILES.error))) return { state: 'failed', stages: done };
-  const started = done.length > 0 || existsSync(path.join(dir, RUN_FILES.checkpoint, 'state.json'));
+  const started = done.length > 0 || hasCheckpoint(dir);
   return { state: started ? 'partial' : 'todo', stages: done };
 }
 

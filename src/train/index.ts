@@ -2,8 +2,8 @@
 export { train, prepareData, evaluateSet, type TrainResult, type EpochLog, type TrainHooks, type PreparedData } from './trainer.js';
 export { TRAIN_DEFAULTS, TRAIN_RULES, resolveConfig, type TrainConfig } from './config.js';
 export { buildModel, listModels, type ModelOptions } from './models/index.js';
-export { saveLayersModel, loadLayersModel } from './model-io.js';
-export { loadRunModel, readManifest } from './run-io.js';
+// Run-folder IO moved to src/run; re-exported so icmix/train keeps its names.
+export { saveLayersModel, loadLayersModel, loadRunModel, readManifest } from '../run/index.js';
 export { Sgd, stepLr } from './optimizer.js';
 export { activationFloatsPerImage, estimateStepBytes, largestFittingBatch, checkStepFitsWasm, WASM_HEAP_BYTES, type StepSize } from './memory.js';
 export * from './losses/index.js';

@@ -1,47 +1,42 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { promises as fs } from 'node:fs';
-import * as path from 'node:path';
 import { useBackend } from '../backend/select.js';
+import { augmentBatch, datasetDefaults, gatherImages, normalize, type ImageSet } from '../data/index.js';
+import { createMethod, getMethod, resolveParams, type TrainingMethod } from './methods/index.js';
+import type { Normalization } from '../types.js';
 import {
-  applyProtocol,
-  augmentBatch,
-  classCounts,
-  computeNormalization,
-  datasetDefaults,
-  gatherImages,
-  loadDataset,
-  normalize,
-  type ImageSet,
-} from '../data/index.js';
-import { createMethod, getMethod, type TrainingMethod } from './methods/index.js';
-import { RUN_FILES, type Normalization, type RunManifest } from '../types.js';
-import { writeFailure, writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
+  appendEpochLog,
+  checkOutFolder,
+  checkpointDir,
+  checkpointToResume,
+  clearRunOutputs,
+  loadCheckpoint,
+  prepareData,
+  readEpochLog,
+  readManifest,
+  resumeChanges,
+  runPaths,
+  saveCheckpoint,
+  saveLayersModel,
+  writeEpochLog,
+  writeManifest,
+  type EpochLog,
+  type RunManifest,
+} from '../run/index.js';
 import { IcmixError } from '../util/errors.js';
 import { formatDuration, renderProgress } from '../util/progress.js';
 import type { OnProgress } from '../util/progress-event.js';
 import { etaSeconds, trainingStepsLeft } from '../util/progress-format.js';
 import { Rng } from '../util/rng.js';
 import { ICMIX_VERSION } from '../version.js';
-import { loadCheckpoint, readCheckpointState, saveCheckpoint } from './checkpoint.js';
-import { resolveConfig, type TrainConfig } from './config.js';
-import { buildModel } from './models/index.js';
+import { resolveConfig } from './config.js';
+import { buildModel, checkModelName } from './models/index.js';
 import { activationFloatsPerImage, checkStepFitsWasm, isWasmOutOfMemory, wasmOutOfMemoryError, type StepSize } from './memory.js';
-import { saveLayersModel } from './model-io.js';
-import { readManifest } from './run-io.js';
 import { Sgd, stepLr } from './optimizer.js';
-import { parseJsonLines } from '../util/jsonl.js';
 
-/** One line of log.jsonl. */
-export interface EpochLog {
-  epoch: number;
-  lr: number;
-  trainLoss: number;
-  valAccuracy: number;
-  valLoss: number;
-  seconds: number;
-  imagesPerSecond: number;
-}
+// The run folder's records and the data split live in src/run; re-exported for the train API.
+export { prepareData, type PreparedData, type EpochLog } from '../run/index.js';
 
 export interface TrainResult {
   runDir: string;
@@ -60,66 +55,47 @@ export interface TrainHooks {
   quiet?: boolean;
   /** Resume from the run folder's last checkpoint instead of starting fresh. */
   resume?: boolean;
-}
-
-/** The data a run trains on, after its protocol; regenerated identically from the config. */
-export interface PreparedData {
-  train: ImageSet;
-  val: ImageSet;
-  test: ImageSet;
-  classCounts: number[];
-  protocol: Record<string, unknown>;
-  normalization: Normalization;
-  source: string;
-}
-
-export async function prepareData(
-  cfg: Pick<TrainConfig, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'strict' | 'imbalance' | 'perClass' | 'trainSubset' | 'valSize' | 'seed'>,
-  onProgress?: OnProgress,
-): Promise<PreparedData> {
-  const { train: full, test, val: ownVal, source } = await loadDataset(cfg.dataset, { dir: cfg.dataDir, imageSize: cfg.imageSize, channels: cfg.channels, strict: cfg.strict, onProgress });
-  // A dataset with its own validation set (a folder's val/) holds nothing more out of train.
-  const split = applyProtocol(full, {
-    imbalance: cfg.imbalance,
-    perClass: cfg.perClass,
-    trainSubset: cfg.trainSubset,
-    valSize: ownVal ? 0 : cfg.valSize,
-    seed: cfg.seed,
-  });
-  if (ownVal) Object.assign(split.description, { valSize: ownVal.labels.length, valSplit: "the dataset's own validation set (val/)", valClassCounts: classCounts(ownVal) });
-  return {
-    train: split.train,
-    val: ownVal ?? split.val,
-    test,
-    classCounts: split.classCounts,
-    protocol: split.description,
-    normalization: computeNormalization(split.train),
-    source,
-  };
+  /** Start over in a non-empty run folder, deleting its run files first (see `clearRunOutputs`). */
+  overwrite?: boolean;
 }
 
 /** Train a model as `cfg` says, writing checkpoints, a log and the final model into cfg.out. */
 export async function train(partial: Parameters<typeof resolveConfig>[0], hooks: TrainHooks = {}): Promise<TrainResult> {
+  // Everything is validated (options, method, model, the folder, the data) before --out is touched.
   const cfg = resolveConfig(partial);
   const report: OnProgress = hooks.onProgress ?? (hooks.quiet ? () => {} : renderProgress());
   const method = getMethod(cfg.method);
-  const backend = await useBackend(cfg.backend);
-  const started = Date.now();
+  checkModelName(cfg.model);
+  const defaults = datasetDefaults(cfg.dataset); // refuses an unknown dataset name
   const runDir = cfg.out;
-  const ckptDir = path.join(runDir, RUN_FILES.checkpoint);
-  const logFile = path.join(runDir, RUN_FILES.log);
+  await checkOutFolder(runDir, hooks);
+  const paths = runPaths(runDir);
+  const ckptDir = checkpointDir(runDir);
+  const started = Date.now();
 
+  const aug = { pad: cfg.pad ?? defaults.pad, flip: cfg.flip ?? defaults.flip };
+  // alpha and gamma as the method will use them (the preset's defaults), recorded in the manifest.
+  const { alpha, gamma } = resolveParams(cfg, method.defaults);
+  const config = { ...cfg, alpha, gamma, pad: aug.pad, flip: aug.flip };
+
+  // On resume: the checkpoint, and which rates changed (anything else changed is refused).
+  const state = hooks.resume ? await checkpointToResume(runDir) : undefined;
+  const previous = state ? await readManifest(runDir) : undefined;
+  const changed = previous ? resumeChanges(previous.config, config) : {};
+  if (state && Object.keys(changed).length && state.epoch >= cfg.epochs) {
+    throw new IcmixError(`--resume: ${runDir} finished all ${cfg.epochs} epochs, so a changed ${Object.keys(changed).join(' and ')} has nothing to apply to; keep the original options`);
+  }
+
+  const backend = await useBackend(cfg.backend);
   const data = await prepareData(cfg, report);
   const { train: trainSet, val: valSet, test: testSet, normalization } = data;
   const shape = trainSet.shape;
-  const defaults = datasetDefaults(cfg.dataset);
-  const aug = { pad: cfg.pad ?? defaults.pad, flip: cfg.flip ?? defaults.flip };
   const bound = createMethod(method.name, cfg, { numClasses: trainSet.numClasses, classCounts: data.classCounts });
 
   const manifest: RunManifest = {
     icmixVersion: ICMIX_VERSION,
-    createdAt: new Date().toISOString(),
-    config: { ...cfg, alpha: bound.params.alpha, gamma: bound.params.gamma, pad: aug.pad, flip: aug.flip },
+    createdAt: previous?.createdAt ?? new Date().toISOString(),
+    config,
     dataset: {
       name: cfg.dataset,
       protocol: data.protocol,
@@ -133,6 +109,11 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     normalization,
     backend: backend.name,
     versions: { icmix: ICMIX_VERSION, tfjs: tf.version_core, node: process.version, backendPackage: backend.package },
+    // model/ is this run's only once it is saved at the end (a finished run resumed keeps its own).
+    weightsSha256: state && state.epoch >= cfg.epochs && previous?.weightsSha256 !== undefined ? previous.weightsSha256 : null,
+    ...(previous?.resumes?.length || Object.keys(changed).length
+      ? { resumes: [...(previous?.resumes ?? []), ...(Object.keys(changed).length && state ? [{ atEpoch: state.epoch, resumedAt: new Date().toISOString(), changed }] : [])] }
+      : {}),
   };
 
   // A batch too large for the wasm heap is refused up front, with a batch size that fits.
@@ -147,33 +128,30 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   let startEpoch = 0;
   let logs: EpochLog[] = [];
   let optimizerState: Float32Array | undefined;
-  const state = hooks.resume ? await readCheckpointState(ckptDir) : undefined;
-  if (hooks.resume && !state) {
-    throw new IcmixError(`--resume: no checkpoint in ${ckptDir}; start the run without --resume`);
-  }
   if (state) {
-    const previous = await readManifest(runDir);
-    assertSameConfig(previous.config, manifest.config);
-    manifest.createdAt = previous.createdAt;
     const loaded = await loadCheckpoint(ckptDir, state);
     model = loaded.model;
     checkFits(model);
     optimizerState = loaded.optimizerState;
     startEpoch = state.epoch;
-    logs = (await readLog(logFile)).filter((l) => l.epoch <= startEpoch);
-    await writeFileAtomic(logFile, logs.map((l) => JSON.stringify(l) + '\n').join(''));
-    report({ task: 'train', message: `resuming ${runDir} after epoch ${startEpoch}` });
+    logs = (await readEpochLog(runDir)).filter((l) => l.epoch <= startEpoch);
+    await writeEpochLog(runDir, logs);
+    const rates = Object.entries(changed).map(([k, [a, b]]) => `${k} ${a} -> ${b}`).join(', ');
+    report({ task: 'train', message: `resuming ${runDir} after epoch ${startEpoch}${rates ? ` with ${rates}` : ''}` });
   } else {
     // Built and checked before the folder is touched.
     model = buildModel(cfg.model, shape, trainSet.numClasses, { width: cfg.width, seed: cfg.seed });
     checkFits(model);
     await fs.mkdir(runDir, { recursive: true });
-    await fs.rm(ckptDir, { recursive: true, force: true });
-    await writeFileAtomic(logFile, '');
+    const removed = await clearRunOutputs(runDir);
+    if (removed.length) report({ task: 'train', message: `--overwrite: removed ${removed.sort().join(', ')} from ${runDir}` });
+    await writeEpochLog(runDir, []);
   }
-  await writeJsonAtomic(path.join(runDir, RUN_FILES.manifest), manifest);
+  await writeManifest(runDir, manifest);
 
   const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // Trainable weights and the BatchNorm statistics the forward pass updates.
+  const weightVars = model.weights.map((w) => w.read());
   const sgd = new Sgd(vars, { momentum: cfg.momentum, weightDecay: cfg.weightDecay });
   if (optimizerState) sgd.setState(optimizerState);
   const forward = (x: tf.Tensor4D) => model.apply(x, { training: true }) as tf.Tensor2D;
@@ -202,13 +180,10 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
         if (backend.name === 'wasm' && stepSize && isWasmOutOfMemory(e)) throw wasmOutOfMemoryError(stepSize, `at epoch ${epoch + 1}, step ${step + 1}`);
         throw e;
       }
-      if (!Number.isFinite(loss)) {
-        throw new IcmixError(
-          `the ${cfg.method} loss became ${loss} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr}); ` +
-            (epoch > 0 ? `the checkpoint after epoch ${epoch} in ${ckptDir} is kept and --resume continues from it; ` : '') +
-            'try a lower --lr or check the input data',
-        );
-      }
+      // The loss before the update, then the weights after it: a step can leave NaN or Inf
+      // weights behind a finite loss (a huge --lr), which no later loss check would blame.
+      const bad = !Number.isFinite(loss) ? `the ${cfg.method} loss became ${loss}` : !allFinite(weightVars) ? `the weights became non-finite (NaN or Infinity; the loss was ${loss})` : undefined;
+      if (bad) throw divergedError(bad, epoch, step, lr, runDir);
       lossSum += loss;
       images += idx.length;
       // A turn of the event loop per step, so a caller's SIGINT handler runs mid-epoch.
@@ -238,20 +213,18 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     });
     // Log line first: a crash before the checkpoint leaves a line past it, which resume drops;
     // the other order could leave a checkpointed epoch with no line.
-    await fs.appendFile(logFile, JSON.stringify(log) + '\n').catch((e: unknown) => {
-      throw writeFailure(logFile, e);
-    });
+    await appendEpochLog(runDir, log);
     logs.push(log);
     await saveCheckpoint(ckptDir, epoch + 1, model, sgd.getState());
     await hooks.onEpoch?.(log);
   }
 
   const test = evaluateSet(model, testSet, normalization, 256);
-  await saveLayersModel(model, path.join(runDir, RUN_FILES.model));
+  const saved = await saveLayersModel(model, paths.model);
   const seconds = (Date.now() - started) / 1000;
-  const finalManifest = { ...manifest, result: { testAccuracy: test.accuracy, testLoss: test.loss, trainSeconds: seconds } };
-  await writeJsonAtomic(path.join(runDir, RUN_FILES.manifest), finalManifest);
-  report({ task: 'train', finished: true, message: `test accuracy ${(100 * test.accuracy).toFixed(2)}%; model saved to ${path.join(runDir, RUN_FILES.model)}` });
+  const finalManifest: RunManifest = { ...manifest, weightsSha256: saved.weightsSha256, result: { testAccuracy: test.accuracy, testLoss: test.loss, trainSeconds: seconds } };
+  await writeManifest(runDir, finalManifest);
+  report({ task: 'train', finished: true, message: `test accuracy ${(100 * test.accuracy).toFixed(2)}%; model saved to ${paths.model}` });
   sgd.dispose();
   model.dispose();
   return { runDir, epochs: logs, testAccuracy: test.accuracy, seconds, manifest: finalManifest };
@@ -309,27 +282,24 @@ export function evaluateSet(model: tfl.LayersModel, set: ImageSet, norm: Normali
   return { accuracy: correct / n, loss: lossSum / n };
 }
 
-/** log.jsonl's epochs; a line torn by a crash mid-append is skipped, not the whole log. */
-async function readLog(file: string): Promise<EpochLog[]> {
-  let text: string;
-  try {
-    text = await fs.readFile(file, 'utf8');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw e;
-  }
-  return parseJsonLines<EpochLog>(text);
+/**
+ * Whether every value of `vars` is finite, with one reduction and one read: sum(v * 0) is 0 when
+ * all are finite and NaN otherwise (NaN * 0 and Inf * 0 are NaN), so a large sum cannot overflow.
+ */
+function allFinite(vars: tf.Tensor[]): boolean {
+  const probe = tf.tidy(() => tf.addN(vars.map((v) => tf.sum(tf.mul(v, 0)))));
+  const value = probe.dataSync()[0];
+  probe.dispose();
+  return value === 0;
 }
 
-/** A resumed run must train as the original would; refuse if its settings changed. */
-function assertSameConfig(previous: Record<string, unknown>, current: Record<string, unknown>): void {
-  const ignore = new Set(['backend', 'out']);
-  for (const k of new Set([...Object.keys(previous), ...Object.keys(current)])) {
-    if (ignore.has(k)) continue;
-    if (JSON.stringify(previous[k]) !== JSON.stringify(current[k])) {
-      throw new IcmixError(
-        `--resume: option '${k}' was ${JSON.stringify(previous[k])} when the run started and is now ${JSON.stringify(current[k])}; resume with the original options or start a new --out folder`,
-      );
-    }
+/** Why a run stopped at (epoch, step), with the checkpoint it keeps and how to continue it. */
+function divergedError(what: string, epoch: number, step: number, lr: number, runDir: string): IcmixError {
+  const where = `${what} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr})`;
+  if (epoch === 0) {
+    return new IcmixError(`${where}; no epoch finished, so there is no checkpoint to keep: start again with --overwrite and a lower --lr, or check the input data`);
   }
+  return new IcmixError(
+    `${where}; the checkpoint after epoch ${epoch} in ${checkpointDir(runDir)} is kept: continue it with --resume and a lower --lr (or --lr-gamma), or check the input data`,
+  );
 }

@@ -9,9 +9,11 @@ import { interruptMessage, resumeCommand, shellQuote } from '../../src/cli/progr
 test('resumeCommand repeats the command line with --resume, quoted for a shell', () => {
   assert.equal(resumeCommand(['train', '--dataset', 'mnist', '--out', 'runs/a b']), "icmix train --dataset mnist --out 'runs/a b' --resume");
   assert.equal(resumeCommand(['train', '--out', 'r', '--resume']), 'icmix train --out r --resume');
+  // --overwrite would delete the kept checkpoint: never in the resume command.
+  assert.equal(resumeCommand(['train', '--out', 'r', '--overwrite']), 'icmix train --out r --resume');
   assert.equal(shellQuote("it's"), `'it'\\''s'`);
   const none = interruptMessage({ runDir: 'r', epochs: 3, args: ['train', '--out', 'r', '--resume'] });
-  assert.match(none, /no checkpoint was kept in r\.\nStart again with: icmix train --out r\n$/);
+  assert.match(none, /no checkpoint was kept in r\.\nStart again with: icmix train --out r --overwrite\n$/);
 });
 
 test('Ctrl-C during icmix train says which checkpoint was kept and the exact command to resume', async () => {

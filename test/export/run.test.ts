@@ -10,9 +10,10 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { before, test } from 'node:test';
 import { exportOnnx, exportRun, inspectOnnx, readOnnxMetadata, verifyOnnx } from '../../src/export/index.js';
-import { saveLayersModel } from '../../src/train/model-io.js';
+import { saveLayersModel } from '../../src/run/model-io.js';
 import { buildModel } from '../../src/train/models/index.js';
-import { META, RUN_FILES, type RunManifest } from '../../src/types.js';
+import { META } from '../../src/types.js';
+import { RUN_FILES, type RunManifest } from '../../src/run/index.js';
 import { ICMIX_VERSION } from '../../src/version.js';
 import { cpuBackend, randomizeWeights, runChecker } from './helpers.js';
 

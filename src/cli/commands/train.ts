@@ -41,6 +41,7 @@ interface TrainArgs extends FolderFlags {
   backend: TrainConfig['backend'];
   out: string;
   resume: boolean;
+  overwrite: boolean;
   'max-steps'?: number;
   quiet: boolean;
 }
@@ -80,7 +81,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option(...ranged('seed', R.seed, { default: TRAIN_DEFAULTS.seed, describe: 'seeds the split, initial weights, augmentation and mixing', group: 'Run:' }))
       .option('backend', { choices: BACKEND_NAMES, default: TRAIN_DEFAULTS.backend, describe: 'auto = tfjs-node(-gpu) if installed, else wasm', group: 'Run:' })
       .option('out', { type: 'string', demandOption: true, describe: 'run folder (checkpoints, log.jsonl, manifest.json, model/)', group: 'Run:' })
-      .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out', group: 'Run:' })
+      .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out (--lr and --lr-gamma may change)', group: 'Run:' })
+      .option('overwrite', { type: 'boolean', default: false, describe: 'start over in a non-empty --out, deleting its model, checkpoint, log, exports, calibration and reports', group: 'Run:' })
       .option(...ranged('max-steps', R.maxStepsPerEpoch, { describe: 'cap the steps per epoch (smoke tests)', group: 'Run:' }))
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output', group: 'Run:' }),
   handler: async (a) => {
@@ -118,7 +120,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         out: a.out,
         maxStepsPerEpoch: a.maxSteps,
       },
-      { resume: a.resume, quiet: a.quiet, onProgress: a.quiet ? undefined : renderProgress() },
+      { resume: a.resume, overwrite: a.overwrite, quiet: a.quiet, onProgress: a.quiet ? undefined : renderProgress() },
     ).finally(stopListening);
     const curves = await writeTrainingCurves(result.runDir, { title: `${a.method} on ${a.dataset}: training curves` });
     if (curves && !a.quiet) console.error(`icmix train: training curves in ${curves}`);

@@ -1,6 +1,6 @@
 import * as path from 'node:path';
-import { readCheckpointState } from '../../train/checkpoint.js';
-import { RUN_FILES } from '../../types.js';
+import { readCheckpointState } from '../../run/checkpoint.js';
+import { RUN_FILES } from '../../run/files.js';
 
 /** A word a POSIX shell reads back unchanged: bare when safe, else single-quoted. */
 export function shellQuote(word: string): string {
@@ -9,8 +9,16 @@ export function shellQuote(word: string): string {
 
 /** The `icmix train ...` command that continues the run `args` (the CLI words after `icmix`) started. */
 export function resumeCommand(args: readonly string[]): string {
-  const words = args.filter((w) => w !== '--no-resume');
+  // --overwrite would delete what was kept (and train refuses it next to --resume).
+  const words = args.filter((w) => w !== '--no-resume' && w !== '--overwrite');
   if (!words.includes('--resume')) words.push('--resume');
+  return ['icmix', ...words].map(shellQuote).join(' ');
+}
+
+/** The command that starts the run over: the folder is no longer empty, so with --overwrite. */
+export function startAgainCommand(args: readonly string[]): string {
+  const words = args.filter((w) => w !== '--resume');
+  if (!words.includes('--overwrite')) words.push('--overwrite');
   return ['icmix', ...words].map(shellQuote).join(' ');
 }
 
@@ -22,7 +30,7 @@ export function interruptMessage(o: { runDir: string; checkpointEpoch?: number; 
   if (!o.checkpointEpoch) {
     return (
       `icmix train: interrupted before the first epoch ended; no checkpoint was kept in ${o.runDir}.\n` +
-      `Start again with: ${['icmix', ...o.args.filter((w) => w !== '--resume')].map(shellQuote).join(' ')}\n`
+      `Start again with: ${startAgainCommand(o.args)}\n`
     );
   }
   return (
@@ -37,7 +45,8 @@ export function interruptMessage(o: { runDir: string; checkpointEpoch?: number; 
  */
 export function onTrainInterrupt(o: { runDir: string; epochs: number; args: readonly string[] }): () => void {
   const handler = () => {
-    void readCheckpointState(path.join(o.runDir, RUN_FILES.checkpoint)).then((state) => {
+    // An unreadable state file must not keep Ctrl-C from exiting: then say no epoch is known.
+    void readCheckpointState(path.join(o.runDir, RUN_FILES.checkpoint)).catch(() => undefined).then((state) => {
       // A bar may be mid-line on a terminal.
       process.stderr.write((process.stderr.isTTY ? '\n' : '') + interruptMessage({ ...o, checkpointEpoch: state?.epoch }), () => process.exit(130));
     });

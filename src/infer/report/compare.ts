@@ -3,7 +3,7 @@ import type { EvalReport } from './types.js';
 import { headline, type Headline } from './summary.js';
 import { mdTable } from './format.js';
 import { metricsOf } from '../metrics/catalogue/index.js';
-import { RUN_FILES } from '../../types.js';
+import { RUN_FILES } from '../../run/files.js';
 import { IcmixError } from '../../util/errors.js';
 import { readReport } from './read.js';
 

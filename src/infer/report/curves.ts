@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { RUN_FILES } from '../../types.js';
+import { REPORT_FILES, RUN_FILES } from '../../run/files.js';
 import { writeFileAtomic } from '../../util/atomic.js';
 import { parseJsonLines } from '../../util/jsonl.js';
 import { formatFigure } from '../../util/progress-format.js';
@@ -19,7 +19,7 @@ export interface CurvePoint {
 }
 
 /** The file name next to the reliability diagrams. */
-export const TRAINING_CURVES_FILE = 'training-curves.svg';
+export const TRAINING_CURVES_FILE = REPORT_FILES.trainingCurves;
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 const f = (x: number) => (Math.round(x * 100) / 100).toString();

@@ -1,7 +1,7 @@
 import { promises as fs, statSync } from 'node:fs';
 import * as path from 'node:path';
 import { IcmixError } from '../../util/errors.js';
-import { RUN_FILES } from '../../types.js';
+import { RUN_FILES } from '../../run/files.js';
 import type { EvalReport } from './types.js';
 import { validateReport } from './schema.js';
 

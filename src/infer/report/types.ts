@@ -163,6 +163,8 @@ export interface ReportModel {
   output: 'logits' | 'probabilities';
   inputLayout: 'NHWC' | 'NCHW';
   normalizationBaked: boolean;
+  /** Fingerprint of the weights the model was exported from (ONNX metadata icmix.weights_sha256). */
+  weightsSha256?: string;
   /** The run folder, if the model lives in one. */
   runDir?: string;
 }

@@ -1,21 +1,14 @@
 import * as path from 'node:path';
 import { writeFileAtomic } from '../../util/atomic.js';
-import { RUN_FILES } from '../../types.js';
+import { REPORT_FILES } from '../../run/files.js';
 import type { EvalReport } from './types.js';
 import { validateReport } from './schema.js';
 import { renderMarkdown } from './markdown.js';
 import { reliabilitySvg } from './svg.js';
 import { readCurvePoints, trainingCurvesSvg, TRAINING_CURVES_FILE } from './curves.js';
 
-/** Files `writeReport` puts in the run folder (besides report.json). */
-export const REPORT_FILES = {
-  json: RUN_FILES.report,
-  markdown: 'report.md',
-  /** reliability-<runtime>.svg per runtime with an id suite; reliability-calibrated.svg after T. */
-  reliabilityPrefix: 'reliability-',
-  /** The run's train loss, val accuracy and lr per epoch, when the model has a run folder with a log. */
-  trainingCurves: TRAINING_CURVES_FILE,
-} as const;
+// The report's file names belong to the run folder (src/run/files.ts), which clears them on --overwrite.
+export { REPORT_FILES } from '../../run/files.js';
 
 /**
  * Validate `report` against the schema, then write report.md, the reliability diagrams and, last,

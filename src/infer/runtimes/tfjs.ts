@@ -2,7 +2,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
 import * as path from 'node:path';
 import { useBackend } from '../../backend/select.js';
-import { loadRunModel } from '../../train/run-io.js';
+import { loadRunModel } from '../../run/folder.js';
 import { logitsModel } from '../../export/softmax-head.js';
 import { META, type ImageShape, type Normalization } from '../../types.js';
 import { IcmixError } from '../../util/errors.js';

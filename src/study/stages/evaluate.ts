@@ -1,7 +1,6 @@
-import * as path from 'node:path';
 import { evaluate, readCalibrationFile } from '../../infer/evaluate.js';
 import { writeReport } from '../../infer/report/index.js';
-import { RUN_FILES } from '../../types.js';
+import { runPaths } from '../../run/index.js';
 import type { StageFn } from './types.js';
 
 /**
@@ -12,7 +11,7 @@ import type { StageFn } from './types.js';
 export const evaluateStage: StageFn = async ({ cell, runDir, threads, onProgress }) => {
   const e = cell.eval;
   const report = await evaluate({
-    model: path.join(runDir, RUN_FILES.onnx),
+    model: runPaths(runDir).onnx,
     dataset: cell.dataset,
     dataDir: cell.train.dataDir,
     runtimes: e.runtimes,

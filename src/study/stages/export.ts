@@ -1,6 +1,5 @@
-import * as path from 'node:path';
 import { exportRun } from '../../export/index.js';
-import { RUN_FILES } from '../../types.js';
+import { runPaths } from '../../run/index.js';
 import type { StageFn } from './types.js';
 
 /**
@@ -9,5 +8,5 @@ import type { StageFn } from './types.js';
  */
 export const exportStage: StageFn = async ({ runDir, onProgress }) => {
   onProgress({ task: 'export', message: 'onnx' });
-  await exportRun(runDir, { out: path.join(runDir, RUN_FILES.onnx), verify: true });
+  await exportRun(runDir, { out: runPaths(runDir).onnx, verify: true });
 };

@@ -28,11 +28,15 @@ export function listModels(): { name: string; description: string }[] {
   return Object.entries(MODELS).map(([name, m]) => ({ name, description: m.description }));
 }
 
-/** Build a fresh model; logits out ([batch, classes]), normalised NHWC images in. */
-export function buildModel(name: string, inputShape: ImageShape, numClasses: number, opts: ModelOptions = {}): tfl.LayersModel {
-  const m = MODELS[name];
-  if (!m) {
+/** Refuse a model name the zoo does not have (train checks it before touching the run folder). */
+export function checkModelName(name: string): void {
+  if (!Object.hasOwn(MODELS, name)) {
     throw new IcmixError(`unknown model '${name}'; choose one of: ${Object.keys(MODELS).join(', ')}`);
   }
-  return m.build(inputShape, numClasses, opts);
+}
+
+/** Build a fresh model; logits out ([batch, classes]), normalised NHWC images in. */
+export function buildModel(name: string, inputShape: ImageShape, numClasses: number, opts: ModelOptions = {}): tfl.LayersModel {
+  checkModelName(name);
+  return MODELS[name].build(inputShape, numClasses, opts);
 }

@@ -200,7 +200,7 @@ test('webgpu without an adapter: a clear error; unknown runtime names are reject
 
 test('a CNN exported by icmix export: header reader matches the exporter, and cpu, web, tfjs agree in every layout', async () => {
   const { buildModel } = await import('../../../src/train/models/index.js');
-  const { saveLayersModel } = await import('../../../src/train/model-io.js');
+  const { saveLayersModel } = await import('../../../src/run/model-io.js');
   const { exportRun, inspectOnnx, readOnnxMetadata } = await import('../../../src/export/index.js');
   await useBackend('cpu');
   const s: [number, number, number] = [12, 12, 3];

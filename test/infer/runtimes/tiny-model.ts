@@ -9,8 +9,9 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import onnxProto from 'onnx-proto';
-import { saveLayersModel } from '../../../src/train/model-io.js';
-import { META, RUN_FILES, type ImageShape, type Normalization, type RunManifest } from '../../../src/types.js';
+import { saveLayersModel } from '../../../src/run/model-io.js';
+import { META, type ImageShape, type Normalization } from '../../../src/types.js';
+import { RUN_FILES, type RunManifest } from '../../../src/run/index.js';
 import { Rng } from '../../../src/util/rng.js';
 
 const { onnx } = onnxProto;

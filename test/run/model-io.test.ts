@@ -6,7 +6,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { buildModel, listModels } from '../../src/train/models/index.js';
-import { loadLayersModel, saveLayersModel } from '../../src/train/model-io.js';
+import { loadLayersModel, saveLayersModel } from '../../src/run/model-io.js';
 
 await tf.setBackend('cpu');
 

@@ -1,0 +1,29 @@
+import type { TrainConfig } from '../train/config.js';
+import { IcmixError } from '../util/errors.js';
+import { RESUMABLE_CHANGES, type ResumableOption, type ResumeRecord } from './manifest.js';
+
+/** Options that do not change what a run computes (where it runs, where it writes). */
+const IGNORED: ReadonlySet<string> = new Set(['backend', 'out']);
+
+/**
+ * A resumed run must train as the original would, except for the learning rate and its decay
+ * (a run that diverged continues from its last good checkpoint at a lower rate). Returns the
+ * changed rates as [old, new]; refuses any other change.
+ */
+export function resumeChanges(previous: TrainConfig, current: TrainConfig): ResumeRecord['changed'] {
+  const changed: ResumeRecord['changed'] = {};
+  const prev = previous as unknown as Record<string, unknown>;
+  const cur = current as unknown as Record<string, unknown>;
+  for (const k of new Set([...Object.keys(prev), ...Object.keys(cur)])) {
+    if (IGNORED.has(k) || JSON.stringify(prev[k]) === JSON.stringify(cur[k])) continue;
+    if ((RESUMABLE_CHANGES as readonly string[]).includes(k) && typeof prev[k] === 'number' && typeof cur[k] === 'number') {
+      changed[k as ResumableOption] = [prev[k] as number, cur[k] as number];
+      continue;
+    }
+    throw new IcmixError(
+      `--resume: option '${k}' was ${JSON.stringify(prev[k])} when the run started and is now ${JSON.stringify(cur[k])}; ` +
+        `resume with the original options (only ${RESUMABLE_CHANGES.join(' and ')} may change) or start a new --out folder`,
+    );
+  }
+  return changed;
+}
