@@ -5,7 +5,7 @@ import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { emitActivation, hasActivation, listActivations } from './activations.js';
 import { foldBatchNorm } from './fold-bn.js';
-import { findTrailingSoftmax } from './softmax-head.js';
+import { findTrailingSoftmax } from '../run/softmax-head.js';
 import { GraphBuilder, tensorValueInfo } from './graph.js';
 import { layerConverter, supportedLayers, type LayerContext, type Weight } from './layers/index.js';
 import { encodeModel, type ModelProto } from '../onnx/index.js';

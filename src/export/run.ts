@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { exportOnnx, IR_VERSION_FOR_OPSET } from './convert.js';
-import { findTrailingSoftmax } from './softmax-head.js';
+import { findTrailingSoftmax } from '../run/softmax-head.js';
 import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 import type { ExportOptions, VerifyResult } from './types.js';
 import { DEFAULT_TOLERANCE, verifyOnnx } from './verify.js';

@@ -5,7 +5,7 @@ import type { InferenceRuntime, ModelFeed } from '../infer/runtimes/types.js';
 import { maxAbsDiff, meanAbsDiff, top1Agreement, withinTolerance } from '../infer/metrics/parity.js';
 import { decodeModel, metadataOf } from '../onnx/index.js';
 import { META, type ImageShape, type Normalization } from '../types.js';
-import { logitsModel } from './softmax-head.js';
+import { logitsModel } from '../run/softmax-head.js';
 import { IcmixError } from '../util/errors.js';
 import { Rng } from '../util/rng.js';
 import { toModelInput } from '../../web/normalize.js';

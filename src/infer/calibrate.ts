@@ -8,7 +8,6 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend, type BackendName } from '../backend/select.js';
-import { exportRun } from '../export/index.js';
 import { appendTemperatureSoftmax, decodeModel, encodeModel } from '../onnx/index.js';
 import { checkModelFile, readManifest, regenerateSplits, RUN_FILES, runPaths } from '../run/index.js';
 import { META } from '../types.js';
@@ -39,6 +38,12 @@ export interface CalibrateOptions {
   backend?: BackendName;
   /** Progress: one message event per phase. */
   onProgress?: OnProgress;
+  /**
+   * The logits graph to calibrate when it is not the run's model.onnx (e.g. a fresh export in a
+   * scratch folder; `icmix calibrate` makes one for a run that was never exported), with the
+   * fingerprint of the weights it was exported from.
+   */
+  source?: { path: string; weightsSha256: string };
 }
 
 /** The allowed range of every numeric calibration option (the CLI's flags use the same table). */
@@ -87,13 +92,14 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
 
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
   try {
-    // The run's model.onnx when it has one (the graph that gets calibrated); else one export of
-    // the run's model, logits out, into the scratch folder.
-    let source = runPaths(runDir).onnx;
-    let weightsSha256: string | undefined;
+    // The run's model.onnx (the graph that gets calibrated), or the caller's fresh export of it.
+    const source = opts.source?.path ?? runPaths(runDir).onnx;
+    let weightsSha256 = opts.source?.weightsSha256;
     if (!existsSync(source)) {
-      log(`no ${RUN_FILES.onnx} in ${runDir}; exporting the run to ONNX (logits)`);
-      ({ path: source, weightsSha256 } = await exportRun(runDir, { out: path.join(scratch, 'logits.onnx'), verify: false }));
+      throw new IcmixError(
+        `${source} does not exist: calibration edits the exported graph. Export the run first ` +
+          `(\`icmix export ${runDir}\`), or run \`icmix calibrate ${runDir}\`, which exports into a scratch folder itself`,
+      );
     }
     const info = await readModelInfo(source);
     if (weightsSha256 === undefined) {

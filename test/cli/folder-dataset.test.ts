@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { main } from '../../src/cli/main.js';
 import { clearDatasetCache } from '../../src/data/index.js';
+import { calibrateRun } from '../../src/infer/calibrate.js';
 import { expandStudy } from '../../src/study/cells.js';
 import { idImage, writePng } from '../data/folder-fixtures.js';
 
@@ -40,8 +41,12 @@ test('icmix train --dataset folder:<dir> --image-size 8x8 trains one epoch; cali
 
     // Calibrate regenerates the split at the run's input shape from the same cache entry.
     clearDatasetCache();
+    // The library calibrates an exported graph; the CLI exports a never-exported run itself,
+    // into a scratch folder (the run gets no model.onnx it did not ask for).
+    await assert.rejects(calibrateRun(run, { backend: 'cpu' }), /model\.onnx does not exist: calibration edits the exported graph\. Export the run first/);
     await main(['calibrate', run, '--backend', 'cpu', '--bins', '3', '--quiet']);
     assert.ok(existsSync(path.join(run, 'model.calibrated.onnx')));
+    assert.ok(!existsSync(path.join(run, 'model.onnx')));
     assert.equal(readdirSync(cache).filter((f) => f.endsWith('.bin')).length, 1, 'no second decode for calibrate');
 
     // Eval takes the dataset from the model's metadata and decodes at the model's size.

@@ -16,6 +16,6 @@ test('icmix train refuses a non-empty --out unless --resume or --overwrite, and 
   await assert.rejects(main([...common, '--model', 'resnet9000', '--overwrite']), /unknown model 'resnet9000'/);
   assert.equal(readFileSync(path.join(out, 'log.jsonl'), 'utf8'), '{"epoch":1}\n');
   await main([...args, '--overwrite']);
-  assert.deepEqual(readdirSync(out).sort(), ['checkpoint', 'log.jsonl', 'manifest.json', 'model']);
+  assert.deepEqual(readdirSync(out).sort(), ['checkpoint', 'log.jsonl', 'manifest.json', 'model', 'training-curves.svg']);
   assert.equal(readFileSync(path.join(out, 'log.jsonl'), 'utf8').trim().split('\n').length, 1);
 });

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { exportOnnx, readOnnxMetadata } from '../../src/export/index.js';
-import { findTrailingSoftmax, logitsModel } from '../../src/export/softmax-head.js';
+import { findTrailingSoftmax, logitsModel } from '../../src/run/softmax-head.js';
 import { modelInfoFromBytes } from '../../src/infer/model-info.js';
 import { predict, predictProbabilities } from '../../src/infer/predict.js';
 import { createRuntime } from '../../src/infer/runtimes/index.js';

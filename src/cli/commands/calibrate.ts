@@ -1,5 +1,10 @@
+import { existsSync, promises as fs } from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { BACKEND_NAMES, type BackendName } from '../../backend/select.js';
+import { BACKEND_NAMES, useBackend, type BackendName } from '../../backend/select.js';
+import { exportRun } from '../../export/index.js';
+import { RUN_FILES, runPaths } from '../../run/index.js';
 import { CALIBRATE_RULES, calibrateRun, DEFAULT_OOD_TPR } from '../../infer/calibrate.js';
 import { mdTable, num, pct } from '../../infer/report/format.js';
 import { renderProgress } from '../../util/progress.js';
@@ -38,7 +43,19 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
           'softmax(logits / T); the calibrated graph outputs those probabilities and records T and the OOD threshold in its metadata.',
       ),
   handler: async (a) => {
+    const progress = a.quiet ? undefined : renderProgress({ prefix: 'icmix calibrate: ' });
+    // A run never exported: export its logits graph into a scratch folder (the run keeps no
+    // model.onnx it did not ask for), then calibrate that.
+    let scratch: string | undefined;
+    let source: { path: string; weightsSha256: string } | undefined;
+    if (!existsSync(runPaths(a.run).onnx)) {
+      scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-export-'));
+      progress?.({ task: 'calibrate', message: `no ${RUN_FILES.onnx} in ${a.run}; exporting the run to ONNX (logits)` });
+      await useBackend(a.backend ?? 'auto');
+      source = await exportRun(a.run, { out: path.join(scratch, 'logits.onnx'), verify: false });
+    }
     const r = await calibrateRun(a.run, {
+      source,
       out: a.out,
       dataDir: a.dataDir,
       bins: a.bins,
@@ -46,8 +63,8 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       batchSize: a.batchSize,
       threads: a.threads,
       backend: a.backend,
-      onProgress: a.quiet ? undefined : renderProgress({ prefix: 'icmix calibrate: ' }),
-    });
+      onProgress: progress,
+    }).finally(() => scratch && fs.rm(scratch, { recursive: true, force: true }));
     const c = r.calibration;
     process.stdout.write(
       `T = ${num(c.temperature, 4)} fitted on the ${c.fitSplit} split (NLL ${num(c.fitNllBefore)} → ${num(c.fitNllAfter)}); ` +

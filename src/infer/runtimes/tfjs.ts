@@ -3,7 +3,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import * as path from 'node:path';
 import { useBackend } from '../../backend/select.js';
 import { loadRunModel } from '../../run/folder.js';
-import { logitsModel } from '../../export/softmax-head.js';
+import { logitsModel } from '../../run/softmax-head.js';
 import { META, type ImageShape, type Normalization } from '../../types.js';
 import { IcmixError } from '../../util/errors.js';
 import { softmax } from '../metrics/softmax.js';
