@@ -1,4 +1,4 @@
-import { mixupLoss } from '../mixup.js';
+import { mixupLoss } from '../../../../../../src/train/losses/mixup.js';
 import type { TrainingMethod } from '../types.js';
 import { drawCutmix, mixBatch } from './shared.js';
 

@@ -2,11 +2,11 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ImageShape } from '../../../../../../src/types.js';
 import type { Rng } from '../../../../../../src/util/rng.js';
 import { IcmixError } from '../../../../../../src/util/errors.js';
-import { drawLambda } from '../../mixing/lambda.js';
-import { drawCutmixBox } from '../../mixing/cutmix.js';
-import { mixInputs, permute } from '../../mixing/inputs.js';
-import { cutmixInputs } from '../../mixing/cutmix.js';
-import { remixLabelLambda } from '../../mixing/remix.js';
+import { drawLambda } from '../../../../../../src/train/mixing/lambda.js';
+import { drawCutmixBox } from '../../../../../../src/train/mixing/cutmix.js';
+import { mixInputs, permute } from '../../../../../../src/train/mixing/inputs.js';
+import { cutmixInputs } from '../../../../../../src/train/mixing/cutmix.js';
+import { remixLabelLambda } from '../../../../../../src/train/mixing/remix.js';
 import type { MethodContext, MixDraw } from '../types.js';
 
 /** Mixup-style draw: lambda(s) ~ Beta(alpha, alpha) (per batch or per sample), then a permutation. */
