@@ -6,6 +6,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { decodeImage, type ImageFormat } from '../serve/decode.js';
+import { IMAGE_FILE } from '../serve/image-guard.js';
 import { toPredictions, type Prediction } from '../serve/predict.js';
 import { IcmixError } from '../util/errors.js';
 import type { OnProgress } from '../util/progress-event.js';
@@ -90,10 +91,11 @@ async function decodeFile(file: string, info: ModelInfo): Promise<Float32Array |
   } catch (e) {
     return `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
   }
+  if (bytes.length === 0) return 'the file is empty';
   const format = sniffFormat(bytes);
   if (!format) return 'not a PNG or JPEG file (its first bytes match neither signature)';
   try {
-    return decodeImage(bytes, format, info.inputShape);
+    return decodeImage(bytes, format, info.inputShape, Infinity, IMAGE_FILE);
   } catch (e) {
     return (e as Error).message;
   }

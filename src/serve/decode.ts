@@ -3,7 +3,7 @@ import jpeg from 'jpeg-js';
 import type { ImageShape } from '../types.js';
 import { rgbaToPixels } from '../../web/preprocess.js';
 import { BadInput } from './errors.js';
-import { admitImage } from './image-guard.js';
+import { admitImage, REQUEST_BODY, type ImageSource } from './image-guard.js';
 
 /** Image formats POST /v1/predict accepts as raw bodies, by content type. */
 export const IMAGE_TYPES = {
@@ -21,7 +21,7 @@ interface Rgba {
 }
 
 /** Decode bytes whose header admitImage has checked (so the decoder allocates only for the model's size). */
-function decodeRgba(bytes: Uint8Array, format: ImageFormat): Rgba {
+function decodeRgba(bytes: Uint8Array, format: ImageFormat, source: ImageSource): Rgba {
   try {
     if (format === 'png') {
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
@@ -32,7 +32,7 @@ function decodeRgba(bytes: Uint8Array, format: ImageFormat): Rgba {
     return { width: img.width, height: img.height, data: img.data };
   } catch (err) {
     const why = err instanceof Error ? err.message : String(err);
-    throw new BadInput(400, 'not_an_image', `the request body is not a valid ${format.toUpperCase()} image (${why}); send the file's bytes with content-type image/${format}`);
+    throw new BadInput(400, 'not_an_image', `${source.subject} is not a valid ${format.toUpperCase()} image (${why}); ${source.resend(format)}`);
   }
 }
 
@@ -44,13 +44,19 @@ function decodeRgba(bytes: Uint8Array, format: ImageFormat): Rgba {
  * The header is read first (admitImage): an image declaring more than `maxPixels` pixels (413) or
  * another size than the model's (400) is refused before the decoder allocates anything.
  */
-export function decodeImage(bytes: Uint8Array, format: ImageFormat, shape: ImageShape, maxPixels = Infinity): Float32Array {
+export function decodeImage(
+  bytes: Uint8Array,
+  format: ImageFormat,
+  shape: ImageShape,
+  maxPixels = Infinity,
+  source: ImageSource = REQUEST_BODY,
+): Float32Array {
   const [h, w, c] = shape;
-  admitImage(bytes, format, { maxPixels, size: { width: w, height: h } });
+  admitImage(bytes, format, { maxPixels, size: { width: w, height: h }, source });
   if (c !== 1 && c !== 3) {
     throw new BadInput(400, 'unsupported_channels', `the model takes ${c} channels; only 1 (gray) and 3 (RGB) models accept image bodies, send raw arrays as JSON instead`);
   }
-  const img = decodeRgba(bytes, format);
+  const img = decodeRgba(bytes, format, source);
   if (img.width !== w || img.height !== h) throw new BadInput(400, 'wrong_size', `the image decodes to ${img.width}x${img.height} pixels although its header says ${w}x${h}; send an intact file`);
   return rgbaToFloat(img.data, h * w, c);
 }

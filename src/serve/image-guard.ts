@@ -7,7 +7,33 @@ export interface ImageAdmission {
   maxPixels: number;
   /** The size the model takes; another declared size → 400 wrong_size, since the server does not resize. */
   size?: { width: number; height: number };
+  /** Who hands the image over, so messages speak to them (default: a client of the server). */
+  source?: ImageSource;
 }
+
+/** How error messages name the image and what its sender should do. */
+export interface ImageSource {
+  /** What the bytes are, e.g. 'the request body' or a file's path. */
+  subject: string;
+  /** What to do about bytes that are not a valid image of `format`. */
+  resend(format: string): string;
+  /** What to do about an image of the wrong size. */
+  resize(width: number, height: number): string;
+}
+
+/** A client of `icmix serve`. */
+export const REQUEST_BODY: ImageSource = {
+  subject: 'the request body',
+  resend: (format) => `send the file's bytes with content-type image/${format}`,
+  resize: (w, h) => `resize it to ${w}x${h} before sending`,
+};
+
+/** A file on disk (icmix predict, whose output line already names it). */
+export const IMAGE_FILE: ImageSource = {
+  subject: 'the file',
+  resend: () => 're-save it as a PNG or JPEG file',
+  resize: (w, h) => `resize it to ${w}x${h} first (icmix predict does not resize)`,
+};
 
 /**
  * Check an image body's header before it is decoded: a body that is not an image of its declared
@@ -17,17 +43,18 @@ export interface ImageAdmission {
  */
 export function admitImage(bytes: Uint8Array, format: HeaderFormat, rules: ImageAdmission): ImageHeader {
   const name = format.toUpperCase();
+  const source = rules.source ?? REQUEST_BODY;
   let header: ImageHeader;
   try {
     header = readImageHeader(bytes, format);
   } catch (err) {
     if (!(err instanceof ImageHeaderError)) throw err;
-    const hint = `send the file's bytes with content-type image/${format}`;
+    const hint = source.resend(format);
     if (err.kind === 'signature') {
       const what = bytes.length === 0 ? 'is empty' : `does not start with the ${name} signature`;
-      throw new BadInput(400, 'not_an_image', `the request body ${what}, so it is not a ${name} image; ${hint}`);
+      throw new BadInput(400, 'not_an_image', `${source.subject} ${what}, so it is not a ${name} image; ${hint}`);
     }
-    throw new BadInput(400, 'not_an_image', `the request body is not a valid ${name} image (${err.message}); ${hint}`);
+    throw new BadInput(400, 'not_an_image', `${source.subject} is not a valid ${name} image (${err.message}); ${hint}`);
   }
   const pixels = header.width * header.height;
   if (pixels > rules.maxPixels) {
@@ -43,7 +70,7 @@ export function admitImage(bytes: Uint8Array, format: HeaderFormat, rules: Image
     throw new BadInput(
       400,
       'wrong_size',
-      `the image is ${header.width}x${header.height} pixels but the model takes ${want.width}x${want.height} (width x height); resize it to ${want.width}x${want.height} before sending`,
+      `the image is ${header.width}x${header.height} pixels but the model takes ${want.width}x${want.height} (width x height); ${source.resize(want.width, want.height)}`,
     );
   }
   return header;

@@ -110,12 +110,19 @@ test('predict: a file that is not an image or has the wrong size gets an error e
   await fs.writeFile(path.join(dir, 'b-big.png'), png(new Float32Array(100).fill(0.5), 10, 10));
   const rgba = Buffer.alloc(8 * 8 * 4, 200);
   await fs.writeFile(path.join(dir, 'c-ok.jpg'), jpeg.encode({ data: rgba, width: 8, height: 8 }, 90).data);
+  await fs.writeFile(path.join(dir, 'd-truncated.png'), png(new Float32Array(64).fill(0.5), 8, 8).subarray(0, 50));
+  await fs.writeFile(path.join(dir, 'e-empty.png'), '');
   await fs.writeFile(path.join(dir, 'readme.txt'), 'skipped: not an image extension');
   const out: ImagePrediction[] = await predictImages(runDir, [dir]);
-  assert.deepEqual(out.map((p) => path.basename(p.file)), ['a-notes.png', 'b-big.png', 'c-ok.jpg']);
-  assert.match((out[0] as { error: string }).error, /not a PNG or JPEG/);
-  assert.match((out[1] as { error: string }).error, /10x10 pixels but the model takes 8x8/);
+  assert.deepEqual(out.map((p) => path.basename(p.file)), ['a-notes.png', 'b-big.png', 'c-ok.jpg', 'd-truncated.png', 'e-empty.png']);
+  const errors = out.map((p) => ('error' in p ? p.error : ''));
+  assert.match(errors[0], /not a PNG or JPEG/);
+  assert.match(errors[1], /10x10 pixels but the model takes 8x8 \(width x height\); resize it to 8x8 first \(icmix predict does not resize\)/);
   assert.ok(!('error' in out[2]));
+  assert.match(errors[3], /^the file is not a valid PNG image \(.*\); re-save it as a PNG or JPEG file$/);
+  assert.equal(errors[4], 'the file is empty');
+  // The messages speak to a user with files, not to an HTTP client.
+  for (const e of errors) assert.doesNotMatch(e, /request body|content-type|before sending/);
   await assert.rejects(listImageFiles([path.join(dir, 'missing')]), /cannot read .*missing.*ENOENT/);
 });
 
