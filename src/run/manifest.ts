@@ -5,6 +5,7 @@ import type { ImageShape, Normalization } from '../types.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { RUN_FILES } from './files.js';
+import type { TrainWarning } from '../train/warnings.js';
 
 /** Options `--resume` may change (a diverged run continues with a lower rate); every other one must stay. */
 export const RESUMABLE_CHANGES = ['lr', 'lrGamma'] as const;
@@ -44,6 +45,8 @@ export interface RunManifest {
   weightsSha256?: string | null;
   /** Resumes that changed the learning rate or its decay, in order. */
   resumes?: ResumeRecord[];
+  /** Health checks that fired (loss not falling in epoch 1, validation accuracy near chance). */
+  warnings?: TrainWarning[];
   /** Written when training finishes. */
   result?: { testAccuracy: number; testLoss: number; trainSeconds: number };
 }

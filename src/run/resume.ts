@@ -12,7 +12,8 @@ const IGNORED: ReadonlySet<string> = new Set(['backend', 'out']);
  */
 export function resumeChanges(previous: TrainConfig, current: TrainConfig): ResumeRecord['changed'] {
   const changed: ResumeRecord['changed'] = {};
-  const prev = previous as unknown as Record<string, unknown>;
+  // Runs made before schedules were options trained with step decay and no warm-up.
+  const prev = { lrSchedule: 'step', warmupEpochs: 0, ...previous } as unknown as Record<string, unknown>;
   const cur = current as unknown as Record<string, unknown>;
   for (const k of new Set([...Object.keys(prev), ...Object.keys(cur)])) {
     if (IGNORED.has(k) || JSON.stringify(prev[k]) === JSON.stringify(cur[k])) continue;

@@ -1,7 +1,7 @@
 import { isDatasetName, listDatasets } from '../data/index.js';
 import { DEFAULT_CORRUPTION_SAMPLES } from '../infer/evaluate.js';
 import { defaultOodNames, SUITE_NAMES } from '../infer/suites/index.js';
-import { TRAIN_DEFAULTS, TRAIN_RULES, type TrainConfig } from '../train/config.js';
+import { checkSchedule, TRAIN_DEFAULTS, TRAIN_RULES, type TrainConfig } from '../train/config.js';
 import { checkOptions } from '../util/ranges.js';
 import { getMethod, listMethods } from '../train/methods/presets.js';
 import { listModels } from '../train/models/index.js';
@@ -121,7 +121,9 @@ export function expandStudy(spec: StudySpec, file?: string): Study {
             seed,
           };
           // The schema bounds each field; the train rules are the ones training itself applies.
-          checkOptions(train, TRAIN_RULES, `${file ?? 'study'}: cell ${cellId(dataset, p.id, method, seed)}: train`);
+          const where = `${file ?? 'study'}: cell ${cellId(dataset, p.id, method, seed)}: train`;
+          checkOptions(train, TRAIN_RULES, where);
+          checkSchedule(train, where);
           cells.push({ id: cellId(dataset, p.id, method, seed), dataset, protocol: p.id, method, seed, train, eval: evalCfg });
         }
       }

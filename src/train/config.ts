@@ -1,6 +1,8 @@
 import type { BackendName } from '../backend/select.js';
 import { FOLDER_RULES } from '../data/image-folder.js';
 import { METHOD_PARAM_DEFAULTS, type MethodOptions } from './methods/params.js';
+import { LR_SCHEDULES, type LrSchedule } from './schedule.js';
+import { IcmixError } from '../util/errors.js';
 import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 
 /**
@@ -28,6 +30,10 @@ export interface TrainConfig extends MethodOptions {
   /** Fractions of training at which lr is multiplied by lrGamma (the paper: 50/100/150 of 200). */
   lrMilestones: number[];
   lrGamma: number;
+  /** 'step' (default) or 'cosine'; see scheduledLr. Absent in runs made before schedules existed. */
+  lrSchedule?: LrSchedule;
+  /** Epochs of linear warm-up before the schedule (default 0). */
+  warmupEpochs?: number;
   imbalance?: number;
   perClass?: number;
   trainSubset?: number;
@@ -75,6 +81,7 @@ export const TRAIN_RULES: RuleTable<TrainConfig> = {
   weightDecay: nonNegative,
   lrMilestones: { type: 'number', min: 0, max: 1, list: true },
   lrGamma: positive,
+  warmupEpochs: nonNegativeInt,
   alpha: positive,
   gamma: nonNegative,
   kappa: positive,
@@ -93,5 +100,16 @@ export function resolveConfig(partial: Partial<TrainConfig> & Pick<TrainConfig, 
   const cfg = { ...TRAIN_DEFAULTS } as TrainConfig;
   for (const [k, v] of Object.entries(partial)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   checkOptions(cfg, TRAIN_RULES, 'train');
+  checkSchedule(cfg, 'train');
   return cfg;
+}
+
+/** What the per-field rules cannot see: the schedule's name and warm-up shorter than training. */
+export function checkSchedule(cfg: Pick<TrainConfig, 'epochs' | 'lrSchedule' | 'warmupEpochs'>, where: string): void {
+  if (cfg.lrSchedule !== undefined && !Object.hasOwn(LR_SCHEDULES, cfg.lrSchedule)) {
+    throw new IcmixError(`${where}: lrSchedule must be one of ${Object.keys(LR_SCHEDULES).join(', ')}, got ${JSON.stringify(cfg.lrSchedule)}`);
+  }
+  if ((cfg.warmupEpochs ?? 0) >= cfg.epochs) {
+    throw new IcmixError(`${where}: warmupEpochs (${cfg.warmupEpochs}) must be below epochs (${cfg.epochs}), so that some epochs train at the scheduled rate; lower warmupEpochs or raise epochs`);
+  }
 }

@@ -5,6 +5,8 @@ export { buildModel, listModels, type ModelOptions } from './models/index.js';
 // Run-folder IO moved to src/run; re-exported so icmix/train keeps its names.
 export { saveLayersModel, loadLayersModel, loadRunModel, readManifest } from '../run/index.js';
 export { Sgd, stepLr } from './optimizer.js';
+export { scheduledLr, LR_SCHEDULES, type LrSchedule, type ScheduleOptions } from './schedule.js';
+export { lossWarning, chanceWarning, CHANCE_FACTOR, type TrainWarning, type TrainWarningKind } from './warnings.js';
 export { activationFloatsPerImage, estimateStepBytes, largestFittingBatch, checkStepFitsWasm, WASM_HEAP_BYTES, type StepSize } from './memory.js';
 export * from './losses/index.js';
 export * from './methods/index.js';

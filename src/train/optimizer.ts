@@ -65,9 +65,5 @@ export class Sgd {
   }
 }
 
-/** Step decay: lr * gamma^(number of milestones passed), milestones as fractions of training. */
-export function stepLr(baseLr: number, epoch: number, epochs: number, milestones: number[], gamma: number): number {
-  // A milestone never falls on the first epoch, so short runs start at the base rate.
-  const passed = milestones.filter((m) => epoch >= Math.max(1, Math.round(m * epochs))).length;
-  return baseLr * Math.pow(gamma, passed);
-}
+// The schedules live in schedule.ts (no tfjs there); stepLr stays importable from here.
+export { stepLr } from './schedule.js';

@@ -33,7 +33,9 @@ import { ICMIX_VERSION } from '../version.js';
 import { resolveConfig } from './config.js';
 import { buildModel, checkModelName } from './models/index.js';
 import { activationFloatsPerImage, checkStepFitsWasm, isWasmOutOfMemory, wasmOutOfMemoryError, type StepSize } from './memory.js';
-import { Sgd, stepLr } from './optimizer.js';
+import { Sgd } from './optimizer.js';
+import { scheduledLr } from './schedule.js';
+import { chanceWarning, lossWarning, type TrainWarning } from './warnings.js';
 
 // The run folder's records and the data split live in src/run; re-exported for the train API.
 export { prepareData, type PreparedData, type EpochLog } from '../run/index.js';
@@ -44,6 +46,8 @@ export interface TrainResult {
   testAccuracy: number;
   seconds: number;
   manifest: RunManifest;
+  /** Health checks that fired (also in the manifest). */
+  warnings: TrainWarning[];
 }
 
 export interface TrainHooks {
@@ -76,7 +80,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const aug = { pad: cfg.pad ?? defaults.pad, flip: cfg.flip ?? defaults.flip };
   // alpha and gamma as the method will use them (the preset's defaults), recorded in the manifest.
   const { alpha, gamma } = resolveParams(cfg, method.defaults);
-  const config = { ...cfg, alpha, gamma, pad: aug.pad, flip: aug.flip };
+  const config = { ...cfg, alpha, gamma, pad: aug.pad, flip: aug.flip, lrSchedule: cfg.lrSchedule ?? 'step', warmupEpochs: cfg.warmupEpochs ?? 0 };
 
   // On resume: the checkpoint, and which rates changed (anything else changed is refused).
   const state = hooks.resume ? await checkpointToResume(runDir) : undefined;
@@ -111,6 +115,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     versions: { icmix: ICMIX_VERSION, tfjs: tf.version_core, node: process.version, backendPackage: backend.package },
     // model/ is this run's only once it is saved at the end (a finished run resumed keeps its own).
     weightsSha256: state && state.epoch >= cfg.epochs && previous?.weightsSha256 !== undefined ? previous.weightsSha256 : null,
+    ...(previous?.warnings?.length ? { warnings: previous.warnings } : {}),
     ...(previous?.resumes?.length || Object.keys(changed).length
       ? { resumes: [...(previous?.resumes ?? []), ...(Object.keys(changed).length && state ? [{ atEpoch: state.epoch, resumedAt: new Date().toISOString(), changed }] : [])] }
       : {}),
@@ -163,7 +168,8 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const sessionStart = Date.now();
   let sessionSteps = 0;
   for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
-    const lr = stepLr(cfg.lr, epoch, cfg.epochs, cfg.lrMilestones, cfg.lrGamma);
+    const lr = scheduledLr(cfg, epoch);
+    const stepLosses: number[] = [];
     // Each epoch's randomness depends only on (seed, epoch), so a resumed run repeats it exactly.
     const rng = root.fork(`epoch:${epoch}`);
     const order = rng.permutation(n);
@@ -185,6 +191,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       const bad = !Number.isFinite(loss) ? `the ${cfg.method} loss became ${loss}` : !allFinite(weightVars) ? `the weights became non-finite (NaN or Infinity; the loss was ${loss})` : undefined;
       if (bad) throw divergedError(bad, epoch, step, lr, runDir);
       lossSum += loss;
+      if (epoch === 0) stepLosses.push(loss);
       images += idx.length;
       // A turn of the event loop per step, so a caller's SIGINT handler runs mid-epoch.
       await new Promise<void>((resolve) => setImmediate(resolve));
@@ -215,6 +222,12 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     // the other order could leave a checkpointed epoch with no line.
     await appendEpochLog(runDir, log);
     logs.push(log);
+    const warned = [epoch === 0 ? lossWarning(stepLosses, lr) : undefined, epoch + 1 === cfg.epochs ? chanceWarning(log.valAccuracy, trainSet.numClasses, log.epoch) : undefined].filter((w): w is TrainWarning => !!w);
+    for (const w of warned) report({ task: 'train', message: `warning: ${w.message}` });
+    if (warned.length) {
+      manifest.warnings = [...(manifest.warnings ?? []), ...warned];
+      await writeManifest(runDir, manifest);
+    }
     await saveCheckpoint(ckptDir, epoch + 1, model, sgd.getState());
     await hooks.onEpoch?.(log);
   }
@@ -227,7 +240,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   report({ task: 'train', finished: true, message: `test accuracy ${(100 * test.accuracy).toFixed(2)}%; model saved to ${paths.model}` });
   sgd.dispose();
   model.dispose();
-  return { runDir, epochs: logs, testAccuracy: test.accuracy, seconds, manifest: finalManifest };
+  return { runDir, epochs: logs, testAccuracy: test.accuracy, seconds, manifest: finalManifest, warnings: finalManifest.warnings ?? [] };
 }
 
 /** One SGD step on the batch `idx`; returns the loss before the update. */

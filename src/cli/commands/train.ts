@@ -11,6 +11,7 @@ import { folderFlags, type FolderFlags } from '../dataset-flags.js';
 import { listModels } from '../../train/models/index.js';
 import { METHOD_NAMES } from '../../train/methods/presets.js';
 import { describeDatasets } from '../../data/index.js';
+import { LR_SCHEDULES, type LrSchedule } from '../../train/schedule.js';
 
 /** The flags as declared; the handler reads them by yargs' camel-case names. */
 interface TrainArgs extends FolderFlags {
@@ -26,6 +27,8 @@ interface TrainArgs extends FolderFlags {
   'weight-decay': number;
   'lr-milestones': number[];
   'lr-gamma': number;
+  'lr-schedule': LrSchedule;
+  'warmup-epochs': number;
   alpha?: number;
   gamma?: number;
   kappa: number;
@@ -78,6 +81,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option(...ranged('weight-decay', R.weightDecay, { default: TRAIN_DEFAULTS.weightDecay, group: 'Optimisation:' }))
       .option(...rangedList('lr-milestones', R.lrMilestones, { type: 'array', default: TRAIN_DEFAULTS.lrMilestones, describe: 'fractions of training at which lr is multiplied by --lr-gamma', group: 'Optimisation:' }))
       .option(...ranged('lr-gamma', R.lrGamma, { default: TRAIN_DEFAULTS.lrGamma, group: 'Optimisation:' }))
+      .option('lr-schedule', { choices: Object.keys(LR_SCHEDULES) as LrSchedule[], default: 'step' as LrSchedule, describe: Object.entries(LR_SCHEDULES).map(([k, v]) => `${k}: ${v}`).join('; '), group: 'Optimisation:' })
+      .option(...ranged('warmup-epochs', R.warmupEpochs, { default: 0, describe: 'epochs of linear warm-up to --lr before the schedule', group: 'Optimisation:' }))
       .option(...ranged('seed', R.seed, { default: TRAIN_DEFAULTS.seed, describe: 'seeds the split, initial weights, augmentation and mixing', group: 'Run:' }))
       .option('backend', { choices: BACKEND_NAMES, default: TRAIN_DEFAULTS.backend, describe: 'auto = tfjs-node(-gpu) if installed, else wasm', group: 'Run:' })
       .option('out', { type: 'string', demandOption: true, describe: 'run folder (checkpoints, log.jsonl, manifest.json, model/)', group: 'Run:' })
@@ -104,6 +109,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         weightDecay: a.weightDecay,
         lrMilestones: a.lrMilestones,
         lrGamma: a.lrGamma,
+        lrSchedule: a.lrSchedule,
+        warmupEpochs: a.warmupEpochs,
         alpha: a.alpha,
         gamma: a.gamma,
         kappa: a.kappa,
