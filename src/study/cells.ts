@@ -6,7 +6,8 @@ import { checkOptions } from '../util/ranges.js';
 import { getMethod, listMethods } from '../train/methods/presets.js';
 import { listModels } from '../train/models/index.js';
 import { IcmixError } from '../util/errors.js';
-import type { Cell, CellEvalSettings, Protocol, ProtocolKind, ProtocolSpec, Study, StudySpec } from './types.js';
+import type { Cell, CellEvalSettings, Protocol, ProtocolKind, ProtocolSpec, Study, StudySpec, TuneGroup, TuneSpec } from './types.js';
+import { tuneCellId, tuneGroupId } from './tune.js';
 
 /** The protocol shorthands a study file may use. */
 export const PROTOCOL_SHORTHANDS: Record<string, ProtocolSpec> = {
@@ -57,7 +58,13 @@ function resolveProtocol(p: string | ProtocolSpec, spec: StudySpec, index: numbe
     ...(ps.epochs !== undefined ? { epochs: ps.epochs } : {}),
     ...(ps.batchSize !== undefined ? { batchSize: ps.batchSize } : {}),
     methods,
+    ...(ps.tune ?? spec.tune ? { tune: resolveTune((ps.tune ?? spec.tune)!, spec) } : {}),
   };
+}
+
+/** A sweep with its defaults: the study's first seed, selected by validation accuracy. */
+function resolveTune(t: TuneSpec, spec: StudySpec): Required<TuneSpec> {
+  return { lr: t.lr, seeds: t.seeds ?? [spec.seeds[0]], select: t.select ?? 'val_accuracy' };
 }
 
 /** The evaluation settings every cell shares. */
@@ -101,39 +108,66 @@ export function expandStudy(spec: StudySpec, file?: string): Study {
   const compare = spec.compare ?? { method: 'icm', baseline: 'mixup' };
   const evalCfg = evalSettings(spec);
   const cells: Cell[] = [];
+  const tuneCells: Cell[] = [];
+  const tuning: TuneGroup[] = [];
   for (const dataset of spec.datasets) {
     for (const p of protocols) {
       for (const method of p.methods) {
+        const group = p.tune ? tuneGroup(dataset, p, method) : undefined;
+        if (group) tuning.push(group);
+        // The tune cells train as the method's cells do, at each swept lr and tune seed.
+        for (const [lr, seed] of group ? group.lr.flatMap((lr) => group.seeds.map((s) => [lr, s] as const)) : []) {
+          const train = cellTrain(spec, p, dataset, method, seed, file);
+          if (train.valSize === 0) throw new IcmixError(`${file ?? 'study'}: protocol ${p.id}: tune needs a validation split to score on; remove train.valSize: 0`);
+          tuneCells.push({ id: tuneCellId(group!.group, lr, seed), dataset, protocol: p.id, method, seed, train: { ...train, lr }, eval: evalCfg, tune: { group: group!.group, lr } });
+        }
         for (const seed of spec.seeds) {
-          const train: Omit<TrainConfig, 'out'> = {
-            ...TRAIN_DEFAULTS,
-            ...stripUndefined(spec.train ?? {}),
-            dataset,
-            ...(spec.dataDir !== undefined ? { dataDir: spec.dataDir } : {}),
-            model: spec.model,
-            width: spec.width ?? TRAIN_DEFAULTS.width,
-            method,
-            epochs: p.epochs ?? spec.epochs,
-            batchSize: p.batchSize ?? spec.batchSize ?? TRAIN_DEFAULTS.batchSize,
-            ...(p.imbalance !== undefined ? { imbalance: p.imbalance } : {}),
-            ...(p.perClass !== undefined ? { perClass: p.perClass } : {}),
-            ...(p.trainSubset !== undefined ? { trainSubset: p.trainSubset } : {}),
-            seed,
-          };
-          // The schema bounds each field; the train rules are the ones training itself applies.
-          const where = `${file ?? 'study'}: cell ${cellId(dataset, p.id, method, seed)}: train`;
-          checkOptions(train, TRAIN_RULES, where);
-          checkSchedule(train, where);
-          cells.push({ id: cellId(dataset, p.id, method, seed), dataset, protocol: p.id, method, seed, train, eval: evalCfg });
+          const train = cellTrain(spec, p, dataset, method, seed, file);
+          cells.push({ id: cellId(dataset, p.id, method, seed), dataset, protocol: p.id, method, seed, train, eval: evalCfg, ...(group ? { tuned: group } : {}) });
         }
       }
     }
   }
   const reportedOod: Record<string, string | undefined> = {};
   for (const d of spec.datasets) reportedOod[d] = evalCfg.suites.includes('ood') ? (evalCfg.ood ?? defaultOodNames(d))[0] : undefined;
-  return { spec, ...(file ? { file } : {}), protocols, cells, compare, reportedOod };
+  return { spec, ...(file ? { file } : {}), protocols, cells, tuneCells, tuning, compare, reportedOod };
+}
+
+function tuneGroup(dataset: string, p: Protocol, method: string): TuneGroup {
+  const t = p.tune!;
+  const group = tuneGroupId(dataset, p.id, method);
+  return { group, dataset, protocol: p.id, method, lr: t.lr, seeds: t.seeds, select: t.select, cells: t.lr.flatMap((lr) => t.seeds.map((s) => tuneCellId(group, lr, s))) };
+}
+
+/** icmix train's config for one cell (checked with the rules training itself applies). */
+function cellTrain(spec: StudySpec, p: Protocol, dataset: string, method: string, seed: number, file: string | undefined): Omit<TrainConfig, 'out'> {
+  const train: Omit<TrainConfig, 'out'> = {
+    ...TRAIN_DEFAULTS,
+    ...stripUndefined(spec.train ?? {}),
+    dataset,
+    ...(spec.dataDir !== undefined ? { dataDir: spec.dataDir } : {}),
+    model: spec.model,
+    width: spec.width ?? TRAIN_DEFAULTS.width,
+    method,
+    epochs: p.epochs ?? spec.epochs,
+    batchSize: p.batchSize ?? spec.batchSize ?? TRAIN_DEFAULTS.batchSize,
+    ...(p.imbalance !== undefined ? { imbalance: p.imbalance } : {}),
+    ...(p.perClass !== undefined ? { perClass: p.perClass } : {}),
+    ...(p.trainSubset !== undefined ? { trainSubset: p.trainSubset } : {}),
+    seed,
+  };
+  // The schema bounds each field; the train rules are the ones training itself applies.
+  const where = `${file ?? 'study'}: cell ${cellId(dataset, p.id, method, seed)}: train`;
+  checkOptions(train, TRAIN_RULES, where);
+  checkSchedule(train, where);
+  return train;
 }
 
 function stripUndefined<T extends object>(o: T): Partial<T> {
   return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** Every cell in run and `--cell` index order: the tune cells first, then the main cells. */
+export function allCells(study: Pick<Study, 'cells' | 'tuneCells'>): Cell[] {
+  return [...(study.tuneCells ?? []), ...study.cells];
 }

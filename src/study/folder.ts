@@ -7,6 +7,7 @@ import { existsSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
+import { allCells } from './cells.js';
 import type { Cell, Study } from './types.js';
 
 const STUDY_JSON = 'study.json';
@@ -42,7 +43,7 @@ export async function checkStudyFolder(study: Study, out: string, opts: { exact:
       `${out} holds the results of study '${prev.spec?.name}'${from}, not of '${study.spec.name}' from ${file}; pass another --out folder for this study (nothing in ${out} was changed)`,
     );
   }
-  if (opts.exact && cellsKey(prev.cells ?? []) !== cellsKey(study.cells)) {
+  if (opts.exact && cellsKey(prev.cells ?? []) !== cellsKey(allCells(study))) {
     throw new IcmixError(
       `${out}/${STUDY_JSON} was written by a different version of ${file} (its cells differ), so cell indices would not match; ` +
         `run \`icmix study ${file} --out ${out}\` (or with --executor slurm) once to record this version, or pass another --out folder`,
@@ -53,5 +54,5 @@ export async function checkStudyFolder(study: Study, out: string, opts: { exact:
 /** Record the resolved study in `out` (atomically). */
 export async function writeStudyFile(study: Study, out: string): Promise<void> {
   await fs.mkdir(out, { recursive: true });
-  await writeJsonAtomic(path.join(out, STUDY_JSON), { spec: study.spec, file: study.file, protocols: study.protocols, cells: study.cells });
+  await writeJsonAtomic(path.join(out, STUDY_JSON), { spec: study.spec, file: study.file, protocols: study.protocols, cells: allCells(study) });
 }

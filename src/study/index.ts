@@ -2,8 +2,8 @@
 export * from './types.js';
 export { loadStudy, parseStudyText, studyFromObject } from './load.js';
 export { validateStudySpec, studySchemaErrors, studySchemaPath } from './schema.js';
-export { expandStudy, cellId, protocolId, methodApplies, evalSettings, PROTOCOL_SHORTHANDS } from './cells.js';
-export { runCell, isCellFinished, readStagesDone, type RunCellOptions, type CellOutcome, type StagesDone } from './pipeline.js';
+export { expandStudy, allCells, cellId, protocolId, methodApplies, evalSettings, PROTOCOL_SHORTHANDS } from './cells.js';
+export { runCell, isCellFinished, cellStages, readStagesDone, type RunCellOptions, type CellOutcome, type StagesDone } from './pipeline.js';
 export { DEFAULT_STAGES, type StageContext, type StageFn, type StageImpls } from './stages/index.js';
 export { runStudy, writeStudyReport, collectReports, cellDir, checkCellIndices, aggregateStudy, studyCellStates, failedCells, STUDY_FILES, STUDY_RULES, type RunStudyOptions, type StudyResult, type CellState } from './runner.js';
 export { tryClaim, claimHolder, holderLiveness, isClaim, CLAIM_TIMEOUT_SECONDS, CLAIM_HEARTBEAT_SECONDS, type ClaimRecord, type ClaimHolder, CellClaim } from './claim.js';
@@ -17,3 +17,4 @@ export { cellMetrics, poolReliability, METRIC_COLUMNS, type MetricColumn } from 
 export { mean, sampleStd, summarise, pairedDifference, studentTQuantile, studentTCdf, type Summary, type PairedDifference } from './stats.js';
 export { sideBySideReliabilitySvg } from './svg.js';
 export { StudyProgress } from './progress.js';
+export { selectLr, chosenLr, tuneCellId, tuneGroupId, readTuneRecord, readGroupRecords, writeTuneRecord, type TuneRecord, type TuneScore, type TuneChoice } from './tune.js';

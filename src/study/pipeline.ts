@@ -5,14 +5,23 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { progressText } from '../util/progress-event.js';
 import { IcmixError } from '../util/errors.js';
 import { DEFAULT_STAGES, type StageImpls } from './stages/index.js';
+import { chosenLr, writeTuneRecord } from './tune.js';
 import { CELL_FILES, STAGES, type Cell, type Stage } from './types.js';
 
 /** stages.json: the stages a cell has finished, with wall seconds each. */
 export type StagesDone = Partial<Record<Stage, { seconds: number; finishedAt: string }>>;
 
-/** A cell is finished when its report exists (evaluate writes it atomically, last). */
+/**
+ * A cell is finished when its report exists (evaluate writes it atomically, last), a tune cell
+ * when its tune.json does.
+ */
 export function isCellFinished(runDir: string): boolean {
-  return existsSync(runPaths(runDir).report);
+  return existsSync(runPaths(runDir).report) || existsSync(path.join(runDir, CELL_FILES.tune));
+}
+
+/** The stages a cell runs: a tune cell only trains (then records its validation accuracy). */
+export function cellStages(cell: Cell): readonly Stage[] {
+  return cell.tune ? ['train'] : STAGES;
 }
 
 export async function readStagesDone(runDir: string): Promise<StagesDone> {
@@ -83,12 +92,20 @@ export async function runCell(cell: Cell, runDir: string, opts: RunCellOptions =
   const impls: StageImpls = { ...DEFAULT_STAGES, ...opts.stages };
   const done = await readStagesDone(runDir);
   const ran: Stage[] = [];
-  for (const stage of STAGES) {
+  // A tuned cell trains at its group's choice: the tune cells must have finished (else an error
+  // naming them). The choice is recorded next to the run.
+  let run = cell;
+  if (cell.tuned && !done.train) {
+    const choice = await chosenLr({ ...cell, tuned: cell.tuned }, path.dirname(runDir));
+    await writeJsonAtomic(path.join(runDir, CELL_FILES.tuned), choice);
+    run = { ...cell, train: { ...cell.train, lr: choice.lr } };
+  }
+  for (const stage of cellStages(cell)) {
     if (done[stage]) continue;
     const t0 = Date.now();
     opts.onStage?.(stage, '');
     try {
-      await impls[stage]({ cell, runDir, threads: opts.threads, onProgress: (e) => opts.onStage?.(stage, progressText(e)) });
+      await impls[stage]({ cell: run, runDir, threads: opts.threads, onProgress: (e) => opts.onStage?.(stage, progressText(e)) });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       const detail = err instanceof IcmixError || !(err instanceof Error) ? '' : `\n\n${err.stack ?? ''}`;
@@ -99,5 +116,7 @@ export async function runCell(cell: Cell, runDir: string, opts: RunCellOptions =
     await writeJsonAtomic(path.join(runDir, CELL_FILES.stages), done);
     ran.push(stage);
   }
+  // Last: tune.json marks the tune cell finished.
+  if (cell.tune) await writeTuneRecord(cell, runDir);
   return { ran, seconds: (Date.now() - started) / 1000 };
 }

@@ -3,6 +3,9 @@ import { formatDuration } from '../util/progress.js';
 import { aggregateTables, pairedComparisons, type PairedComparison, type ProtocolTable } from './aggregate.js';
 import { METRIC_COLUMNS, type MetricColumn } from './metrics.js';
 import type { Summary } from './stats.js';
+import { ALPHA, claimTests, PRIMARY_METRICS, type ClaimSpec, type ClaimTest } from './family.js';
+import { CONVERGENCE_TOLERANCE } from './convergence.js';
+import type { CellTraining, TuneSummary } from './health.js';
 import type { CellMetrics, Study } from './types.js';
 
 export const STUDY_REPORT_VERSION = 1 as const;
@@ -47,6 +50,13 @@ export interface StudyReport {
   cellMetrics: Record<string, CellMetrics>;
   tables: ProtocolTable[];
   comparisons: PairedComparison[];
+  /** The primary metric of each claim, and every claim's paired tests, Holm-corrected per claim. */
+  primaryMetrics: readonly ClaimSpec[];
+  claims: ClaimTest[];
+  /** Learning-rate sweeps and their choices (empty without `tune`). */
+  tuning: TuneSummary[];
+  /** Per cell (tune cells too): the lr it trained at, the convergence check, trainer warnings. */
+  training: Record<string, CellTraining>;
   /** Reliability diagram files (relative to the report), per dataset and protocol. */
   figures: Array<{ dataset: string; protocol: string; file: string; methods: string[] }>;
 }
@@ -54,7 +64,7 @@ export interface StudyReport {
 export function buildStudyReport(
   study: Study,
   metrics: ReadonlyMap<string, CellMetrics>,
-  extra: { provenance: StudyProvenance; failed: Array<{ id: string; error: string }>; figures: StudyReport['figures'] },
+  extra: { provenance: StudyProvenance; failed: Array<{ id: string; error: string }>; figures: StudyReport['figures']; tuning?: TuneSummary[]; training?: Record<string, CellTraining> },
 ): StudyReport {
   const s = study.spec;
   const failedIds = new Set(extra.failed.map((f) => f.id));
@@ -76,6 +86,10 @@ export function buildStudyReport(
     cellMetrics: Object.fromEntries(study.cells.filter((c) => metrics.has(c.id)).map((c) => [c.id, metrics.get(c.id)!])),
     tables: aggregateTables(study, metrics),
     comparisons: pairedComparisons(study, metrics),
+    primaryMetrics: PRIMARY_METRICS,
+    claims: claimTests(study, metrics),
+    tuning: extra.tuning ?? [],
+    training: extra.training ?? {},
     figures: extra.figures,
   };
 }
@@ -163,6 +177,10 @@ export function renderStudyMarkdown(r: StudyReport): string {
     out.push(mdTable(['protocol', 'metric', 'mean difference', '95% CI', 'n', 'reading'], body, ['l', 'l', 'r', 'r', 'r', 'l']));
   }
 
+  out.push(...renderClaims(r));
+  out.push(...renderTuning(r));
+  out.push(...renderTraining(r));
+
   if (r.figures.length) {
     out.push('## Reliability diagrams\n');
     out.push('Test-split predictions of all seeds pooled per method; bars are per-bin accuracy, shaded gaps the difference to mean confidence.\n');
@@ -189,4 +207,71 @@ export function renderStudyMarkdown(r: StudyReport): string {
     ].join('\n') + '\n',
   );
   return out.join('\n');
+}
+
+const pct = (x: number, d = 2) => (Number.isFinite(x) ? (100 * x).toFixed(d) : '–');
+const pval = (p: number) => (!Number.isFinite(p) ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
+
+/** The claims' paired tests: primary metric per claim, Holm-corrected within each claim. */
+function renderClaims(r: StudyReport): string[] {
+  if (!r.claims?.length) return [];
+  const out: string[] = ['## Claims: paired differences, Holm-corrected\n'];
+  out.push(
+    `Each claim has one primary metric, fixed in src/study/family.ts before any run: ${r.primaryMetrics.map((m) => `**${m.claim}**: ${METRIC_COLUMNS.find((c) => c.key === m.metric)?.title ?? m.metric} (${m.why})`).join('; ')}. ` +
+      'Differences are method − baseline paired by seed (same split and initialisation), in percentage points, with a 95% t-interval; ' +
+      `p is the two-sided paired t-test, Holm-corrected over the claim's family (every pair × protocol with two seeds or more); the Holm interval is the t-interval at that test's Holm step level. ` +
+      `A row reads "ahead" only where the Holm-adjusted p is below ${ALPHA}; otherwise "no clear difference".\n`,
+  );
+  const body = r.claims.map((c) => {
+    const d = c.difference;
+    const ci = d.n >= 2 ? `[${signed(100 * d.low, 2)}, ${signed(100 * d.high, 2)}]` : '–';
+    const hci = Number.isFinite(c.holmLow) ? `[${signed(100 * c.holmLow, 2)}, ${signed(100 * c.holmHigh, 2)}]` : '–';
+    const reading = c.verdict === 'method ahead' ? `${c.method} ahead` : c.verdict === 'baseline ahead' ? `${c.baseline} ahead` : c.verdict;
+    return [c.claim, `${c.dataset}: ${c.protocol}`, `${c.method} − ${c.baseline}`, signed(100 * d.mean, 2), ci, String(d.n), pval(c.p), pval(c.pHolm), hci, reading];
+  });
+  out.push(mdTable(['claim', 'protocol', 'comparison', 'mean diff', '95% CI', 'n', 'p', 'Holm p', 'Holm CI', 'reading'], body, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
+  return out;
+}
+
+/** The learning-rate sweeps: validation accuracy per lr and the choice. */
+function renderTuning(r: StudyReport): string[] {
+  if (!r.tuning?.length) return [];
+  const lrs = [...new Set(r.tuning.flatMap((t) => t.scores.map((s) => s.lr)))].sort((a, b) => a - b);
+  const out: string[] = ['## Learning-rate tuning\n'];
+  out.push('Mean validation accuracy (%) after the last epoch over the tune seeds, per swept lr (validation split only; tune cells never see the test split). The chosen lr (**bold**) trained every seed of that method and protocol.\n');
+  const body = r.tuning.map((t) => [
+    `${t.dataset}: ${t.protocol}`,
+    t.method,
+    ...lrs.map((lr) => {
+      const s = t.scores.find((x) => x.lr === lr);
+      if (!s) return '';
+      const v = s.n ? pct(s.valAccuracy) : '–';
+      return t.chosen === lr ? `**${v}**` : v;
+    }),
+    t.chosen !== undefined ? String(t.chosen) : `pending (${t.missing.length} tune cell${t.missing.length === 1 ? '' : 's'})`,
+  ]);
+  out.push(mdTable(['protocol', 'method', ...lrs.map((lr) => `lr ${lr}`), 'chosen'], body, ['l', 'l', ...lrs.map(() => 'r' as const), 'r']));
+  return out;
+}
+
+/** Per main cell: lr, final validation accuracy, the convergence check and warnings. */
+function renderTraining(r: StudyReport): string[] {
+  const ids = Object.keys(r.training ?? {}).filter((id) => !id.startsWith('tune_'));
+  if (!ids.length) return [];
+  const out: string[] = ['## Convergence and training warnings\n'];
+  const flagged = ids.filter((id) => r.training[id].convergence && !r.training[id].convergence!.converged);
+  const warned = Object.entries(r.training).filter(([, t]) => t.warnings.length);
+  out.push(
+    `Per cell: validation accuracy after the last epoch and its change over the last quarter of the epochs; flagged (**not converged**) when it moved by more than ${(100 * CONVERGENCE_TOLERANCE).toFixed(1)} points. ` +
+      `${flagged.length} of ${ids.length} cells flagged; ${warned.length} cell${warned.length === 1 ? '' : 's'} (tune cells included) with trainer warnings.\n`,
+  );
+  const body = ids.map((id) => {
+    const t = r.training[id];
+    const c = t.convergence;
+    return [id, String(t.lr), String(t.epochs), t.valAccuracy !== undefined ? pct(t.valAccuracy) : '–', c ? `${signed(100 * c.change, 2)} over ${c.window}` : 'too few epochs', c ? (c.converged ? 'yes' : '**not converged**') : '–', t.warnings.map((w) => w.kind).join(', ') || '–'];
+  });
+  out.push(mdTable(['cell', 'lr', 'epochs', 'val acc', 'Δ val acc (points, epochs)', 'converged', 'warnings'], body, ['l', 'r', 'r', 'r', 'r', 'l', 'l']));
+  for (const [id, t] of warned) for (const w of t.warnings) out.push(`- \`${id}\`: ${w.message}`);
+  if (warned.length) out.push('');
+  return out;
 }

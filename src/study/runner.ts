@@ -9,7 +9,9 @@ import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { parseJsonLines } from '../util/jsonl.js';
 import { cellMetrics, poolReliability } from './metrics.js';
-import { cellChanged, changedCellMessage, isCellFinished, readStagesDone, runCell } from './pipeline.js';
+import { cellChanged, cellStages, changedCellMessage, isCellFinished, readStagesDone, runCell } from './pipeline.js';
+import { allCells } from './cells.js';
+import { collectTraining, collectTuning } from './health.js';
 import { StudyProgress } from './progress.js';
 import { machineInfo, studyVersions } from './provenance.js';
 import { buildStudyReport, renderStudyMarkdown, type StudyProvenance, type StudyReport } from './report.js';
@@ -100,7 +102,7 @@ function workerEntry(): { file: string; execArgv: string[] } {
 
 async function cellState(cell: Cell, dir: string, out: string, timeout?: number): Promise<{ state: CellState; stages: string[] }> {
   if (cellChanged(cell, dir)) return { state: 'changed', stages: [] };
-  if (isCellFinished(dir)) return { state: 'finished', stages: [...STAGES] };
+  if (isCellFinished(dir)) return { state: 'finished', stages: [...cellStages(cell)] };
   const done = Object.keys(await readStagesDone(dir));
   if (claimHolder(out, cell.id, timeout)?.live) return { state: 'running', stages: done };
   if (existsSync(path.join(dir, CELL_FILES.error))) return { state: 'failed', stages: done };
@@ -138,16 +140,19 @@ function runCellInChild(cell: Cell, dir: string, threads: number | undefined, pa
   });
 }
 
-/** Every cell's state in a results folder (what `--dry-run` lists; the Slurm executor's progress). */
+/**
+ * Every cell's state in a results folder (what `--dry-run` lists; the Slurm executor's progress),
+ * tune cells first, in `--cell` index order.
+ */
 export async function studyCellStates(study: Study, out: string, timeoutSeconds?: number): Promise<Array<{ cell: Cell; state: CellState; stages: string[] }>> {
   const abs = path.resolve(out);
-  return Promise.all(study.cells.map(async (c) => ({ cell: c, ...(await cellState(c, cellDir(abs, c), abs, timeoutSeconds)) })));
+  return Promise.all(allCells(study).map(async (c) => ({ cell: c, ...(await cellState(c, cellDir(abs, c), abs, timeoutSeconds)) })));
 }
 
 /** Cells whose folder holds an error.txt: failed, and not finished since. */
 export async function failedCells(study: Study, out: string): Promise<Array<{ id: string; error: string }>> {
   const failed: Array<{ id: string; error: string }> = [];
-  for (const c of study.cells) {
+  for (const c of allCells(study)) {
     const dir = cellDir(out, c);
     if (isCellFinished(dir)) continue;
     const text = await fs.readFile(path.join(dir, CELL_FILES.error), 'utf8').catch(() => undefined);
@@ -218,7 +223,8 @@ export async function writeStudyReport(
   const invocations = await readInvocations(path.join(out, STUDY_FILES.invocations));
   const cellLogs = await slurmCellLogs(out, study.cells.map((c) => c.id));
   const provenance: StudyProvenance = { command: info.command, versions: studyVersions(), machine: machineInfo(), wallSeconds: info.wallSeconds, cellSeconds, invocations, ...(Object.keys(cellLogs).length ? { cellLogs } : {}) };
-  const report = buildStudyReport(study, metrics, { provenance, failed: info.failed, figures });
+  const runs = path.join(out, STUDY_FILES.runs);
+  const report = buildStudyReport(study, metrics, { provenance, failed: info.failed, figures, tuning: await collectTuning(study, runs), training: await collectTraining(study, runs) });
   const jsonPath = path.join(out, STUDY_FILES.reportJson);
   const mdPath = path.join(out, STUDY_FILES.reportMarkdown);
   await writeJsonAtomic(jsonPath, report);
@@ -284,10 +290,21 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
   // One picker at a time, so this runner's own workers do not race over the list.
   let picking: Promise<unknown> = Promise.resolve();
   const announcedWaits = new Set<string>();
+  /** Cells this runner has started and not ended. */
+  const active = new Set<string>();
+  // A tuned cell waits while its tune cells may still finish: queued here, running here or held
+  // by a live runner elsewhere. Otherwise it runs, and fails naming the tune cells that are missing.
+  const awaitsTuning = (cell: Cell): boolean =>
+    !!cell.tuned &&
+    cell.tuned.cells.some((id) => {
+      if (isCellFinished(path.join(out, STUDY_FILES.runs, id))) return false;
+      return active.has(id) || queue.some((q) => q.id === id) || !!claimHolder(out, id, opts.claimTimeoutSeconds)?.live;
+    });
   const pick = (): Promise<{ cell: Cell; claim: CellClaim } | 'wait' | undefined> => {
     const p = picking.then(async () => {
       for (let i = 0; i < queue.length; i++) {
         const cell = queue[i];
+        if (awaitsTuning(cell)) continue;
         const dir = cellDir(out, cell);
         const settled = await settledElsewhere(cell, dir, started);
         if (settled) {
@@ -338,6 +355,7 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
         continue;
       }
       const { cell, claim } = next;
+      active.add(cell.id);
       try {
         const dir = cellDir(out, cell);
         await fs.mkdir(dir, { recursive: true });
@@ -364,6 +382,7 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
           progress.finished(cell.id, 'failed', error.split('\n')[0]);
         }
       } finally {
+        active.delete(cell.id);
         await claim.release();
       }
     }
@@ -402,8 +421,9 @@ async function settledElsewhere(cell: Cell, dir: string, since: number): Promise
 /** Check `--cell` indices against the study; returns them. */
 export function checkCellIndices(study: Study, cells: number[]): number[] {
   for (const i of cells) {
-    if (!(Number.isInteger(i) && i >= 0 && i < study.cells.length)) {
-      throw new IcmixError(`--cell ${i}: the study ${study.spec.name} has ${study.cells.length} cells, numbered 0 to ${study.cells.length - 1}; \`icmix study ${study.file ?? 'FILE'} --dry-run\` lists them in order`);
+    const n = allCells(study).length;
+    if (!(Number.isInteger(i) && i >= 0 && i < n)) {
+      throw new IcmixError(`--cell ${i}: the study ${study.spec.name} has ${n} cells${study.tuneCells.length ? ` (its ${study.tuneCells.length} tune cells first)` : ''}, numbered 0 to ${n - 1}; \`icmix study ${study.file ?? 'FILE'} --dry-run\` lists them in order`);
     }
   }
   return cells;
@@ -418,6 +438,6 @@ export async function aggregateStudy(study: Study, out: string, command: string)
   await checkStudyFolder(study, abs, { exact: false });
   if (!existsSync(path.join(abs, STUDY_FILES.study))) throw new IcmixError(`${abs} holds no study (no ${STUDY_FILES.study}); run \`icmix study ${study.file ?? 'FILE'} --out ${out}\` first`);
   const failed = await failedCells(study, abs);
-  for (const c of study.cells) if (cellChanged(c, cellDir(abs, c))) failed.push({ id: c.id, error: changedCellMessage(c, cellDir(abs, c)) });
+  for (const c of allCells(study)) if (cellChanged(c, cellDir(abs, c))) failed.push({ id: c.id, error: changedCellMessage(c, cellDir(abs, c)) });
   return writeStudyReport(study, abs, { command, wallSeconds: 0, failed });
 }

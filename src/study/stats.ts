@@ -133,3 +133,47 @@ export function pairedDifference(a: readonly number[], b: readonly number[], lev
   const half = n >= 2 ? studentTQuantile(1 - (1 - level) / 2, n - 1) * (s / Math.sqrt(n)) : NaN;
   return { n, mean: m, std: s, level, low: m - half, high: m + half, differences: d };
 }
+
+/** Two-sided one-sample t-test of the mean of `d` against 0 (the paired t-test on differences). */
+export interface TTest {
+  t: number;
+  df: number;
+  /** Two-sided p-value; NaN with fewer than two values. */
+  p: number;
+}
+
+export function pairedTTest(d: readonly number[]): TTest {
+  const n = d.length;
+  if (n < 2) return { t: NaN, df: n - 1, p: NaN };
+  const m = mean(d);
+  const s = sampleStd(d);
+  // Identical differences: no spread, so any non-zero mean is certain and a zero one is not.
+  if (s === 0) return { t: m === 0 ? 0 : m > 0 ? Infinity : -Infinity, df: n - 1, p: m === 0 ? 1 : 0 };
+  const t = m / (s / Math.sqrt(n));
+  return { t, df: n - 1, p: Math.min(1, 2 * studentTCdf(-Math.abs(t), n - 1)) };
+}
+
+/**
+ * Holm–Bonferroni adjusted p-values, in the input order: sorted ascending, the k-th smallest
+ * (1-based) of m becomes max over j <= k of min(1, (m − j + 1) p_(j)). NaN entries are left out of
+ * the family (m counts the finite ones) and stay NaN.
+ */
+export function holmAdjust(ps: readonly number[]): number[] {
+  const idx = ps.map((p, i) => [p, i] as const).filter(([p]) => Number.isFinite(p)).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const m = idx.length;
+  const out = ps.map(() => NaN);
+  let running = 0;
+  idx.forEach(([p, i], k) => {
+    running = Math.max(running, Math.min(1, (m - k) * p));
+    out[i] = running;
+  });
+  return out;
+}
+
+/** Each p-value's Holm step (1-based rank among the finite ones, ties in input order); NaN stays NaN. */
+export function holmRanks(ps: readonly number[]): number[] {
+  const idx = ps.map((p, i) => [p, i] as const).filter(([p]) => Number.isFinite(p)).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  const out = ps.map(() => NaN);
+  idx.forEach(([, i], k) => (out[i] = k + 1));
+  return out;
+}

@@ -21,6 +21,17 @@ export interface ProtocolSpec {
   epochs?: number;
   batchSize?: number;
   methods?: string[];
+  /** This protocol's lr sweep (replaces the study's `tune`). */
+  tune?: TuneSpec;
+}
+
+/** A learning-rate sweep as written in a study file (top level or per protocol). */
+export interface TuneSpec {
+  lr: number[];
+  /** Seeds of the tune cells (default: the study's first seed). */
+  seeds?: number[];
+  /** What the choice maximises (the only criterion so far). */
+  select?: 'val_accuracy';
 }
 
 /** Training overrides a study applies to every cell. */
@@ -59,10 +70,11 @@ export interface StudySpec {
   corruptionSamples?: number;
   eval?: StudyEvalSettings;
   compare?: { method: string; baseline: string };
+  tune?: TuneSpec;
 }
 
 /** A protocol with its id resolved and the methods that run under it, in study order. */
-export type Protocol = Omit<ProtocolSpec, 'id' | 'methods'> & { id: string; methods: string[] };
+export type Protocol = Omit<ProtocolSpec, 'id' | 'methods' | 'tune'> & { id: string; methods: string[]; tune?: Required<TuneSpec> };
 
 /** Everything evaluate() needs besides the model, identical for every cell of a study. */
 export type CellEvalSettings = Omit<StudyEvalSettings, 'bins' | 'seed'> & {
@@ -84,6 +96,27 @@ export interface Cell {
   /** icmix train's config for this cell, without `out` (the results folder decides it). */
   train: Omit<TrainConfig, 'out'>;
   eval: CellEvalSettings;
+  /** A tune cell: trained (train.lr = the swept value) and scored on validation, nothing else. */
+  tune?: { group: string; lr: number };
+  /**
+   * A main cell whose lr is the one its tune group chose (train.lr is the study's and is not
+   * used); the whole sweep is part of the cell, so a changed sweep is a changed cell.
+   */
+  tuned?: TuneGroup;
+}
+
+/** One method x protocol's sweep: its tune cells, and the main cells that use the choice. */
+export interface TuneGroup {
+  /** '<dataset>_<protocol>_<method>'. */
+  group: string;
+  dataset: string;
+  protocol: string;
+  method: string;
+  lr: number[];
+  seeds: number[];
+  select: 'val_accuracy';
+  /** Tune cell ids, lr-major. */
+  cells: string[];
 }
 
 /** A study file after validation, with shorthands expanded and defaults filled in. */
@@ -92,7 +125,11 @@ export interface Study {
   /** Where it was read from. */
   file?: string;
   protocols: Protocol[];
+  /** The main cells (trained, exported, calibrated, evaluated; the tables are made of them). */
   cells: Cell[];
+  /** Learning-rate tune cells, run before the main cells of their group. */
+  tuneCells: Cell[];
+  tuning: TuneGroup[];
   compare: { method: string; baseline: string };
   /** The OOD set whose AUROC / FPR95 the tables report, per dataset. */
   reportedOod: Record<string, string | undefined>;
@@ -110,6 +147,10 @@ export const CELL_FILES = {
   stages: 'stages.json',
   /** Why the cell failed, when it did (removed when it is retried). */
   error: 'error.txt',
+  /** A tune cell's result (its presence marks the tune cell finished). */
+  tune: 'tune.json',
+  /** A tuned main cell: the lr its group chose, and the scores it was chosen from. */
+  tuned: 'tuned.json',
 } as const;
 
 /**

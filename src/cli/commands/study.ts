@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { CommandModule } from 'yargs';
-import { aggregateStudy, EXECUTORS, loadStudy, runStudy, runStudyOnSlurm, SLURM_RULES, STUDY_FILES, STUDY_RULES, type ExecutorName } from '../../study/index.js';
+import { aggregateStudy, allCells, EXECUTORS, loadStudy, runStudy, runStudyOnSlurm, SLURM_RULES, STUDY_FILES, STUDY_RULES, type ExecutorName } from '../../study/index.js';
 import { IcmixError } from '../../util/errors.js';
 import { nonNegativeInt } from '../../util/ranges.js';
 import { ranged } from '../ranged.js';
@@ -134,7 +134,7 @@ export const studyCommand: CommandModule<object, StudyArgs> = {
       }
       const printed = await printOutcome(result);
       if (printed === undefined) return;
-      if (!printed && a.cell !== undefined && !result.failed.length) console.log(`cell ${a.cell} (${study.cells[a.cell].id}) finished in ${out}`);
+      if (!printed && a.cell !== undefined && !result.failed.length) console.log(`cell ${a.cell} (${allCells(study)[a.cell].id}) finished in ${out}`);
       if (result.failed.length) {
         console.error(`icmix: ${result.failed.length} cell(s) failed: ${result.failed.map((f) => f.id).join(', ')}; see runs/<cell>/error.txt under ${out}`);
         process.exitCode = 1;

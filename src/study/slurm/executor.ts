@@ -1,7 +1,8 @@
 /**
  * `icmix study --executor slurm`: the study's pending cells as one Slurm job array (each task
  * runs `icmix study FILE --out DIR --cell <index>`), then a report job that depends on it
- * (afterany). By default it waits, printing progress from the results folder and squeue, and
+ * (afterany). Pending learning-rate tune cells go in an array of their own that the main array
+ * depends on (afterany). By default it waits, printing progress from the results folder and squeue, and
  * names every cell that did not finish with its log.
  */
 import { existsSync, promises as fs, statSync } from 'node:fs';
@@ -17,7 +18,7 @@ import type { StudyReport } from '../report.js';
 import { CELL_FILES, type Study } from '../types.js';
 import { sbatch, slurmPreflight, squeueStates } from './commands.js';
 import { renderAggregateScript, renderArrayScript, type SlurmResources } from './script.js';
-import { appendSubmission, readSubmissions, slurmDir, taskLog, type Submission } from './submissions.js';
+import { appendSubmission, readSubmissions, slurmDir, submissionArrays, taskLog, type Submission } from './submissions.js';
 
 export interface SlurmStudyOptions extends SlurmResources {
   out: string;
@@ -66,9 +67,18 @@ export function defaultIcmixCommand(): string[] {
 async function activeEarlierTasks(subs: Submission[]): Promise<Map<string, string>> {
   const active = new Map<string, string>();
   if (!subs.length) return active;
-  const states = await squeueStates(subs.map((s) => s.arrayJobId));
-  for (const s of subs) for (const t of s.tasks) if (states?.has(`${s.arrayJobId}_${t.task}`)) active.set(`${s.arrayJobId}_${t.task}`, t.cell);
+  const states = await squeueStates(subs.flatMap((s) => submissionArrays(s).map(([job]) => job)));
+  for (const s of subs) for (const [job, tasks] of submissionArrays(s)) for (const t of tasks) if (states?.has(`${job}_${t.task}`)) active.set(`${job}_${t.task}`, t.cell);
   return active;
+}
+
+/** The array task of this submission that runs `cellId`, with its array job id. */
+function subTask(sub: Submission | undefined, cellId: string): { job: string; task: number } | undefined {
+  for (const [job, tasks] of sub ? submissionArrays(sub) : []) {
+    const t = tasks.find((x) => x.cell === cellId);
+    if (t) return { job, task: t.task };
+  }
+  return undefined;
 }
 
 export async function runStudyOnSlurm(study: Study, opts: SlurmStudyOptions): Promise<SlurmStudyResult> {
@@ -97,21 +107,39 @@ export async function runStudyOnSlurm(study: Study, opts: SlurmStudyOptions): Pr
   const extraFlags = opts.claimTimeoutSeconds !== undefined ? ['--claim-timeout', String(opts.claimTimeoutSeconds)] : [];
   let sub: Submission | undefined;
   if (pending.length) {
+    // Tune cells go in their own array and the main cells' array waits for it (afterany: a main
+    // cell whose tune cells failed then fails at once, naming them, and a rerun resubmits both).
+    const tunePending = pending.filter((p) => p.cell.tune);
+    const mainPending = pending.filter((p) => !p.cell.tune);
+    const split = tunePending.length > 0 && mainPending.length > 0;
+    const main = split ? mainPending : pending;
+    const submittedAt = new Date().toISOString();
+    let tune: Submission['tune'];
+    if (split) {
+      const tuneScript = path.join(slurmDir(out), 'tune-array.sbatch');
+      await writeFileAtomic(tuneScript, renderArrayScript({ ...common, cellIndices: tunePending.map((p) => p.index), extraFlags, role: 'tune' }));
+      const tuneJob = await sbatch([], tuneScript);
+      tune = { arrayJobId: tuneJob, tasks: tunePending.map((p, task) => ({ task, index: p.index, cell: p.cell.id })) };
+      write(`submitted tune array job ${tuneJob} (${tunePending.length} learning-rate tune cell${tunePending.length > 1 ? 's' : ''})\n`);
+    }
+    // Tune tasks still queued from an earlier submission count as well.
+    const tuneIds = new Set(study.tuneCells.map((c) => c.id));
+    const earlierTuneJobs = [...active.entries()].filter(([, cell]) => tuneIds.has(cell)).map(([k]) => k.split('_')[0]);
+    const after = [...new Set([...(tune ? [tune.arrayJobId] : []), ...(mainPending.length ? earlierTuneJobs : [])])];
     const arrayScript = path.join(slurmDir(out), 'array.sbatch');
     const aggScript = path.join(slurmDir(out), 'aggregate.sbatch');
-    await writeFileAtomic(arrayScript, renderArrayScript({ ...common, cellIndices: pending.map((p) => p.index), extraFlags }));
+    await writeFileAtomic(arrayScript, renderArrayScript({ ...common, cellIndices: main.map((p) => p.index), extraFlags, ...(after.length ? { dependency: `afterany:${after.join(':')}` } : {}) }));
     await writeFileAtomic(aggScript, renderAggregateScript(common));
-    const submittedAt = new Date().toISOString();
     const arrayJobId = await sbatch([], arrayScript);
     const aggregateJobId = await sbatch([`--dependency=afterany:${arrayJobId}`], aggScript);
-    sub = { submittedAt, arrayJobId, aggregateJobId, tasks: pending.map((p, task) => ({ task, index: p.index, cell: p.cell.id })) };
+    sub = { submittedAt, arrayJobId, aggregateJobId, tasks: main.map((p, task) => ({ task, index: p.index, cell: p.cell.id })), ...(tune ? { tune } : {}) };
     await appendSubmission(out, sub);
-    write(`submitted array job ${arrayJobId} (${pending.length} task${pending.length > 1 ? 's' : ''}) and report job ${aggregateJobId}; logs in ${path.join(slurmDir(out), 'logs')}\n`);
+    write(`submitted array job ${arrayJobId} (${main.length} task${main.length > 1 ? 's' : ''})${after.length ? ` after job ${after.join(', ')}` : ''} and report job ${aggregateJobId}; logs in ${path.join(slurmDir(out), 'logs')}\n`);
   }
   const result: SlurmStudyResult = { out, submitted: pending.map((p) => p.cell.id), ...(sub ? { arrayJobId: sub.arrayJobId, aggregateJobId: sub.aggregateJobId } : {}), failed: [], interrupted: false, reportPaths: [] };
   if (opts.noWait) return result;
 
-  const watched = [...new Set([...(sub ? [sub.arrayJobId, sub.aggregateJobId] : []), ...[...active.keys()].map((k) => k.split('_')[0])])];
+  const watched = [...new Set([...(sub ? [...(sub.tune ? [sub.tune.arrayJobId] : []), sub.arrayJobId, sub.aggregateJobId] : []), ...[...active.keys()].map((k) => k.split('_')[0])])];
   let last = '';
   let squeueFailures = 0;
   for (;;) {
@@ -126,8 +154,8 @@ export async function runStudyOnSlurm(study: Study, opts: SlurmStudyOptions): Pr
       squeueFailures = 0;
       const now = await studyCellStates(study, out, opts.claimTimeoutSeconds);
       const taskState = (cellId: string) => {
-        const t = sub?.tasks.find((x) => x.cell === cellId);
-        if (t) return queue.get(`${sub!.arrayJobId}_${t.task}`);
+        const t = subTask(sub, cellId);
+        if (t) return queue.get(`${t.job}_${t.task}`);
         for (const [k, c] of active) if (c === cellId) return queue.get(k);
         return undefined;
       };
@@ -152,8 +180,8 @@ export async function runStudyOnSlurm(study: Study, opts: SlurmStudyOptions): Pr
   const finalStates = await studyCellStates(study, out, opts.claimTimeoutSeconds);
   for (const s of finalStates) {
     if (s.state === 'finished') continue;
-    const t = sub?.tasks.find((x) => x.cell === s.cell.id);
-    const log = t && sub ? taskLog(sub.arrayJobId, t.task) : undefined;
+    const t = subTask(sub, s.cell.id);
+    const log = t ? taskLog(t.job, t.task) : undefined;
     if (!t && s.state !== 'changed' && !activeCells.has(s.cell.id)) continue;
     const errFile = path.join(cellDir(out, s.cell), CELL_FILES.error);
     const error = s.state === 'changed' ? 'made with other settings (the study file changed)' : existsSync(errFile) ? (await fs.readFile(errFile, 'utf8')).trim().split('\n')[0] : 'its Slurm task ended without finishing the cell (cancelled, out of time or out of memory?)';

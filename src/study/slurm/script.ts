@@ -26,6 +26,10 @@ export interface ArrayScriptInput extends SlurmResources {
   icmix: string[];
   /** Extra `icmix study` flags for every task (e.g. --claim-timeout 300). */
   extraFlags?: string[];
+  /** 'tune': the learning-rate tune cells' array (its own job name). */
+  role?: 'tune' | 'main';
+  /** `#SBATCH --dependency=...`, e.g. 'afterany:123' (the main array after the tune array). */
+  dependency?: string;
 }
 
 /** Single-quote a word for bash. */
@@ -48,18 +52,25 @@ function directives(o: SlurmResources & { jobName: string; output: string; cwd: 
 
 const jobName = (name: string) => `icmix-${name.replace(/[^\w.-]/g, '_')}`;
 
-/** DIR/slurm/array.sbatch: one array task per pending cell; each runs `icmix study --cell`. */
+/**
+ * DIR/slurm/array.sbatch (tune-array.sbatch for the tune cells): one array task per pending
+ * cell; each runs `icmix study --cell`. The main array depends on the tune array, so its cells
+ * start once the learning rates are chosen.
+ */
 export function renderArrayScript(o: ArrayScriptInput): string {
   const k = o.cellIndices.length - 1;
   if (k < 0) throw new Error('renderArrayScript: no cells');
   const array = `--array=0-${k}${o.maxParallel !== undefined ? `%${o.maxParallel}` : ''}`;
+  if (o.dependency !== undefined && !/^[a-z]+(:\d+)+$/.test(o.dependency)) throw new Error(`renderArrayScript: bad dependency ${JSON.stringify(o.dependency)}`);
   const cmd = [...o.icmix, 'study', o.studyFile, '--out', o.out, ...(o.extraFlags ?? [])].map(shellQuote).join(' ');
   return [
     '#!/bin/bash',
     `# Written by \`icmix study --executor slurm\` for study ${o.studyName}: array task i runs study cell CELLS[i].`,
     `# Rerunning that command rewrites this file and submits only the cells not finished.`,
+    ...(o.role === 'tune' ? ['# The learning-rate tune cells: the main array waits for this one (afterany) and reads their choice.'] : []),
     `#SBATCH ${array}`,
-    ...directives({ ...o, jobName: jobName(o.studyName), output: `${o.out}/slurm/logs/%A_%a.out` }, o.cpusPerTask),
+    ...(o.dependency !== undefined ? [`#SBATCH --dependency=${o.dependency}`] : []),
+    ...directives({ ...o, jobName: `${jobName(o.studyName)}${o.role === 'tune' ? '-tune' : ''}`, output: `${o.out}/slurm/logs/%A_%a.out` }, o.cpusPerTask),
     'set -euo pipefail',
     `CELLS=(${o.cellIndices.join(' ')})`,
     'export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',

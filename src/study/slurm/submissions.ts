@@ -16,6 +16,13 @@ export interface Submission {
   aggregateJobId: string;
   /** Array task id -> study cell. */
   tasks: Array<{ task: number; index: number; cell: string }>;
+  /** The tune cells' array of this submission, when it had pending tune cells (arrayJobId depends on it). */
+  tune?: { arrayJobId: string; tasks: Array<{ task: number; index: number; cell: string }> };
+}
+
+/** Every array of a submission: [array job id, its tasks], the tune array first. */
+export function submissionArrays(sub: Submission): Array<[string, Submission['tasks']]> {
+  return [...(sub.tune ? [[sub.tune.arrayJobId, sub.tune.tasks] as [string, Submission['tasks']]] : []), ...(sub.arrayJobId ? [[sub.arrayJobId, sub.tasks] as [string, Submission['tasks']]] : [])];
 }
 
 export function slurmDir(out: string): string {
@@ -42,10 +49,12 @@ export async function slurmCellLogs(out: string, cellIds: readonly string[]): Pr
   const wanted = new Set(cellIds);
   const logs: Record<string, string[]> = {};
   for (const sub of await readSubmissions(out)) {
-    for (const t of sub.tasks) {
-      const rel = taskLog(sub.arrayJobId, t.task);
-      if (!wanted.has(t.cell) || !existsSync(path.join(out, rel))) continue;
-      (logs[t.cell] ??= []).push(rel);
+    for (const [job, tasks] of submissionArrays(sub)) {
+      for (const t of tasks) {
+        const rel = taskLog(job, t.task);
+        if (!wanted.has(t.cell) || !existsSync(path.join(out, rel))) continue;
+        (logs[t.cell] ??= []).push(rel);
+      }
     }
   }
   return logs;

@@ -1,0 +1,105 @@
+/**
+ * The claims a study can carry, and the statistics each one is judged by. Every claim has one
+ * primary metric, named here before any number is seen; the comparisons are paired by seed, and
+ * each claim's family (every comparison pair x dataset x protocol with two seeds or more) is
+ * corrected with Holm–Bonferroni. "Ahead" needs a Holm-adjusted p below ALPHA; everything else
+ * reads "no clear difference".
+ */
+import { holmAdjust, holmRanks, pairedDifference, pairedTTest, type PairedDifference } from './stats.js';
+import type { Cell, CellMetrics, MetricKey, Study } from './types.js';
+import { METRIC_COLUMNS } from './metrics.js';
+
+/** Family-wise error rate of each claim's family. */
+export const ALPHA = 0.05;
+
+export type ClaimName = 'accuracy' | 'calibration' | 'ood';
+
+export interface ClaimSpec {
+  claim: ClaimName;
+  metric: MetricKey;
+  /** Why this metric, in one line (printed with the tables). */
+  why: string;
+}
+
+/** The primary metric of each claim (fixed here so no study can pick it after the fact). */
+export const PRIMARY_METRICS: readonly ClaimSpec[] = [
+  { claim: 'accuracy', metric: 'accuracy', why: 'top-1 accuracy on the test split' },
+  { claim: 'calibration', metric: 'ece', why: 'ECE (equal-width bins) of the model as trained, before temperature scaling: the calibration a method itself gives' },
+  { claim: 'ood', metric: 'energyAuroc', why: 'AUROC of the energy score (logsumexp of the logits): max softmax can sit below chance on a model that separates well by its logits (method notes)' },
+];
+
+/** ICM against its baselines: the plain pairs and each composed variant against its own baseline. */
+export const COMPARISON_FAMILY: ReadonlyArray<{ method: string; baseline: string }> = [
+  { method: 'icm', baseline: 'mixup' },
+  { method: 'icm', baseline: 'ce' },
+  { method: 'reg-icm', baseline: 'regmixup' },
+  { method: 'remix-icm', baseline: 'remix' },
+  { method: 'cutmix-icm', baseline: 'cutmix' },
+];
+
+export type Verdict = 'method ahead' | 'baseline ahead' | 'no clear difference' | 'too few seeds';
+
+/** One comparison of one claim: the paired difference (method − baseline), its test and correction. */
+export interface ClaimTest {
+  claim: ClaimName;
+  metric: MetricKey;
+  dataset: string;
+  protocol: string;
+  method: string;
+  baseline: string;
+  seeds: number[];
+  difference: PairedDifference;
+  t: number;
+  p: number;
+  /** Holm-adjusted over the claim's family; NaN with fewer than two seeds. */
+  pHolm: number;
+  /** Tests in the claim's family (those with two seeds or more). */
+  familySize: number;
+  /** The t-interval at this test's Holm step level, 1 − ALPHA / (m − rank + 1). */
+  holmLevel: number;
+  holmLow: number;
+  holmHigh: number;
+  verdict: Verdict;
+}
+
+function seedMap(study: Study, metrics: ReadonlyMap<string, CellMetrics>, dataset: string, protocol: string, method: string): Map<number, CellMetrics> {
+  return new Map(
+    study.cells
+      .filter((c: Cell) => c.dataset === dataset && c.protocol === protocol && c.method === method && metrics.has(c.id))
+      .map((c) => [c.seed, metrics.get(c.id)!]),
+  );
+}
+
+/** Every claim's tests over the study's finished cells, Holm-corrected per claim. */
+export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetrics>): ClaimTest[] {
+  const out: ClaimTest[] = [];
+  for (const spec of PRIMARY_METRICS) {
+    const col = METRIC_COLUMNS.find((c) => c.key === spec.metric)!;
+    const tests: Array<Omit<ClaimTest, 'pHolm' | 'familySize' | 'holmLevel' | 'holmLow' | 'holmHigh' | 'verdict'>> = [];
+    for (const dataset of study.spec.datasets) {
+      for (const p of study.protocols) {
+        for (const { method, baseline } of COMPARISON_FAMILY) {
+          if (!p.methods.includes(method) || !p.methods.includes(baseline)) continue;
+          const a = seedMap(study, metrics, dataset, p.id, method);
+          const b = seedMap(study, metrics, dataset, p.id, baseline);
+          const seeds = [...a.keys()].filter((s) => b.has(s) && a.get(s)![spec.metric] !== undefined && b.get(s)![spec.metric] !== undefined).sort((x, y) => x - y);
+          if (!seeds.length) continue;
+          const difference = pairedDifference(seeds.map((s) => a.get(s)![spec.metric]!), seeds.map((s) => b.get(s)![spec.metric]!));
+          const { t, p: pv } = pairedTTest(difference.differences);
+          tests.push({ claim: spec.claim, metric: spec.metric, dataset, protocol: p.id, method, baseline, seeds, difference, t, p: pv });
+        }
+      }
+    }
+    const adjusted = holmAdjust(tests.map((x) => x.p));
+    const ranks = holmRanks(tests.map((x) => x.p));
+    const m = tests.filter((x) => Number.isFinite(x.p)).length;
+    tests.forEach((x, i) => {
+      const holmLevel = Number.isFinite(ranks[i]) ? 1 - ALPHA / (m - ranks[i] + 1) : NaN;
+      const wide = Number.isFinite(holmLevel) ? pairedDifference(x.difference.differences, x.difference.differences.map(() => 0), holmLevel) : undefined;
+      const better = col.higherIsBetter ? x.difference.mean > 0 : x.difference.mean < 0;
+      const verdict: Verdict = !Number.isFinite(adjusted[i]) ? 'too few seeds' : adjusted[i] < ALPHA ? (better ? 'method ahead' : 'baseline ahead') : 'no clear difference';
+      out.push({ ...x, pHolm: adjusted[i], familySize: m, holmLevel, holmLow: wide?.low ?? NaN, holmHigh: wide?.high ?? NaN, verdict });
+    });
+  }
+  return out;
+}

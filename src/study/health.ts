@@ -1,0 +1,75 @@
+/**
+ * What the study report says about how each cell trained, read from the run folders: the lr it
+ * trained at (the tuned choice where there was a sweep), the convergence check over its
+ * validation curve, the trainer's warnings; and each tune group's sweep and choice.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { readEpochLog, RUN_FILES } from '../run/index.js';
+import type { TrainWarning } from '../train/warnings.js';
+import { allCells } from './cells.js';
+import { convergenceCheck, type ConvergenceCheck } from './convergence.js';
+import { readGroupRecords, selectLr, type TuneChoice, type TuneScore } from './tune.js';
+import type { Study } from './types.js';
+
+export interface CellTraining {
+  /** The lr it trained at (base rate of the schedule). */
+  lr: number;
+  epochs: number;
+  /** Validation accuracy after the last epoch. */
+  valAccuracy?: number;
+  convergence?: ConvergenceCheck;
+  warnings: TrainWarning[];
+}
+
+export interface TuneSummary {
+  group: string;
+  dataset: string;
+  protocol: string;
+  method: string;
+  seeds: number[];
+  scores: TuneScore[];
+  /** Absent until every tune cell of the group finished. */
+  chosen?: number;
+  /** Tune cells not finished. */
+  missing: string[];
+}
+
+/** Per cell (tune cells too) that has a training log. */
+export async function collectTraining(study: Study, runsDir: string): Promise<Record<string, CellTraining>> {
+  const result: Record<string, CellTraining> = {};
+  for (const c of allCells(study)) {
+    const dir = path.join(runsDir, c.id);
+    const logs = await readEpochLog(dir).catch(() => []);
+    if (!logs.length) continue;
+    const manifestFile = path.join(dir, RUN_FILES.manifest);
+    const manifest = existsSync(manifestFile) ? (JSON.parse(await fs.readFile(manifestFile, 'utf8')) as { config?: { lr?: number }; warnings?: TrainWarning[] }) : {};
+    const convergence = convergenceCheck(logs.map((l) => l.valAccuracy));
+    result[c.id] = {
+      lr: manifest.config?.lr ?? c.train.lr,
+      epochs: logs.length,
+      ...(Number.isFinite(logs[logs.length - 1].valAccuracy) ? { valAccuracy: logs[logs.length - 1].valAccuracy } : {}),
+      ...(convergence ? { convergence } : {}),
+      warnings: manifest.warnings ?? [],
+    };
+  }
+  return result;
+}
+
+/** Each tune group's sweep (mean validation accuracy per lr) and, once complete, its choice. */
+export async function collectTuning(study: Study, runsDir: string): Promise<TuneSummary[]> {
+  const summaries: TuneSummary[] = [];
+  for (const g of study.tuning) {
+    const records = await readGroupRecords(g, runsDir);
+    const missing = g.cells.filter((id) => !records.has(id));
+    let choice: TuneChoice | undefined;
+    try {
+      choice = selectLr(g, records);
+    } catch {
+      choice = undefined; // nothing finite yet (or every lr diverged): no scores to show
+    }
+    const scores = choice?.scores ?? g.lr.map((lr) => ({ lr, valAccuracy: NaN, n: 0 }));
+    summaries.push({ group: g.group, dataset: g.dataset, protocol: g.protocol, method: g.method, seeds: g.seeds, scores, ...(choice && !missing.length ? { chosen: choice.lr } : {}), missing });
+  }
+  return summaries;
+}

@@ -1,0 +1,103 @@
+/**
+ * Learning-rate tuning as a study stage. A tune cell is an ordinary cell (own folder, claimed,
+ * resumable, a Slurm array task) that only trains, at one swept lr, and records the last epoch's
+ * validation accuracy in tune.json; it never runs the export, calibration or test evaluation.
+ * The main cells of a method x protocol read their group's tune.json files and train at the lr
+ * with the best mean validation accuracy over the tune seeds, the same lr for every seed.
+ */
+import { existsSync, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { readEpochLog } from '../run/index.js';
+import { writeJsonAtomic } from '../util/atomic.js';
+import { IcmixError } from '../util/errors.js';
+import { CELL_FILES, type Cell, type TuneGroup } from './types.js';
+
+/** tune.json: what a finished tune cell measured, on the validation split only. */
+export interface TuneRecord {
+  lr: number;
+  seed: number;
+  /** Validation accuracy after the last epoch. */
+  valAccuracy: number;
+  epochs: number;
+}
+
+/** One lr of a group's sweep: mean validation accuracy over the tune seeds that finished. */
+export interface TuneScore {
+  lr: number;
+  valAccuracy: number;
+  n: number;
+}
+
+export interface TuneChoice {
+  group: string;
+  lr: number;
+  scores: TuneScore[];
+}
+
+export function tuneGroupId(dataset: string, protocol: string, method: string): string {
+  return `${dataset}_${protocol}_${method}`;
+}
+
+/** A tune cell's id: its group, the lr and the seed, prefixed so tune folders sort together. */
+export function tuneCellId(group: string, lr: number, seed: number): string {
+  return `tune_${group}_lr${lr}_seed${seed}`;
+}
+
+/**
+ * The choice from a complete set of records: the lr with the highest mean validation accuracy
+ * over its seeds; a tie goes to the lr listed first in the sweep. Pure: reads nothing but `records`.
+ */
+export function selectLr(group: TuneGroup, records: ReadonlyMap<string, TuneRecord>): TuneChoice {
+  const scores: TuneScore[] = group.lr.map((lr) => {
+    const vals = group.seeds.map((seed) => records.get(tuneCellId(group.group, lr, seed))?.valAccuracy).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    return { lr, valAccuracy: vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : NaN, n: vals.length };
+  });
+  let best: TuneScore | undefined;
+  for (const s of scores) if (s.n > 0 && (!best || s.valAccuracy > best.valAccuracy)) best = s;
+  if (!best) throw new IcmixError(`tune group ${group.group}: no tune cell has a finite validation accuracy (every swept lr diverged?); see the tune cells' log.jsonl under runs/`);
+  return { group: group.group, lr: best.lr, scores };
+}
+
+/** Record a finished tune cell's validation accuracy (the last epoch of its log) in tune.json. */
+export async function writeTuneRecord(cell: Cell, runDir: string): Promise<TuneRecord> {
+  const logs = await readEpochLog(runDir);
+  const last = logs[logs.length - 1];
+  if (!last || last.epoch !== cell.train.epochs) throw new IcmixError(`tune cell ${cell.id}: ${runDir} has no log line for its last epoch (${cell.train.epochs}); training did not finish`);
+  if (!(cell.train.valSize === undefined || cell.train.valSize > 0)) throw new IcmixError(`tune cell ${cell.id}: no validation split to score on`);
+  const record: TuneRecord = { lr: cell.train.lr, seed: cell.seed, valAccuracy: last.valAccuracy, epochs: last.epoch };
+  await writeJsonAtomic(path.join(runDir, CELL_FILES.tune), record);
+  return record;
+}
+
+export async function readTuneRecord(runDir: string): Promise<TuneRecord | undefined> {
+  const file = path.join(runDir, CELL_FILES.tune);
+  if (!existsSync(file)) return undefined;
+  return JSON.parse(await fs.readFile(file, 'utf8')) as TuneRecord;
+}
+
+/** The group's finished records, read from the tune cells' folders under `runsDir`. */
+export async function readGroupRecords(group: TuneGroup, runsDir: string): Promise<Map<string, TuneRecord>> {
+  const records = new Map<string, TuneRecord>();
+  for (const id of group.cells) {
+    const r = await readTuneRecord(path.join(runsDir, id));
+    if (r) records.set(id, r);
+  }
+  return records;
+}
+
+/**
+ * The lr a tuned main cell trains at, chosen from its group's tune cells in `runsDir` (the study's
+ * runs/ folder); an error naming the tune cells that have not finished.
+ */
+export async function chosenLr(cell: Cell & { tuned: TuneGroup }, runsDir: string): Promise<TuneChoice> {
+  const group = cell.tuned;
+  const records = await readGroupRecords(group, runsDir);
+  const missing = group.cells.filter((id) => !records.has(id));
+  if (missing.length) {
+    throw new IcmixError(
+      `cell ${cell.id} trains at the lr its tune cells choose, and ${missing.length} of them ${missing.length > 1 ? 'have' : 'has'} not finished: ${missing.join(', ')}; ` +
+        'run the study without --cell (tune cells run first), or their --cell indices from `icmix study FILE --dry-run`, then this cell again',
+    );
+  }
+  return selectLr(group, records);
+}

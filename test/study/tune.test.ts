@@ -1,0 +1,110 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { allCells, expandStudy, type StudySpec, cellDir, runStudy, selectLr, studyFromObject, tuneCellId, type TuneGroup, type TuneRecord } from '../../src/study/index.js';
+
+// mnist digits (bundled), an MLP, 4 steps of 32: seconds per cell.
+const spec = {
+  name: 'tune-tiny',
+  datasets: ['mnist'],
+  protocols: [{ kind: 'balanced', trainSubset: 600 }],
+  methods: ['icm'],
+  seeds: [0, 1],
+  model: 'mlp',
+  epochs: 1,
+  batchSize: 32,
+  train: { valSize: 200, maxStepsPerEpoch: 4, backend: 'cpu' },
+  runtimes: ['cpu'],
+  suites: ['id'],
+  eval: { limit: 200 },
+  tune: { lr: [0.0001, 0.05], seeds: [0] },
+};
+
+test('expansion: tune cells per method x protocol x lr x tune seed, first in index order; main cells carry the sweep', () => {
+  const s = studyFromObject({ ...spec, methods: ['ce', 'icm'], tune: { lr: [0.01, 0.1] } });
+  assert.deepEqual(s.tuneCells.map((c) => c.id), [
+    'tune_mnist_balanced_ce_lr0.01_seed0',
+    'tune_mnist_balanced_ce_lr0.1_seed0',
+    'tune_mnist_balanced_icm_lr0.01_seed0',
+    'tune_mnist_balanced_icm_lr0.1_seed0',
+  ]);
+  assert.deepEqual(s.tuneCells.map((c) => c.train.lr), [0.01, 0.1, 0.01, 0.1]);
+  assert.equal(allCells(s)[4].id, 'mnist_balanced_ce_seed0');
+  assert.deepEqual(s.cells.map((c) => c.tuned?.group), ['mnist_balanced_ce', 'mnist_balanced_ce', 'mnist_balanced_icm', 'mnist_balanced_icm']);
+  assert.equal(s.tuning[0].select, 'val_accuracy');
+  // A protocol's own tune replaces the study's; without any, no tune cells.
+  const p = studyFromObject({ ...spec, protocols: [{ kind: 'balanced', tune: { lr: [0.2], seeds: [3] } }] });
+  assert.deepEqual(p.tuneCells.map((c) => c.id), ['tune_mnist_balanced_icm_lr0.2_seed3']);
+  assert.equal(studyFromObject({ ...spec, tune: undefined }).tuneCells.length, 0);
+  assert.throws(() => studyFromObject({ ...spec, tune: { lr: [] } }), /tune.lr: must NOT have fewer than 1 items/);
+  assert.throws(() => studyFromObject({ ...spec, tune: { lr: [0.1], select: 'test_accuracy' } }), /tune.select: must be one of "val_accuracy"/);
+  // The schema asks for valSize >= 1; the library (expandStudy without the schema) checks too.
+  assert.throws(() => studyFromObject({ ...spec, train: { ...spec.train, valSize: 0 } }), /train.valSize: must be >= 1/);
+  assert.throws(() => expandStudy({ ...spec, train: { ...spec.train, valSize: 0 } } as unknown as StudySpec), /tune needs a validation split/);
+});
+
+test('selectLr: argmax of the mean validation accuracy over tune seeds; ties to the first lr; a diverged lr never wins', () => {
+  const g: TuneGroup = { group: 'g', dataset: 'd', protocol: 'p', method: 'm', lr: [0.01, 0.1, 1], seeds: [0, 1], select: 'val_accuracy', cells: [] };
+  const rec = (lr: number, seed: number, valAccuracy: number): [string, TuneRecord] => [tuneCellId('g', lr, seed), { lr, seed, valAccuracy, epochs: 1 }];
+  // means: 0.01 -> 0.6, 0.1 -> 0.7, 1 -> NaN (diverged) for seed 0, 0.9 for seed 1 (n = 1)
+  const c = selectLr(g, new Map([rec(0.01, 0, 0.5), rec(0.01, 1, 0.7), rec(0.1, 0, 0.8), rec(0.1, 1, 0.6), rec(1, 0, NaN), rec(1, 1, 0.65)]));
+  assert.equal(c.lr, 0.1);
+  assert.deepEqual(c.scores.map((s) => [s.lr, Number(s.valAccuracy.toFixed(10)), s.n]), [[0.01, 0.6, 2], [0.1, 0.7, 2], [1, 0.65, 1]]);
+  const tie = selectLr(g, new Map([rec(0.01, 0, 0.5), rec(0.1, 0, 0.5)]));
+  assert.equal(tie.lr, 0.01);
+  assert.throws(() => selectLr(g, new Map([rec(0.01, 0, NaN)])), /no tune cell has a finite validation accuracy/);
+});
+
+test('a tiny study with a 2-value sweep: tune cells first, the argmax lr for every seed, a clear error before tuning, a rerun trains nothing', async () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'icmix-tune-'));
+  try {
+    const study = studyFromObject(spec);
+    const cells = allCells(study);
+    assert.deepEqual(cells.map((c) => c.id), ['tune_mnist_balanced_icm_lr0.0001_seed0', 'tune_mnist_balanced_icm_lr0.05_seed0', 'mnist_balanced_icm_seed0', 'mnist_balanced_icm_seed1']);
+    // A main cell alone (a Slurm task started too early): fails, naming both tune cells.
+    const early = await runStudy(study, { out, inProcess: true, quiet: true, cells: [2] });
+    assert.equal(early.failed.length, 1);
+    assert.match(early.failed[0].error, /trains at the lr its tune cells choose, and 2 of them have not finished: tune_mnist_balanced_icm_lr0.0001_seed0, tune_mnist_balanced_icm_lr0.05_seed0/);
+
+    const dry = await runStudy(study, { out, dryRun: true });
+    assert.deepEqual(dry.states!.map((s) => [s.id, s.state]), [
+      ['tune_mnist_balanced_icm_lr0.0001_seed0', 'todo'],
+      ['tune_mnist_balanced_icm_lr0.05_seed0', 'todo'],
+      ['mnist_balanced_icm_seed0', 'failed'],
+      ['mnist_balanced_icm_seed1', 'todo'],
+    ]);
+
+    const r = await runStudy(study, { out, inProcess: true, quiet: true, jobs: 2 });
+    assert.deepEqual(r.failed, []);
+    assert.deepEqual([...r.ran].sort(), cells.map((c) => c.id).sort());
+    const records = study.tuneCells.map((c) => JSON.parse(readFileSync(path.join(cellDir(out, c), 'tune.json'), 'utf8')) as TuneRecord);
+    // The records are the last epoch's validation accuracy of each tune run.
+    for (const [i, c] of study.tuneCells.entries()) {
+      const log = readFileSync(path.join(cellDir(out, c), 'log.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      assert.equal(records[i].valAccuracy, log[log.length - 1].valAccuracy);
+      assert.equal(records[i].lr, c.train.lr);
+    }
+    // Tune cells ran training only: no export, calibration or test evaluation.
+    for (const c of study.tuneCells) assert.deepEqual(Object.keys(JSON.parse(readFileSync(path.join(cellDir(out, c), 'stages.json'), 'utf8'))), ['train']);
+    const want = records[0].valAccuracy >= records[1].valAccuracy ? records[0].lr : records[1].lr;
+    assert.notEqual(records[0].valAccuracy, records[1].valAccuracy, 'the two lrs should score differently');
+    for (const c of study.cells) {
+      const manifest = JSON.parse(readFileSync(path.join(cellDir(out, c), 'manifest.json'), 'utf8'));
+      assert.equal(manifest.config.lr, want, `${c.id} trains at the chosen lr`);
+      const tuned = JSON.parse(readFileSync(path.join(cellDir(out, c), 'tuned.json'), 'utf8'));
+      assert.equal(tuned.lr, want);
+    }
+    // The report carries the sweep and the choice.
+    assert.deepEqual(r.report!.tuning.map((t) => [t.group, t.chosen, t.scores.map((s) => s.lr)]), [['mnist_balanced_icm', want, [0.0001, 0.05]]]);
+    const md = readFileSync(path.join(out, 'study-report.md'), 'utf8');
+    assert.match(md, /## Learning-rate tuning/);
+
+    const again = await runStudy(study, { out, inProcess: true, quiet: true });
+    assert.deepEqual(again.ran, []);
+    assert.equal(again.skipped.length, 4);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+});
