@@ -1,0 +1,99 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { holmAdjust, holmRanks, pairedTTest, studentTQuantile } from '../../src/study/stats.js';
+import { claimTests, PRIMARY_METRICS } from '../../src/study/family.js';
+import { studyFromObject, type CellMetrics } from '../../src/study/index.js';
+
+const near = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
+
+// Reference values from scipy 1.10.1 (/usr/bin/python3):
+//   stats.ttest_rel(a, b) -> t 3.6607213848186735, p 0.021566594878733292
+//   stats.ttest_1samp(d, 0).pvalue for the three difference lists below
+//   stats.t.ppf(1 - 0.05 / 3 / 2, 4) -> 3.960786482775424
+const a = [0.812, 0.805, 0.82, 0.799, 0.816];
+const b = [0.801, 0.8, 0.806, 0.797, 0.809];
+const D = [
+  [0.01, 0.012, 0.008, 0.011, 0.009],
+  [0.003, -0.002, 0.004, 0.001, -0.001],
+  [0.02, 0.0, 0.01, -0.005, 0.015],
+];
+const SCIPY_P = [0.00014512817061319776, 0.4299733794885493, 0.1595528526983939];
+
+test('paired t-test matches scipy.stats.ttest_rel / ttest_1samp', () => {
+  const r = pairedTTest(a.map((x, i) => x - b[i]));
+  near(r.t, 3.6607213848186735, 1e-9);
+  near(r.p, 0.021566594878733292, 1e-7);
+  assert.equal(r.df, 4);
+  D.forEach((d, i) => near(pairedTTest(d).p, SCIPY_P[i], 1e-6));
+  near(studentTQuantile(1 - 0.05 / 3 / 2, 4), 3.960786482775424, 1e-8);
+  // Degenerate cases: no spread, one value.
+  assert.deepEqual(pairedTTest([0.01, 0.01, 0.01]).p, 0);
+  assert.deepEqual(pairedTTest([0, 0]).p, 1);
+  assert.ok(Number.isNaN(pairedTTest([0.3]).p));
+});
+
+test('Holm adjustment: worked by hand', () => {
+  // Sorted: 1.451e-4 x 3 = 4.354e-4; 0.15955 x 2 = 0.31911; 0.42997 x 1 = 0.42997 (already >= 0.31911).
+  const adj = holmAdjust(SCIPY_P);
+  near(adj[0], 3 * SCIPY_P[0]);
+  near(adj[1], SCIPY_P[1]);
+  near(adj[2], 2 * SCIPY_P[2]);
+  assert.deepEqual(holmRanks(SCIPY_P), [1, 3, 2]);
+  // Monotone step-down: 0.01 x 3 = 0.03; 0.03 x 2 = 0.06; 0.04 x 1 = 0.04 -> raised to 0.06. Capped at 1; NaN left out of m.
+  const m = holmAdjust([0.01, 0.04, 0.03, NaN]);
+  near(m[0], 0.03);
+  near(m[1], 0.06);
+  near(m[2], 0.06);
+  assert.ok(Number.isNaN(m[3]));
+  assert.deepEqual(holmAdjust([0.6, 0.7]), [1, 1]);
+});
+
+test('claim tests: the comparison family per protocol, Holm over each claim, "ahead" only when the adjusted p is below 0.05', () => {
+  const study = studyFromObject({
+    name: 'fam',
+    datasets: ['mnist'],
+    protocols: ['balanced', { kind: 'long-tailed', imbalance: 10 }],
+    methods: ['ce', 'mixup', 'icm', 'remix', 'remix-icm'],
+    seeds: [0, 1, 2, 3, 4],
+    model: 'mlp',
+    epochs: 1,
+    suites: ['id'],
+  });
+  // Accuracy: icm = mixup + D[0] and icm = ce + D[1] on balanced; remix-icm = remix + D[2] on lt10;
+  // on lt10 icm - mixup and icm - ce are D[1] and D[2] again, so the accuracy family has 5 tests.
+  const metrics = new Map<string, CellMetrics>();
+  const put = (protocol: string, method: string, values: number[]) => values.forEach((v, s) => metrics.set(`mnist_${protocol}_${method}_seed${s}`, { accuracy: v }));
+  const base = [0.8, 0.81, 0.79, 0.8, 0.82];
+  put('balanced', 'mixup', base);
+  put('balanced', 'ce', base.map((x, i) => x + D[0][i] - D[1][i]));
+  put('balanced', 'icm', base.map((x, i) => x + D[0][i]));
+  put('lt10', 'mixup', base);
+  put('lt10', 'icm', base.map((x, i) => x + D[1][i]));
+  put('lt10', 'ce', base.map((x, i) => x + D[1][i] - D[2][i]));
+  put('lt10', 'remix', base);
+  put('lt10', 'remix-icm', base.map((x, i) => x + D[2][i]));
+  const tests = claimTests(study, metrics);
+  assert.deepEqual(PRIMARY_METRICS.map((m) => [m.claim, m.metric]), [['accuracy', 'accuracy'], ['calibration', 'ece'], ['ood', 'energyAuroc']]);
+  const acc = tests.filter((t) => t.claim === 'accuracy');
+  assert.deepEqual(acc.map((t) => `${t.protocol} ${t.method}-${t.baseline}`), ['balanced icm-mixup', 'balanced icm-ce', 'lt10 icm-mixup', 'lt10 icm-ce', 'lt10 remix-icm-remix']);
+  // No ECE or energy numbers: those claims have no tests.
+  assert.equal(tests.length, 5);
+  const p = [SCIPY_P[0], SCIPY_P[1], SCIPY_P[1], SCIPY_P[2], SCIPY_P[2]];
+  acc.forEach((t, i) => near(t.p, p[i], 1e-6));
+  // Holm over 5: sorted 1.45e-4 (x5), 0.1596 (x4, x3 -> 0.638), 0.43 (x2 = 0.86, x1).
+  const want = holmAdjust(p);
+  near(want[0], 5 * SCIPY_P[0]);
+  acc.forEach((t, i) => near(t.pHolm, want[i], 1e-6));
+  assert.deepEqual(acc.map((t) => t.verdict), ['method ahead', 'no clear difference', 'no clear difference', 'no clear difference', 'no clear difference']);
+  assert.ok(acc.every((t) => t.familySize === 5));
+  // The first test is Holm step 1 of 5: its interval is the t-interval at 1 - 0.05 / 5, which excludes 0.
+  near(acc[0].holmLevel, 0.99);
+  const d0 = D[0];
+  const mean0 = d0.reduce((x, y) => x + y) / 5;
+  const sd0 = Math.sqrt(d0.reduce((x, y) => x + (y - mean0) ** 2, 0) / 4);
+  near(acc[0].holmLow, mean0 - studentTQuantile(1 - 0.01 / 2, 4) * (sd0 / Math.sqrt(5)), 1e-9);
+  assert.ok(acc[0].holmLow > 0);
+  // One seed: no test, no correction.
+  const one = claimTests({ ...study, cells: study.cells.filter((c) => c.seed === 0) }, metrics);
+  assert.ok(one.every((t) => t.verdict === 'too few seeds' && Number.isNaN(t.pHolm)));
+});
