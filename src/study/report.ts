@@ -160,6 +160,7 @@ export function renderStudyMarkdown(r: StudyReport): string {
     out.push(`## Paired comparison: ${c0.method} − ${c0.baseline}\n`);
     out.push(
       `Per protocol, the difference ${c0.method} minus ${c0.baseline} paired by seed (same data split and initialisation seed); mean difference and a 95% Student-t interval over the n seeds where both finished ` +
+        '(descriptive: every metric, not corrected for multiple comparisons; the claims are judged in the Holm-corrected section below) ' +
         '(no interval when n = 1). Percent columns in percentage points. For accuracy, AUROC and corruption accuracy higher is better; for ECE, NLL, Brier and FPR95 lower is better.\n',
     );
     const body: string[][] = [];

@@ -9,7 +9,7 @@ import { readReport } from './read.js';
 
 /**
  * Several runs side by side, one row per run (usually one training method each): accuracy, ECE,
- * NLL, Brier, AUROC and FPR95 (mean over OOD sets, MSP score), mean corruption accuracy, all on
+ * NLL, Brier, AUROC and FPR95 (mean over OOD sets; max-softmax, max-logit and energy scores), mean corruption accuracy, all on
  * each report's primary (first) runtime. The best value per column is bold.
  */
 
@@ -59,7 +59,7 @@ export function renderComparison(rows: readonly ComparisonRow[]): string {
   ]);
   return (
     mdTable(['method', 'runtime', ...COMPARISON_COLUMNS.map((c) => c.title)], body, ['l', 'l', ...COMPARISON_COLUMNS.map(() => 'r' as const)]) +
-    '\nID test split; ECE with each report\'s bins; AUROC and FPR95 (at 95% TPR) are means over OOD sets with the max-softmax score; ' +
+    '\nID test split; ECE with each report\'s bins; AUROC and FPR95 (at 95% TPR) are means over OOD sets, with the max-softmax score unless the column names max logit (max_c z_c) or energy (logsumexp_c z_c); ' +
     'corruption acc. is the mean over all corruptions × severities; best per column in bold; – = suite not run.\n'
   );
 }

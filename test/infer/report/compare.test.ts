@@ -33,7 +33,7 @@ test('comparison table: one row per run, best value per column in bold, missing 
   assert.deepEqual(rows.map((r) => [r.label, r.run, r.runtime]), [['ce', 'ce', 'cpu'], ['icm', 'icm', 'cpu']]);
   const md = renderComparison(rows);
   const lines = md.split('\n');
-  assert.equal(lines[0], '| method | runtime | accuracy | ECE | NLL | Brier | AUROC | FPR95 | corruption acc. |');
+  assert.equal(lines[0], '| method | runtime | accuracy | ECE | NLL | Brier | AUROC | FPR95 | AUROC (max logit) | FPR95 (max logit) | AUROC (energy) | FPR95 (energy) | corruption acc. |');
   // b has the stronger signal → higher accuracy, bold
   assert.ok(b.runtimes[0].suites.id!.accuracy > a.runtimes[0].suites.id!.accuracy);
   assert.ok(lines[3].startsWith(`| icm | cpu | **${(b.runtimes[0].suites.id!.accuracy * 100).toFixed(2)}%** |`), lines[3]);

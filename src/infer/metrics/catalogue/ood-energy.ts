@@ -6,5 +6,5 @@ import { oodAuroc, oodFpr95 } from './ood.js';
  */
 const ENERGY = 'energy score −E(x) = T·logsumexp(z/T), T = 1';
 
-export const energyAuroc = oodAuroc('energyAuroc', 'energy', ENERGY);
-export const energyFpr95 = oodFpr95('energyFpr95', 'energy', ENERGY);
+export const energyAuroc = oodAuroc('energyAuroc', 'energy', ENERGY, { views: ['compare', 'study'] });
+export const energyFpr95 = oodFpr95('energyFpr95', 'energy', ENERGY, { views: ['compare', 'study'] });

@@ -81,7 +81,7 @@ test('keys are unique, titles unique per table, and every entry says its unit, d
   assert.equal(metricByKey('energyAuroc').direction, 'higher');
 });
 
-test('the headline tables are the views of one list: compare and study columns in today\'s order', () => {
+test('the headline tables are the views of one list: compare and study columns in today\'s order (both with max-softmax, max-logit and energy OOD scores)', () => {
   assert.deepEqual(metricsOf('compare').map((m) => [m.key, m.short]), [
     ['accuracy', 'accuracy'],
     ['ece', 'ECE'],
@@ -89,6 +89,10 @@ test('the headline tables are the views of one list: compare and study columns i
     ['brier', 'Brier'],
     ['auroc', 'AUROC'],
     ['fpr95', 'FPR95'],
+    ['maxLogitAuroc', 'AUROC (max logit)'],
+    ['maxLogitFpr95', 'FPR95 (max logit)'],
+    ['energyAuroc', 'AUROC (energy)'],
+    ['energyFpr95', 'FPR95 (energy)'],
     ['corruptionAccuracy', 'corruption acc.'],
   ]);
   assert.deepEqual(metricsOf('study').map((m) => m.title), [
