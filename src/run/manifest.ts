@@ -47,8 +47,8 @@ export interface RunManifest {
   resumes?: ResumeRecord[];
   /** Health checks that fired (loss not falling in epoch 1, validation accuracy near chance). */
   warnings?: TrainWarning[];
-  /** Written when training finishes. */
-  result?: { testAccuracy: number; testLoss: number; trainSeconds: number };
+  /** Written when training finishes; a learning-rate tune run never evaluates the test split (testSkipped). */
+  result?: { testAccuracy?: number; testLoss?: number; trainSeconds: number; testSkipped?: true };
 }
 
 /** Read a run folder's manifest.json. */

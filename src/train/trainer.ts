@@ -61,6 +61,8 @@ export interface TrainHooks {
   resume?: boolean;
   /** Start over in a non-empty run folder, deleting its run files first (see `clearRunOutputs`). */
   overwrite?: boolean;
+  /** Never touch the test split (learning-rate tune runs select on validation only); testAccuracy is NaN. */
+  skipTest?: boolean;
 }
 
 /** Train a model as `cfg` says, writing checkpoints, a log and the final model into cfg.out. */
@@ -232,15 +234,16 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     await hooks.onEpoch?.(log);
   }
 
-  const test = evaluateSet(model, testSet, normalization, 256);
+  const test = hooks.skipTest ? undefined : evaluateSet(model, testSet, normalization, 256);
   const saved = await saveLayersModel(model, paths.model);
   const seconds = (Date.now() - started) / 1000;
-  const finalManifest: RunManifest = { ...manifest, weightsSha256: saved.weightsSha256, result: { testAccuracy: test.accuracy, testLoss: test.loss, trainSeconds: seconds } };
+  const result: RunManifest['result'] = test ? { testAccuracy: test.accuracy, testLoss: test.loss, trainSeconds: seconds } : { trainSeconds: seconds, testSkipped: true };
+  const finalManifest: RunManifest = { ...manifest, weightsSha256: saved.weightsSha256, result };
   await writeManifest(runDir, finalManifest);
-  report({ task: 'train', finished: true, message: `test accuracy ${(100 * test.accuracy).toFixed(2)}%; model saved to ${paths.model}` });
+  report({ task: 'train', finished: true, message: `${test ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%` : 'test split not evaluated'}; model saved to ${paths.model}` });
   sgd.dispose();
   model.dispose();
-  return { runDir, epochs: logs, testAccuracy: test.accuracy, seconds, manifest: finalManifest, warnings: finalManifest.warnings ?? [] };
+  return { runDir, epochs: logs, testAccuracy: test?.accuracy ?? NaN, seconds, manifest: finalManifest, warnings: finalManifest.warnings ?? [] };
 }
 
 /** One SGD step on the batch `idx`; returns the loss before the update. */

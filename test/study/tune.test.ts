@@ -87,7 +87,12 @@ test('a tiny study with a 2-value sweep: tune cells first, the argmax lr for eve
       assert.equal(records[i].lr, c.train.lr);
     }
     // Tune cells ran training only: no export, calibration or test evaluation.
-    for (const c of study.tuneCells) assert.deepEqual(Object.keys(JSON.parse(readFileSync(path.join(cellDir(out, c), 'stages.json'), 'utf8'))), ['train']);
+    for (const c of study.tuneCells) {
+      assert.deepEqual(Object.keys(JSON.parse(readFileSync(path.join(cellDir(out, c), 'stages.json'), 'utf8'))), ['train']);
+      const result = JSON.parse(readFileSync(path.join(cellDir(out, c), 'manifest.json'), 'utf8')).result;
+      assert.equal(result.testSkipped, true);
+      assert.equal(result.testAccuracy, undefined, 'the test split is never evaluated in a tune cell');
+    }
     const want = records[0].valAccuracy >= records[1].valAccuracy ? records[0].lr : records[1].lr;
     assert.notEqual(records[0].valAccuracy, records[1].valAccuracy, 'the two lrs should score differently');
     for (const c of study.cells) {
