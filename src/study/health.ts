@@ -9,7 +9,7 @@ import { readEpochLog, RUN_FILES } from '../run/index.js';
 import type { TrainWarning } from '../train/warnings.js';
 import { allCells } from './cells.js';
 import { convergenceCheck, type ConvergenceCheck } from './convergence.js';
-import { readGroupRecords, selectLr, type TuneChoice, type TuneScore } from './tune.js';
+import { readGroupRecords, selectLr, type TuneChoice, type TuneRecord, type TuneScore } from './tune.js';
 import type { Study } from './types.js';
 
 export interface CellTraining {
@@ -58,18 +58,23 @@ export async function collectTraining(study: Study, runsDir: string): Promise<Re
 
 /** Each tune group's sweep (mean validation accuracy per lr) and, once complete, its choice. */
 export async function collectTuning(study: Study, runsDir: string): Promise<TuneSummary[]> {
-  const summaries: TuneSummary[] = [];
-  for (const g of study.tuning) {
-    const records = await readGroupRecords(g, runsDir);
-    const missing = g.cells.filter((id) => !records.has(id));
+  const records = new Map<string, TuneRecord>();
+  for (const g of study.tuning) for (const [id, r] of await readGroupRecords(g, runsDir)) records.set(id, r);
+  return summariseTuning(study, records);
+}
+
+/** The sweep tables from tune records by cell id (a results folder's, or a cells.json's). */
+export function summariseTuning(study: Study, records: ReadonlyMap<string, TuneRecord>): TuneSummary[] {
+  return study.tuning.map((g) => {
+    const mine = new Map(g.cells.filter((id) => records.has(id)).map((id) => [id, records.get(id)!]));
+    const missing = g.cells.filter((id) => !mine.has(id));
     let choice: TuneChoice | undefined;
     try {
-      choice = selectLr(g, records);
+      choice = selectLr(g, mine);
     } catch {
       choice = undefined; // nothing finite yet (or every lr diverged): no scores to show
     }
     const scores = choice?.scores ?? g.lr.map((lr) => ({ lr, valAccuracy: NaN, n: 0 }));
-    summaries.push({ group: g.group, dataset: g.dataset, protocol: g.protocol, method: g.method, seeds: g.seeds, scores, ...(choice && !missing.length ? { chosen: choice.lr } : {}), missing });
-  }
-  return summaries;
+    return { group: g.group, dataset: g.dataset, protocol: g.protocol, method: g.method, seeds: g.seeds, scores, ...(choice && !missing.length ? { chosen: choice.lr } : {}), missing };
+  });
 }

@@ -14,7 +14,12 @@ export { renderArrayScript, renderAggregateScript, shellQuote, type SlurmResourc
 export { aggregateTables, pairedComparisons, bestPerColumn, describeProtocol, type MethodRow, type ProtocolTable, type PairedComparison } from './aggregate.js';
 export { buildStudyReport, renderStudyMarkdown, formatSummary, STUDY_REPORT_VERSION, type StudyReport, type StudyProvenance } from './report.js';
 export { cellMetrics, poolReliability, METRIC_COLUMNS, type MetricColumn } from './metrics.js';
-export { mean, sampleStd, summarise, pairedDifference, studentTQuantile, studentTCdf, type Summary, type PairedDifference } from './stats.js';
+export { mean, sampleStd, summarise, pairedDifference, pairedTTest, holmAdjust, holmRanks, studentTQuantile, studentTCdf, type Summary, type PairedDifference, type TTest } from './stats.js';
 export { sideBySideReliabilitySvg } from './svg.js';
 export { StudyProgress } from './progress.js';
 export { selectLr, chosenLr, tuneCellId, tuneGroupId, readTuneRecord, readGroupRecords, writeTuneRecord, type TuneRecord, type TuneScore, type TuneChoice } from './tune.js';
+export { exportCells, writeCellsFile, readCellsFile, readCellsDir, CELLS_FORMAT, type CellsFile, type ExportedCell } from './cells-file.js';
+export { renderResultsDoc, reportFromCells, claimProse, RESULTS_COMMAND } from './results-doc.js';
+export { claimTests, PRIMARY_METRICS, COMPARISON_FAMILY, ALPHA, type ClaimTest, type ClaimSpec, type Verdict } from './family.js';
+export { convergenceCheck, CONVERGENCE_TOLERANCE, type ConvergenceCheck } from './convergence.js';
+export { collectTraining, collectTuning, summariseTuning, type CellTraining, type TuneSummary } from './health.js';

@@ -54,6 +54,8 @@ export interface StudyEvalSettings {
 export interface StudySpec {
   name: string;
   description?: string;
+  /** 'pipeline-check': checks the machinery, not evidence (labelled so in published results). */
+  purpose?: 'evidence' | 'pipeline-check';
   notes?: string;
   datasets: string[];
   dataDir?: string;

@@ -25,6 +25,7 @@ const BASE: Record<string, string[]> = {
   study: ['study', `${missing}.yaml`],
   predict: ['predict', `${missing}.onnx`, missing],
   doctor: ['doctor'],
+  results: ['results', 'docs', missing, '--out', `${missing}.md`],
 };
 
 /** Every numeric flag of every command, with values that must be refused. */
@@ -38,6 +39,7 @@ const BAD: Record<string, Record<string, string[]>> = {
     'weight-decay': ['-5', 'NaN'],
     'lr-milestones': ['abc', '1.5', '-0.25'],
     'lr-gamma': ['NaN', '0', '-1'],
+    'warmup-epochs': ['-1', '1.5', 'abc'],
     alpha: ['-1', '0', 'abc'],
     gamma: ['-1', 'NaN'],
     kappa: ['0', '-3'],
@@ -109,6 +111,7 @@ const BAD: Record<string, Record<string, string[]>> = {
     std: ['-0.5'],
   },
   doctor: {},
+  results: {},
 };
 
 /** The flags yargs parses as numbers (or number lists) for one command, from its builder. */

@@ -9,6 +9,7 @@ import { exportCommand } from './export.js';
 import { inspectCommand } from './inspect.js';
 import { predictCommand } from './predict.js';
 import { doctorCommand } from './doctor.js';
+import { resultsCommand } from './results.js';
 
 /**
  * Every subcommand, one module each under src/cli/commands/. Adding a command is one file, its
@@ -27,4 +28,5 @@ export const commands: CommandModule<any, any>[] = [
   predictCommand,
   doctorCommand,
   studyCommand,
+  resultsCommand,
 ];
