@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { buildStudyReport, claimProse, readCellsDir, renderResultsDoc, selectLr, studyFromObject, type CellMetrics, type TuneRecord } from '../../src/study/index.js';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+test('docs/results.md is exactly what `icmix results docs docs/results` produces from the committed cells.json files', async () => {
+  const cwd = process.cwd();
+  process.chdir(root);
+  try {
+    const entries = await readCellsDir('docs/results');
+    assert.ok(entries.length >= 1, 'at least one exported study');
+    assert.equal(readFileSync('docs/results.md', 'utf8'), renderResultsDoc(entries), 'regenerate with `npm run results`');
+  } finally {
+    process.chdir(cwd);
+  }
+});
+
+test('the committed cells.json: every cell has its config, seed, lr and metrics; tuned cells trained at their group\'s argmax', async () => {
+  for (const { cells, study } of await readCellsDir(path.join(root, 'docs/results'))) {
+    const byId = new Map(cells.cells.map((c) => [c.id, c]));
+    for (const c of cells.cells) {
+      assert.equal(typeof c.seed, 'number');
+      assert.equal(c.config.seed, c.seed);
+      assert.equal(c.config.lr, c.lr);
+      if (c.role === 'main') assert.ok(c.metrics && typeof c.metrics.accuracy === 'number', c.id);
+      else assert.ok(c.tune && Number.isFinite(c.tune.valAccuracy), c.id);
+    }
+    for (const g of study.tuning) {
+      const records = new Map(g.cells.map((id) => [id, byId.get(id)!.tune as TuneRecord]));
+      const chosen = selectLr(g, records).lr;
+      for (const c of study.cells.filter((x) => x.tuned?.group === g.group)) assert.equal(byId.get(c.id)?.lr, chosen, `${c.id} trained at ${g.group}'s choice`);
+    }
+  }
+});
+
+test('claim sentences follow the corrected test: "ahead" only with a Holm p below 0.05, else "no clear difference"', () => {
+  const study = studyFromObject({ name: 'prose', datasets: ['mnist'], protocols: ['balanced'], methods: ['ce', 'mixup', 'icm'], seeds: [0, 1, 2, 3, 4], model: 'mlp', epochs: 1, suites: ['id'] });
+  const metrics = new Map<string, CellMetrics>();
+  // icm is 2 points ahead of mixup on every seed (tiny spread); icm vs ce goes both ways.
+  [0.8, 0.81, 0.79, 0.8, 0.82].forEach((v, s) => {
+    metrics.set(`mnist_balanced_mixup_seed${s}`, { accuracy: v, ece: 0.05 });
+    metrics.set(`mnist_balanced_icm_seed${s}`, { accuracy: v + 0.02 + 0.001 * s, ece: 0.05 + [0.01, -0.01, 0.02, -0.02, 0][s] });
+    metrics.set(`mnist_balanced_ce_seed${s}`, { accuracy: v + 0.02 + [0.03, -0.03, 0.02, -0.02, 0.001][s], ece: 0.05 });
+  });
+  const provenance = { command: 'x', versions: {}, machine: { os: 'L', cpu: 'C', cores: 1, memoryGiB: 1 }, wallSeconds: 1, cellSeconds: 1, invocations: [] };
+  const prose = claimProse(buildStudyReport(study, metrics, { provenance, failed: [], figures: [] })).join('\n');
+  assert.match(prose, /mnist, balanced: icm is ahead of mixup on accuracy \(\+2\.20 points, Holm interval \[\+\d\.\d\d, \+\d\.\d\d\], Holm p < 0\.001, n = 5\)/);
+  assert.match(prose, /no clear difference between icm and ce on accuracy/);
+  assert.match(prose, /no clear difference between icm and mixup on ECE/);
+  assert.match(prose, /\*\*ood\*\* \(primary metric: OOD AUROC \(energy\)\): no comparison ran/);
+  assert.equal((prose.match(/is ahead of/g) ?? []).length, 1);
+});
