@@ -19,7 +19,7 @@ interface StudyJson {
 }
 
 function cellsKey(cells: Cell[]): string {
-  return JSON.stringify(cells.map((c) => ({ id: c.id, train: c.train, eval: c.eval })));
+  return JSON.stringify(cells.map((c) => ({ id: c.id, train: c.train, eval: c.eval, tune: c.tune, tuned: c.tuned })));
 }
 
 async function readStudyJson(out: string): Promise<StudyJson | undefined> {

@@ -32,9 +32,12 @@ export async function readStagesDone(runDir: string): Promise<StagesDone> {
   }
 }
 
-/** What a cell folder must have been started with to be resumed: the same training and evaluation. */
+/**
+ * What a cell folder must have been started with to be resumed: the same training and evaluation,
+ * and for tuned cells the same sweep (absent keys drop out, so untuned cells compare as before).
+ */
 function cellIdentity(cell: Cell): string {
-  return JSON.stringify({ id: cell.id, train: cell.train, eval: cell.eval });
+  return JSON.stringify({ id: cell.id, train: cell.train, eval: cell.eval, tune: cell.tune, tuned: cell.tuned });
 }
 
 /** Whether the folder was started for a different version of this cell (the study file changed). */

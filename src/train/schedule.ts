@@ -27,13 +27,14 @@ export interface ScheduleOptions {
 /**
  * The learning rate of epoch `epoch` (0-based). It depends on the epoch alone, so a resumed run
  * gets the rates an uninterrupted one would have had. Warm-up: epoch e < W trains at
- * lr * (e + 1) / W, reaching lr at the last warm-up epoch. After it, 'step' applies the
+ * lr * (e + 1) / (W + 1), rising in equal steps to lr at the first epoch after it (so even one
+ * warm-up epoch halves the first epoch's rate). After it, 'step' applies the
  * milestones (fractions of all epochs, as without warm-up) and 'cosine' trains epoch e at
  * lr * (1 + cos(pi * (e - W) / (epochs - W))) / 2: lr on the first epoch after warm-up, never 0.
  */
 export function scheduledLr(o: ScheduleOptions, epoch: number): number {
   const w = o.warmupEpochs ?? 0;
-  if (epoch < w) return (o.lr * (epoch + 1)) / w;
+  if (epoch < w) return (o.lr * (epoch + 1)) / (w + 1);
   if ((o.lrSchedule ?? 'step') === 'cosine') return (o.lr * (1 + Math.cos((Math.PI * (epoch - w)) / (o.epochs - w)))) / 2;
   return stepLr(o.lr, epoch, o.epochs, o.lrMilestones, o.lrGamma);
 }

@@ -11,9 +11,9 @@ import { train } from '../../src/train/trainer.js';
 const close = (a: number, b: number) => assert.ok(Math.abs(a - b) < 1e-12, `${a} != ${b}`);
 
 test('cosine with warm-up: values worked by hand', () => {
-  // lr 0.1, 6 epochs, 2 of warm-up: 0.05, 0.1, then 0.1 * (1 + cos(pi * t / 4)) / 2 for t = 0..3.
+  // lr 0.1, 6 epochs, 2 of warm-up: 0.1/3, 0.2/3, then 0.1 * (1 + cos(pi * t / 4)) / 2 for t = 0..3.
   const o = { lr: 0.1, epochs: 6, lrSchedule: 'cosine' as const, warmupEpochs: 2, lrMilestones: [], lrGamma: 0.2 };
-  const want = [0.05, 0.1, 0.1, 0.1 * (1 + Math.SQRT1_2) / 2, 0.05, 0.1 * (1 - Math.SQRT1_2) / 2];
+  const want = [0.1 / 3, 0.2 / 3, 0.1, 0.1 * (1 + Math.SQRT1_2) / 2, 0.05, 0.1 * (1 - Math.SQRT1_2) / 2];
   want.forEach((w, e) => close(scheduledLr(o, e), w));
   // Without warm-up the first epoch trains at lr; never 0 at the end.
   const plain = { ...o, warmupEpochs: 0, epochs: 4 };
@@ -23,7 +23,7 @@ test('cosine with warm-up: values worked by hand', () => {
 test('step with warm-up: warm-up first, then the milestones as fractions of all epochs', () => {
   // 8 epochs, milestones 0.5 and 0.75 -> x0.1 from epoch 4, x0.01 from epoch 6; 2 warm-up epochs.
   const o = { lr: 0.2, epochs: 8, lrSchedule: 'step' as const, warmupEpochs: 2, lrMilestones: [0.5, 0.75], lrGamma: 0.1 };
-  [0.1, 0.2, 0.2, 0.2, 0.02, 0.02, 0.002, 0.002].forEach((w, e) => close(scheduledLr(o, e), w));
+  [0.2 / 3, 0.4 / 3, 0.2, 0.2, 0.02, 0.02, 0.002, 0.002].forEach((w, e) => close(scheduledLr(o, e), w));
   // Absent schedule = step, absent warm-up = none (runs from before these options).
   close(scheduledLr({ lr: 0.2, epochs: 8, lrMilestones: [0.5], lrGamma: 0.1 }, 0), 0.2);
   close(scheduledLr({ lr: 0.2, epochs: 8, lrMilestones: [0.5], lrGamma: 0.1 }, 4), 0.02);
@@ -66,6 +66,6 @@ test('a diverging run is warned about (progress, manifest, result); a healthy on
   const m2 = JSON.parse(readFileSync(path.join(good, 'manifest.json'), 'utf8'));
   assert.equal(m2.warnings, undefined);
   assert.equal(m2.config.lrSchedule, 'cosine');
-  // Warm-up epoch at lr / 1 = 0.05 (one warm-up epoch reaches lr), then cosine starts at lr.
-  assert.deepEqual(ok.epochs.map((e) => e.lr), [0.05, 0.05]);
+  // One warm-up epoch at lr / 2, then cosine starts at lr.
+  assert.deepEqual(ok.epochs.map((e) => e.lr), [0.025, 0.05]);
 });
