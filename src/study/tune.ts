@@ -19,6 +19,8 @@ export interface TuneRecord {
   /** Validation accuracy after the last epoch. */
   valAccuracy: number;
   epochs: number;
+  /** The tune cell's training config, so a main cell can tell a record made with other settings. */
+  train?: Cell['train'];
 }
 
 /** One lr of a group's sweep: mean validation accuracy over the tune seeds that finished. */
@@ -64,7 +66,7 @@ export async function writeTuneRecord(cell: Cell, runDir: string): Promise<TuneR
   const last = logs[logs.length - 1];
   if (!last || last.epoch !== cell.train.epochs) throw new IcmixError(`tune cell ${cell.id}: ${runDir} has no log line for its last epoch (${cell.train.epochs}); training did not finish`);
   if (!(cell.train.valSize === undefined || cell.train.valSize > 0)) throw new IcmixError(`tune cell ${cell.id}: no validation split to score on`);
-  const record: TuneRecord = { lr: cell.train.lr, seed: cell.seed, valAccuracy: last.valAccuracy, epochs: last.epoch };
+  const record: TuneRecord = { lr: cell.train.lr, seed: cell.seed, valAccuracy: last.valAccuracy, epochs: last.epoch, train: cell.train };
   await writeJsonAtomic(path.join(runDir, CELL_FILES.tune), record);
   return record;
 }
@@ -98,6 +100,12 @@ export async function chosenLr(cell: Cell & { tuned: TuneGroup }, runsDir: strin
       `cell ${cell.id} trains at the lr its tune cells choose, and ${missing.length} of them ${missing.length > 1 ? 'have' : 'has'} not finished: ${missing.join(', ')}; ` +
         'run the study without --cell (tune cells run first), or their --cell indices from `icmix study FILE --dry-run`, then this cell again',
     );
+  }
+  // A tune folder made with other settings (the study file changed since) must not choose.
+  for (const [id, r] of records) {
+    if (r.train && JSON.stringify(r.train) !== JSON.stringify({ ...cell.train, lr: r.lr, seed: r.seed })) {
+      throw new IcmixError(`cell ${cell.id}: tune cell ${id} was made with other training settings (the study file changed); delete runs/${id} to redo it`);
+    }
   }
   return selectLr(group, records);
 }

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { allCells, expandStudy, type StudySpec, cellDir, runStudy, selectLr, studyFromObject, tuneCellId, type TuneGroup, type TuneRecord } from '../../src/study/index.js';
+import { allCells, chosenLr, expandStudy, type StudySpec, cellDir, runStudy, selectLr, studyFromObject, tuneCellId, type TuneGroup, type TuneRecord } from '../../src/study/index.js';
 
 // mnist digits (bundled), an MLP, 4 steps of 32: seconds per cell.
 const spec = {
@@ -111,5 +111,24 @@ test('a tiny study with a 2-value sweep: tune cells first, the argmax lr for eve
     assert.equal(again.skipped.length, 4);
   } finally {
     rmSync(out, { recursive: true, force: true });
+  }
+});
+
+test('a main cell refuses tune records made with other training settings', async () => {
+  const runs = mkdtempSync(path.join(tmpdir(), 'icmix-tune-stale-'));
+  try {
+    const study = studyFromObject(spec);
+    const write = (c: (typeof study.tuneCells)[number], train: object) => {
+      mkdirSync(path.join(runs, c.id), { recursive: true });
+      writeFileSync(path.join(runs, c.id, 'tune.json'), JSON.stringify({ lr: c.train.lr, seed: c.seed, valAccuracy: 0.5, epochs: 1, train }));
+    };
+    write(study.tuneCells[0], study.tuneCells[0].train);
+    write(study.tuneCells[1], { ...study.tuneCells[1].train, epochs: 7 });
+    const main = { ...study.cells[1], tuned: study.cells[1].tuned! };
+    await assert.rejects(chosenLr(main, runs), /tune cell tune_mnist_balanced_icm_lr0.05_seed0 was made with other training settings/);
+    write(study.tuneCells[1], study.tuneCells[1].train);
+    assert.equal((await chosenLr(main, runs)).lr, 0.0001); // a tie goes to the first lr
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
   }
 });
