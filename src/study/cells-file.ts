@@ -99,14 +99,17 @@ export async function readCellsFile(file: string): Promise<{ cells: CellsFile; s
   return { cells: value, study };
 }
 
-/** Every <dir>/<study>/cells.json, with its study (path as given, joined with '/'). */
+/**
+ * Every <dir>/<study>/cells.json, with its study; `path` is relative to the working directory
+ * (with '/'), so the page names docs/results/<study>/cells.json however the folder was given.
+ */
 export async function readCellsDir(dir: string): Promise<Array<{ cells: CellsFile; study: Study; path: string }>> {
   const names = existsSync(dir) ? (await fs.readdir(dir, { withFileTypes: true })).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
   const out: Array<{ cells: CellsFile; study: Study; path: string }> = [];
   for (const n of names) {
     const file = path.join(dir, n, 'cells.json');
     if (!existsSync(file)) continue;
-    out.push({ ...(await readCellsFile(file)), path: [dir.replace(/\/+$/, ''), n, 'cells.json'].join('/') });
+    out.push({ ...(await readCellsFile(file)), path: path.relative(process.cwd(), file).split(path.sep).join('/') });
   }
   return out;
 }

@@ -69,3 +69,17 @@ test('a diverging run is warned about (progress, manifest, result); a healthy on
   // One warm-up epoch at lr / 2, then cosine starts at lr.
   assert.deepEqual(ok.epochs.map((e) => e.lr), [0.025, 0.05]);
 });
+
+test('a resumed cosine run with warm-up trains at the rates and to the weights of an uninterrupted one', async () => {
+  const cfg = { ...tiny, method: 'icm', lr: 0.05, epochs: 3, lrSchedule: 'cosine' as const, warmupEpochs: 1, maxStepsPerEpoch: 3 };
+  const a = mkdtempSync(path.join(tmpdir(), 'icmix-sched-'));
+  const b = mkdtempSync(path.join(tmpdir(), 'icmix-sched-'));
+  const full = await train({ ...cfg, out: a }, { quiet: true });
+  await train({ ...cfg, out: b }, { quiet: true, onEpoch: (l) => { if (l.epoch === 2) throw new Error('stop'); } }).catch((e: Error) => assert.equal(e.message, 'stop'));
+  const resumed = await train({ ...cfg, out: b }, { quiet: true, resume: true });
+  // 0.05 / 2 in the warm-up epoch, then 0.05 * (1 + cos(pi * t / 2)) / 2 for t = 0, 1.
+  const want = [0.025, 0.05, 0.025];
+  full.epochs.forEach((e, i) => close(e.lr, want[i]));
+  assert.deepEqual(resumed.epochs.map((e) => e.lr), full.epochs.map((e) => e.lr));
+  assert.equal(resumed.manifest.weightsSha256, full.manifest.weightsSha256);
+});
