@@ -27,7 +27,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         .example('$0 predict runs/icm shoe.png shirt.jpg', "a run folder stands for its calibrated model if there is one")
         .example('$0 predict model.calibrated.onnx photos/ --json --top-k 5 > predictions.jsonl', 'a folder is searched recursively, in sorted order')
         .positional('model', { type: 'string', demandOption: true, describe: 'an .onnx file or a run folder (model.calibrated.onnx, else model.onnx)' })
-        .positional('images', { type: 'string', array: true, demandOption: true, describe: 'PNG/JPEG files and folders' })
+        .positional('images', { type: 'string', array: true, demandOption: true, describe: 'PNG/JPEG files and folders, any size (resized to the model\'s input as serve resizes)' })
         .option(...ranged('top-k', PREDICT_IMAGES_RULES.topK, { default: 3, describe: 'classes listed per image' }))
         .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line: file, label, index, confidence, ood, top, probabilities (or file, error)' })
         .option('runtime', { type: 'string', default: 'cpu', describe: 'cpu, cuda, web or webgpu' })
