@@ -120,7 +120,7 @@ function runCellInChild(cell: Cell, dir: string, threads: number | undefined, pa
     children.add(child);
     let result: { ok: boolean; error?: string } | undefined;
     child.on('message', (m: FromWorker) => {
-      if (m.type === 'stage') progress.stage(cell.id, m.stage, m.detail);
+      if (m.type === 'stage') progress.stage(cell.id, m.stage, m.detail, m.line);
       else if (m.type === 'done') result = { ok: true };
       else if (m.type === 'failed') result = { ok: false, error: m.message };
     });
@@ -345,7 +345,7 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
         let r: { ok: boolean; error?: string; killed?: boolean };
         if (opts.inProcess) {
           try {
-            await runCell(cell, dir, { threads, onStage: (s, d) => progress.stage(cell.id, s, d) });
+            await runCell(cell, dir, { threads, onStage: (s, d, line) => progress.stage(cell.id, s, d, line) });
             r = { ok: true };
           } catch (err) {
             r = { ok: false, error: err instanceof Error ? err.message : String(err) };
