@@ -17,11 +17,9 @@ import { META } from '../types.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { checkOptions, nonNegativeInt, type RuleTable } from '../util/ranges.js';
-import { CALIBRATE_RULES, writeCalibratedModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
+import { CALIBRATE_RULES, valTestOutputs, writeCalibratedModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
 import type { OodThreshold } from './model-info.js';
 import { loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
-import { predictRaw } from './predict.js';
-import { createRuntime } from './runtimes/index.js';
 
 /** Metadata key of the calibrated copy: how its temperature was fitted (JSON FitRecord). */
 export const CALIBRATION_META = 'icmix.calibration';
@@ -94,7 +92,7 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   log(`loading ${dataset} and holding out its validation split`);
   const split = await runSplit({ dataset, dataDir: opts.dataDir, strict: opts.strict, valSize: opts.valSize, seed, ...shapeOptions(dataset, info.inputShape) }, opts.onProgress);
   const { val, test } = split;
-  const mismatch = shapeMismatch(dataset, test.shape, loaded);
+  const mismatch = shapeMismatch(dataset, test.shape, loaded, 'calibrate');
   if (mismatch) throw new IcmixError(mismatch);
   const C = info.numClasses;
   if (test.numClasses !== C) {
@@ -112,16 +110,7 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   };
   if (fit.logitsFrom !== 'logits') log(`${model} outputs probabilities: fitting on their log, which equals the logits up to one constant per image (softmax ignores it)`);
 
-  const rt = await createRuntime('cpu', model, { threads: opts.threads, info });
-  let valRaw: Float32Array;
-  let testRaw: Float32Array;
-  try {
-    log(`predicting ${val.labels.length} validation and ${test.labels.length} test images`);
-    valRaw = await predictRaw(rt, info, val.images, val.labels.length, { batchSize: opts.batchSize });
-    testRaw = await predictRaw(rt, info, test.images, test.labels.length, { batchSize: opts.batchSize });
-  } finally {
-    await rt.dispose();
-  }
+  const raw = await valTestOutputs(model, info, val, test, opts, log);
   const asLogits = fit.logitsFrom === 'logits' ? (x: Float32Array) => x : logitsOfProbabilities;
   const out = opts.out ?? defaultCalibratedPath(model);
   if (path.resolve(out) === path.resolve(model)) throw new IcmixError(`--out ${out} is the model itself; write the calibrated copy to another file`);
@@ -132,8 +121,8 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
       source: model,
       out,
       scratch,
-      val: { logits: asLogits(valRaw), labels: val.labels },
-      test: { images: test.images, logits: asLogits(testRaw), labels: test.labels },
+      val: { logits: asLogits(raw.val), labels: val.labels },
+      test: { images: test.images, logits: asLogits(raw.test), labels: test.labels },
       numClasses: C,
       // What the flags said becomes metadata, so the copy is read the same way without them.
       metadata: { ...info.metadata, [META.dataset]: info.metadata[META.dataset] ?? dataset, [CALIBRATION_META]: JSON.stringify(fit) },

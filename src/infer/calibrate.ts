@@ -14,7 +14,8 @@ import { META } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { maxAbsDiff, mspScore, softmax, temperatureCalibration, thresholdAtTpr } from './metrics/index.js';
-import { readModelInfo, type OodThreshold } from './model-info.js';
+import { readModelInfo, type ModelInfo, type OodThreshold } from './model-info.js';
+import type { ImageSet } from '../data/index.js';
 import { loadModelInfo, type ModelOverrides } from './model-overrides.js';
 import { DEFAULT_BATCH_SIZE, predict, predictRaw } from './predict.js';
 import type { CalibrationResult } from './report/types.js';
@@ -114,18 +115,9 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
           `Re-export it with \`icmix export ${runDir}\` (without --probabilities or --temperature) and calibrate again`,
       );
     }
-    const rt = await createRuntime('cpu', source, { threads: opts.threads, info });
     const C = info.numClasses;
-    let valLogits: Float32Array;
-    let testLogits: Float32Array;
-    try {
-      log(`predicting ${val.labels.length} validation and ${test.labels.length} test images`);
-      // The source graph emits logits (checked above), so the raw outputs are the logits.
-      valLogits = await predictRaw(rt, info, val.images, val.labels.length, { batchSize: opts.batchSize });
-      testLogits = await predictRaw(rt, info, test.images, test.labels.length, { batchSize: opts.batchSize });
-    } finally {
-      await rt.dispose();
-    }
+    // The source graph emits logits (checked above), so the raw outputs are the logits.
+    const { val: valLogits, test: testLogits } = await valTestOutputs(source, info, val, test, opts, log);
     const out = opts.out ?? runPaths(runDir).calibratedOnnx;
     const { calibration, oodThreshold, verificationMaxAbsDiff } = await writeCalibratedModel({
       source,
@@ -143,6 +135,27 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
     return { path: out, calibration, oodThreshold, verificationMaxAbsDiff, calibrationFile };
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
+  }
+}
+
+/** The graph's raw outputs on the validation and the test images (one CPU session). */
+export async function valTestOutputs(
+  model: string,
+  info: ModelInfo,
+  val: Pick<ImageSet, 'images' | 'labels'>,
+  test: Pick<ImageSet, 'images' | 'labels'>,
+  opts: Pick<CalibrateOptions, 'threads' | 'batchSize'>,
+  log: (message: string) => void,
+): Promise<{ val: Float32Array; test: Float32Array }> {
+  const rt = await createRuntime('cpu', model, { threads: opts.threads, info });
+  try {
+    log(`predicting ${val.labels.length} validation and ${test.labels.length} test images`);
+    return {
+      val: await predictRaw(rt, info, val.images, val.labels.length, { batchSize: opts.batchSize }),
+      test: await predictRaw(rt, info, test.images, test.labels.length, { batchSize: opts.batchSize }),
+    };
+  } finally {
+    await rt.dispose();
   }
 }
 

@@ -15,7 +15,7 @@ import { useBackend } from '../../src/backend/select.js';
 import type { ImageSet } from '../../src/data/index.js';
 import { CALIBRATION_META, calibrateModel, logitsOfProbabilities } from '../../src/infer/calibrate-model.js';
 import { evaluate } from '../../src/infer/evaluate.js';
-import { fitTemperature, nll, softmax } from '../../src/infer/metrics/index.js';
+import { fitTemperature, maxAbsDiff, nll, softmax } from '../../src/infer/metrics/index.js';
 import { readModelInfo } from '../../src/infer/model-info.js';
 import { predict } from '../../src/infer/predict.js';
 import { createRuntime } from '../../src/infer/runtimes/index.js';
@@ -59,11 +59,7 @@ async function probsOf(model: string, set: ImageSet): Promise<Float32Array> {
   }
 }
 
-function maxDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let m = 0;
-  for (let i = 0; i < a.length; i++) m = Math.max(m, Math.abs(a[i] - b[i]));
-  return m;
-}
+const maxDiff = (a: ArrayLike<number>, b: ArrayLike<number>) => maxAbsDiff(a, b, 3);
 
 before(async () => {
   await useBackend('cpu');
@@ -133,6 +129,8 @@ test('bad input: already calibrated, wrong class count, a layout that does not f
   const five = `idx:${await writeIdxDataset({ h: 8, w: 8, classes: 5, train: 50, test: 10 })}`;
   await assert.rejects(calibrateModel(logitsModel, { dataset: five }), /outputs 3 classes but idx:.* has 5/);
   await assert.rejects(calibrateModel(logitsModel, { dataset, overrides: { inputLayout: 'NHWC' } }), /read as NCHW it fits: pass --input-layout NCHW/);
+  const big = `idx:${await writeIdxDataset({ h: 16, w: 16, classes: 3, train: 50, test: 10 })}`;
+  await assert.rejects(calibrateModel(logitsModel, { dataset: big }), /takes 8x8 pixels \(width x height\), the data is 16x16; calibrate on a dataset of that size \(a folder:<dir> dataset is resized to it/);
   await assert.rejects(calibrateModel(logitsModel, {}), /records none \(metadata icmix.dataset\): name it with --dataset/);
 });
 
