@@ -11,7 +11,10 @@ import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as ort from 'onnxruntime-node';
+import * as tf from '@tensorflow/tfjs-core';
+import * as tfl from '@tensorflow/tfjs-layers';
 import { useBackend } from '../../src/backend/select.js';
+import { exportRun } from '../../src/export/index.js';
 import type { ImageSet } from '../../src/data/index.js';
 import { CALIBRATION_META, calibrateModel, logitsOfProbabilities } from '../../src/infer/calibrate-model.js';
 import { evaluate } from '../../src/infer/evaluate.js';
@@ -121,6 +124,55 @@ test('a softmax model: calibrated on the log of its probabilities (exact up to a
   assert.ok(maxDiff(got, softmax(testZ, 3, T)) < 1e-5, `max |Δp| ${maxDiff(got, softmax(testZ, 3, T))}`);
   // The floor keeps an underflowed probability finite.
   assert.ok(Number.isFinite(logitsOfProbabilities(Float32Array.of(0))[0]));
+});
+
+/**
+ * A tfjs functional model built outside icmix's zoo (separable convs, a final softmax), saved in
+ * tfjs's own file layout (model.json + group1-shard1of1.bin, as tfjs's file:// handler writes).
+ */
+async function saveForeignTfjs(dir: string): Promise<tfl.LayersModel> {
+  const input = tfl.input({ shape: [8, 8, 1] });
+  // depthMultiplier stays 1: tfjs-layers 4.22's SeparableConv.getConfig drops it, so tfjs itself
+  // cannot load back a model saved with another one.
+  let x = tfl.layers.separableConv2d({ filters: 4, kernelSize: 3, padding: 'same', activation: 'relu', name: 'sep1' }).apply(input) as tfl.SymbolicTensor;
+  x = tfl.layers.separableConv2d({ filters: 6, kernelSize: 3, strides: 2, activation: 'relu', name: 'sep2' }).apply(x) as tfl.SymbolicTensor;
+  x = tfl.layers.flatten().apply(x) as tfl.SymbolicTensor;
+  const output = tfl.layers.dense({ units: 3, activation: 'softmax', name: 'head' }).apply(x) as tfl.SymbolicTensor;
+  const model = tfl.model({ inputs: input, outputs: output });
+  // Seeded weights: the layers' own initialisers are not seeded.
+  let r = 11;
+  model.setWeights(model.getWeights().map((w) => tf.tensor(Float32Array.from({ length: w.size }, () => ((r = (r * 16807) % 2147483647) / 2147483647 - 0.5) * 0.8), w.shape)));
+  await fs.mkdir(dir, { recursive: true });
+  await model.save(
+    tf.io.withSaveHandler(async (a) => {
+      await fs.writeFile(path.join(dir, 'group1-shard1of1.bin'), new Uint8Array(a.weightData as ArrayBuffer));
+      await fs.writeFile(path.join(dir, 'model.json'), JSON.stringify({ format: 'layers-model', modelTopology: a.modelTopology, weightsManifest: [{ paths: ['group1-shard1of1.bin'], weights: a.weightSpecs }] }));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  return model;
+}
+
+test('a tfjs functional model with separable convs and a softmax, saved by tfjs: export, calibrate, and the copy gives softmax(log p_tfjs / T)', async () => {
+  const dir = path.join(root, 'tfjs-separable');
+  const model = await saveForeignTfjs(dir);
+  const onnx = path.join(dir, 'model.onnx');
+  await exportRun(dir, { out: onnx }); // strips the softmax: the ONNX outputs logits
+  const r = await calibrateModel(onnx, { dataset, valSize: VAL, seed: SEED });
+  assert.equal(r.fit.logitsFrom, 'logits');
+  const info = await readModelInfo(r.path);
+  assert.equal(info.output, 'probabilities');
+  assert.equal(info.temperature, r.calibration.temperature);
+  // T from the tfjs model's own probabilities on the validation split (log p = logits + a constant per row).
+  const n = split.val.labels.length;
+  const pVal = (model.predict(tf.tensor4d(split.val.images, [n, 8, 8, 1])) as tf.Tensor).dataSync() as Float32Array;
+  const T = fitTemperature(logitsOfProbabilities(pVal), split.val.labels, 3).temperature;
+  assert.ok(Math.abs(r.calibration.temperature - T) < 1e-4 * T, `T ${r.calibration.temperature} vs ${T} from tfjs`);
+  const m = split.test.labels.length;
+  const pTest = (model.predict(tf.tensor4d(split.test.images, [m, 8, 8, 1])) as tf.Tensor).dataSync() as Float32Array;
+  const got = await probsOf(r.path, split.test);
+  const want = softmax(logitsOfProbabilities(pTest), 3, r.calibration.temperature);
+  assert.ok(maxDiff(got, want) < 1e-5, `max |Δp| ORT calibrated vs tfjs ${maxDiff(got, want)}`);
 });
 
 test('bad input: already calibrated, wrong class count, a layout that does not fit (names the flag)', async () => {
