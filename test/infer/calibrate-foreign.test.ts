@@ -23,6 +23,7 @@ import { readModelInfo } from '../../src/infer/model-info.js';
 import { predict } from '../../src/infer/predict.js';
 import { createRuntime } from '../../src/infer/runtimes/index.js';
 import { runSplit } from '../../src/run/index.js';
+import { createServer } from '../../src/serve/index.js';
 import { writeIdxDataset } from './suites/fixtures.js';
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'icmix-calib-foreign-'));
@@ -107,6 +108,14 @@ test('a logits model without metadata: T is fitted on the held-out validation sp
   assert.ok(maxDiff(got, want) < 1e-6, `max |Δp| ${maxDiff(got, want)}`);
   const report = await evaluate({ model: out, dataset, suites: ['id'] });
   assert.ok(Math.abs(report.runtimes[0].suites.id!.nll - nll(want, split.test.labels, 3)) < 1e-6);
+  // serve reads it without flags too.
+  const s = await createServer({ model: out, web: false });
+  try {
+    const doc = (await s.app.inject({ url: '/v1/model' })).json() as { inputLayout: string; temperature: number; oodThreshold: unknown; normalization: unknown };
+    assert.deepEqual([doc.inputLayout, doc.temperature, doc.oodThreshold, doc.normalization], ['NCHW', r.calibration.temperature, r.oodThreshold, { mean: [MEAN], std: [STD] }]);
+  } finally {
+    await s.close();
+  }
 });
 
 test('a softmax model: calibrated on the log of its probabilities (exact up to a constant per row), same T and probabilities', async () => {
