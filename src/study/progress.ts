@@ -96,7 +96,11 @@ export class StudyProgress {
   }
 
   private status(): string {
-    const cells = [...this.running.entries()].map(([id, r]) => `${id} ${r.stage}${r.detail ? ` ${r.detail}` : ''}`);
+    // Compact, so several cells fit one terminal line: a training detail names its epoch already.
+    const cells = [...this.running.entries()].map(([id, r]) => {
+      const detail = r.detail.replace(/\s+/g, ' ');
+      return `${id} ${/^epoch \d/.test(detail) ? detail : `${r.stage}${detail ? ` ${detail}` : ''}`}`;
+    });
     return `study [${textBar(this.fraction())}] ${this.done}/${this.total} cells ${this.percent()} ETA ${formatDuration(this.eta())}${cells.length ? ' | ' + cells.join(' | ') : ''}`;
   }
 

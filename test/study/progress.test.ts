@@ -85,7 +85,7 @@ test('a terminal: epoch lines scroll above one redrawn bar over the whole study'
   assert.match(text, /\r\x1b\[Kb: epoch 2\/2  loss 1\.5000  val acc 40\.00%  412 img\/s  0:03\n/);
   const bars = text.split('\r\x1b[K').filter((s) => s.startsWith('study ['));
   assert.ok(bars.length > 0);
-  assert.match(bars.at(-1)!, /^study \[#{18}\.{2}\] 1\/2 cells 87% ETA [-\d:]+ \| b train epoch 2\/2  loss/);
+  assert.match(bars.at(-1)!, /^study \[#{18}\.{2}\] 1\/2 cells 87% ETA [-\d:]+ \| b epoch 2\/2 loss 1\.5000 val acc/);
   p.close();
   assert.equal(out.at(-1), '\r\x1b[K');
 });
