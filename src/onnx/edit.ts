@@ -3,10 +3,10 @@ import { AttributeType, DataType, type GraphProto, type ModelProto, type NodePro
 
 /** Edits of a decoded ONNX model that calibration (and any later stage) makes without re-exporting. */
 
-/** Every value and initializer name in the graph, so appended nodes get fresh ones. */
+/** Every node, value and initializer name in the graph, so appended nodes and values get fresh ones. */
 function usedNames(g: GraphProto): Set<string> {
   const used = new Set<string>();
-  for (const n of g.node ?? []) for (const v of [...(n.input ?? []), ...(n.output ?? [])]) used.add(v);
+  for (const n of g.node ?? []) for (const v of [n.name ?? '', ...(n.input ?? []), ...(n.output ?? [])]) used.add(v);
   for (const t of g.initializer ?? []) used.add(t.name ?? '');
   for (const v of [...(g.input ?? []), ...(g.output ?? [])]) used.add(v.name ?? '');
   return used;
