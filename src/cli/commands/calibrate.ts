@@ -119,7 +119,7 @@ function isFile(p: string): boolean {
 function printResult(r: CalibrateResult, fittedOn: string): void {
   const c = r.calibration;
   process.stdout.write(
-    `T = ${num(c.temperature, 4)} fitted on ${fittedOn} (NLL ${num(c.fitNllBefore)} → ${num(c.fitNllAfter)}); ` +
+    `T = ${num(c.temperature, 4)} (NLL ${num(c.fitNllBefore)} → ${num(c.fitNllAfter)}), fitted on ${fittedOn}\n` +
       `OOD threshold: max softmax >= ${num(r.oodThreshold.threshold, 4)} (${pct(r.oodThreshold.tpr)} of validation images kept)\n\n` +
       mdTable(
         ['test split', 'accuracy', 'NLL', 'ECE', 'Brier'],
