@@ -1,0 +1,136 @@
+/**
+ * Where a training step goes: tf.profile of SGD steps (batch 128, ResNet-20 by default), per
+ * kernel, ms and share of the kernels' total, plus the step's wall time (the gap is JS between
+ * kernels: the tape, tidy, the optimizer's bookkeeping).
+ *
+ *   npm run bench:profile -- [--model resnet20] [--method ce] [--batch 128] [--shape 28,28,1]
+ *                            [--backend wasm] [--steps 2] [--warmup 2] [--label before] [--top 25]
+ *
+ * Ops built with customGrad (fused.conv2d) appear twice in a profile: as the wrapper
+ * `<op>__op` and as the kernel it runs (FusedConv2D); the wrapper is left out so each is counted
+ * once. Writes bench/results/profile[-label].json.
+ */
+import * as os from 'node:os';
+import * as path from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { useBackend, type BackendName } from '../src/backend/select.js';
+import { buildModel } from '../src/train/models/index.js';
+import { createMethod } from '../src/train/methods/index.js';
+import { Sgd } from '../src/train/optimizer.js';
+import { Rng } from '../src/util/rng.js';
+import { writeJsonAtomic } from '../src/util/atomic.js';
+
+function arg(name: string, dflt: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
+}
+
+export interface KernelRow {
+  kernel: string;
+  calls: number;
+  /** Per step. */
+  ms: number;
+  /** Of the kernels' total. */
+  share: number;
+}
+
+/** Sum tf.profile's kernel records by name (wrappers of customGrad ops excluded), per step. */
+export function tabulate(kernels: { name: string; kernelTimeMs: number }[], steps: number): KernelRow[] {
+  const by = new Map<string, { calls: number; ms: number }>();
+  for (const k of kernels) {
+    if (k.name.endsWith('__op')) continue;
+    const e = by.get(k.name) ?? { calls: 0, ms: 0 };
+    e.calls += 1;
+    e.ms += k.kernelTimeMs;
+    by.set(k.name, e);
+  }
+  const total = [...by.values()].reduce((s, e) => s + e.ms, 0);
+  return [...by.entries()]
+    .map(([kernel, e]) => ({ kernel, calls: e.calls / steps, ms: e.ms / steps, share: total > 0 ? e.ms / total : 0 }))
+    .sort((a, b) => b.ms - a.ms);
+}
+
+async function main(): Promise<void> {
+  const backendName = arg('backend', 'wasm') as BackendName;
+  const info = await useBackend(backendName);
+  const modelName = arg('model', 'resnet20');
+  const methodName = arg('method', 'ce');
+  const batch = Number(arg('batch', '128'));
+  const shape = arg('shape', '28,28,1').split(',').map(Number) as [number, number, number];
+  const steps = Number(arg('steps', '2'));
+  const warmup = Number(arg('warmup', '2'));
+  const label = arg('label', '');
+  const top = Number(arg('top', '25'));
+
+  const model = buildModel(modelName, shape, 10, { seed: 1 });
+  const vars = model.trainableWeights.map((w) => w.read() as unknown as tf.Variable);
+  const sgd = new Sgd(vars, { momentum: 0.9, weightDecay: 5e-4 });
+  const rng = new Rng(7);
+  const method = createMethod(methodName, { kappa: 3, tau: 0.5, lambdaMode: 'batch' }, { numClasses: 10, classCounts: new Array(10).fill(100) });
+  const images = new Float32Array(batch * shape[0] * shape[1] * shape[2]);
+  for (let i = 0; i < images.length; i++) images[i] = rng.normal();
+  const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+  const forward = (x: tf.Tensor4D) => model.apply(x, { training: true }) as tf.Tensor2D;
+  // The trainer's step (src/train/trainer.ts) minus data loading and augmentation, as bench:train.
+  const step = () => {
+    const draw = method.draw(batch, shape, rng);
+    const x = tf.tensor4d(images, [batch, ...shape]);
+    const y = tf.tensor1d(labels, 'int32');
+    const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw));
+    value.dataSync();
+    sgd.step(grads, 0.05);
+    tf.dispose([x, y, value, ...Object.values(grads)]);
+  };
+  for (let i = 0; i < warmup; i++) step();
+  // Wall time unprofiled first (the profiler's bookkeeping adds a little per kernel).
+  const t0 = performance.now();
+  for (let i = 0; i < steps; i++) step();
+  const stepMs = (performance.now() - t0) / steps;
+  const kernels: { name: string; kernelTimeMs: number }[] = [];
+  for (let i = 0; i < steps; i++) {
+    const p = await tf.profile(step);
+    for (const k of p.kernels) kernels.push({ name: k.name, kernelTimeMs: await k.kernelTimeMs });
+  }
+  const rows = tabulate(kernels, steps);
+  const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
+  const load = os.loadavg();
+  const result = {
+    label,
+    model: modelName,
+    method: methodName,
+    batch,
+    shape,
+    backend: info.name,
+    threads: info.threads ?? 1,
+    steps,
+    stepMs,
+    kernelMs,
+    loadAverage: load,
+    machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
+    kernels: rows,
+    createdAt: new Date().toISOString(),
+  };
+  const file = path.join('bench', 'results', `profile${label ? `-${label}` : ''}.json`);
+  await writeJsonAtomic(file, result);
+  const lines = [
+    `${modelName} ${methodName} step, batch ${batch}, ${shape.join('x')}, ${info.name} (${info.threads ?? 1} thread): ` +
+      `${stepMs.toFixed(0)} ms/step, kernels ${kernelMs.toFixed(0)} ms; load ${load.map((l) => l.toFixed(2)).join(' ')}`,
+    '',
+    '| kernel | calls | ms | share |',
+    '| :--- | ---: | ---: | ---: |',
+  ];
+  for (const r of rows.slice(0, top)) lines.push(`| ${r.kernel} | ${r.calls} | ${r.ms.toFixed(1)} | ${(100 * r.share).toFixed(1)}% |`);
+  const rest = rows.slice(top);
+  if (rest.length) {
+    const ms = rest.reduce((s, r) => s + r.ms, 0);
+    lines.push(`| ${rest.length} others | ${rest.reduce((s, r) => s + r.calls, 0)} | ${ms.toFixed(1)} | ${((100 * ms) / kernelMs).toFixed(1)}% |`);
+  }
+  lines.push('', `written ${file}`);
+  console.log(lines.join('\n'));
+  process.exit(0);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
