@@ -89,7 +89,11 @@ async function main(): Promise<void> {
   const kernels: { name: string; kernelTimeMs: number }[] = [];
   for (let i = 0; i < steps; i++) {
     const p = await tf.profile(step);
-    for (const k of p.kernels) kernels.push({ name: k.name, kernelTimeMs: await k.kernelTimeMs });
+    for (const k of p.kernels) {
+      const ms = await k.kernelTimeMs;
+      if (typeof ms !== 'number') throw new Error(`bench:profile: the ${info.name} backend gave no time for ${k.name}: ${ms.error}`);
+      kernels.push({ name: k.name, kernelTimeMs: ms });
+    }
   }
   const rows = tabulate(kernels, steps);
   const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
