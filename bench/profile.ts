@@ -5,6 +5,11 @@
  *
  *   npm run bench:profile -- [--model resnet20] [--method ce] [--batch 128] [--shape 28,28,1]
  *                            [--backend wasm] [--steps 2] [--warmup 2] [--label before] [--top 25]
+ *                            [--unfused] [--ab 0]
+ *
+ * --unfused profiles tfjs's own BatchNorm-in-training path (src/backend/fused off), for the
+ * before/after tables. --ab N times N rounds of one fused and one unfused step, interleaved in
+ * this process so both see the same load, and prints the median of each.
  *
  * Ops built with customGrad (fused.conv2d) appear twice in a profile: as the wrapper
  * `<op>__op` and as the kernel it runs (FusedConv2D); the wrapper is left out so each is counted
@@ -14,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '../src/backend/select.js';
+import { installFusedTraining, uninstallFusedTraining } from '../src/backend/fused/layer.js';
 import { buildModel } from '../src/train/models/index.js';
 import { createMethod } from '../src/train/methods/index.js';
 import { Sgd } from '../src/train/optimizer.js';
@@ -61,6 +67,9 @@ async function main(): Promise<void> {
   const warmup = Number(arg('warmup', '2'));
   const label = arg('label', '');
   const top = Number(arg('top', '25'));
+  const unfused = process.argv.includes('--unfused');
+  const abRounds = Number(arg('ab', '0'));
+  if (unfused) uninstallFusedTraining();
 
   const model = buildModel(modelName, shape, 10, { seed: 1 });
   const vars = model.trainableWeights.map((w) => w.read() as unknown as tf.Variable);
@@ -82,6 +91,27 @@ async function main(): Promise<void> {
     tf.dispose([x, y, value, ...Object.values(grads)]);
   };
   for (let i = 0; i < warmup; i++) step();
+  let ab: { fusedMs: number[]; unfusedMs: number[]; fusedMedian: number; unfusedMedian: number } | undefined;
+  if (abRounds > 0) {
+    const timed = (): number => {
+      const t = performance.now();
+      step();
+      return performance.now() - t;
+    };
+    const fusedMs: number[] = [];
+    const unfusedMs: number[] = [];
+    uninstallFusedTraining();
+    step(); // warm the unfused path's kernels too
+    for (let r = 0; r < abRounds; r++) {
+      installFusedTraining();
+      fusedMs.push(timed());
+      uninstallFusedTraining();
+      unfusedMs.push(timed());
+    }
+    if (!unfused) installFusedTraining();
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
+    ab = { fusedMs, unfusedMs, fusedMedian: median(fusedMs), unfusedMedian: median(unfusedMs) };
+  }
   // Wall time unprofiled first (the profiler's bookkeeping adds a little per kernel).
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
@@ -106,8 +136,10 @@ async function main(): Promise<void> {
     shape,
     backend: info.name,
     threads: info.threads ?? 1,
+    fusedBatchNorm: !unfused,
     steps,
     stepMs,
+    ab,
     kernelMs,
     loadAverage: load,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
@@ -118,7 +150,7 @@ async function main(): Promise<void> {
   await writeJsonAtomic(file, result);
   const lines = [
     `${modelName} ${methodName} step, batch ${batch}, ${shape.join('x')}, ${info.name} (${info.threads ?? 1} thread): ` +
-      `${stepMs.toFixed(0)} ms/step, kernels ${kernelMs.toFixed(0)} ms; load ${load.map((l) => l.toFixed(2)).join(' ')}`,
+      `${unfused ? 'unfused BN, ' : ''}${stepMs.toFixed(0)} ms/step, kernels ${kernelMs.toFixed(0)} ms; load ${load.map((l) => l.toFixed(2)).join(' ')}`,
     '',
     '| kernel | calls | ms | share |',
     '| :--- | ---: | ---: | ---: |',
@@ -128,6 +160,9 @@ async function main(): Promise<void> {
   if (rest.length) {
     const ms = rest.reduce((s, r) => s + r.ms, 0);
     lines.push(`| ${rest.length} others | ${rest.reduce((s, r) => s + r.calls, 0)} | ${ms.toFixed(1)} | ${((100 * ms) / kernelMs).toFixed(1)}% |`);
+  }
+  if (ab) {
+    lines.push('', `A/B, ${abRounds} interleaved rounds: fused ${ab.fusedMedian.toFixed(0)} ms/step, unfused ${ab.unfusedMedian.toFixed(0)} ms/step (medians; ${(ab.unfusedMedian / ab.fusedMedian).toFixed(2)}x)`);
   }
   lines.push('', `written ${file}`);
   console.log(lines.join('\n'));

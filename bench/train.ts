@@ -4,13 +4,12 @@
  * relative to mixup), next to the identical PyTorch net (bench/torch_ref.py, 2 threads).
  *
  *   npm run bench:train -- [--steps 3] [--warmup 2] [--shapes "28,28,1;32,32,3"]
- *                          [--methods ce,mixup,icm] [--wasm-threads 1] [--backends wasm,tensorflow,cpu]
+ *                          [--methods ce,mixup,icm] [--backends wasm,tensorflow,cpu]
  *                          [--child-timeout 900]
  *
  * Each backend configuration runs in its own child process (a tfjs backend and its thread pool
  * are fixed once initialised), under a time limit: a hung child costs its rows, not the whole run.
- * Two wasm threads are opt-in here as in training (`--wasm-threads 1,2`): tfjs's threaded build
- * hangs intermittently in Node. The load average is recorded next to every figure: on a shared
+ * The load average is recorded next to every figure: on a shared
  * machine it explains a lot. Writes bench/results/train.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -141,22 +140,12 @@ async function main(): Promise<void> {
   if (!backends.includes('cpu')) {
     skipped.push('cpu: skipped (about 0.2 images/s for ResNet-20; pass --backends cpu with --steps 1 to time it)');
   }
-  if (backends.includes('wasm') && !arg('wasm-threads', '1').split(',').includes('2')) {
-    skipped.push('wasm 2 threads: opt-in (--wasm-threads 1,2); the threaded build hangs intermittently');
-  }
   if (!hasPackage('@tensorflow/tfjs-node') && !hasPackage('@tensorflow/tfjs-node-gpu')) {
     skipped.push('tensorflow: skipped (@tensorflow/tfjs-node is not installed)');
   }
   for (const backend of backends) {
-    if (backend === 'wasm') {
-      for (const t of arg('wasm-threads', '1').split(',')) {
-        process.stderr.write(`bench: wasm, ${t} thread(s)...\n`);
-        rows.push(...runChild(['--backend', 'wasm', ...common], { ICMIX_WASM_THREADS: t }));
-      }
-    } else {
-      process.stderr.write(`bench: ${backend}...\n`);
-      rows.push(...runChild(['--backend', backend, ...common], {}));
-    }
+    process.stderr.write(`bench: ${backend}...\n`);
+    rows.push(...runChild(['--backend', backend, ...common], {}));
   }
   process.stderr.write('bench: pytorch reference (2 threads)...\n');
   const py = spawnSync(

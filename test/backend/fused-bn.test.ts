@@ -70,7 +70,9 @@ const fused = (x: tf.Tensor, g: tf.Tensor, b: tf.Tensor): tf.Tensor[] =>
 
 const NAMES = ['y', 'mean', 'variance', 'dx', 'dgamma', 'dbeta'];
 const SHAPES = [
-  [8, 5, 3, 6],
+  [4, 3, 3, 8], // C a multiple of 4: the 4-channel loops
+  [2, 5, 5, 16],
+  [8, 5, 3, 6], // the general loops
   [1, 3, 3, 5], // batch 1, C not a multiple of 4
   [3, 4, 4, 17],
   [16, 7], // rank 2 (BN after a dense layer)
