@@ -20,11 +20,8 @@ import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend, type BackendName } from '../src/backend/select.js';
 import { installFusedTraining, uninstallFusedTraining } from '../src/backend/fused/layer.js';
-import { buildModel } from '../src/train/models/index.js';
-import { createMethod } from '../src/train/methods/index.js';
-import { Sgd } from '../src/train/optimizer.js';
-import { Rng } from '../src/util/rng.js';
 import { writeJsonAtomic } from '../src/util/atomic.js';
+import { benchStep } from './step.js';
 
 function arg(name: string, dflt: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -71,25 +68,7 @@ async function main(): Promise<void> {
   const abRounds = Number(arg('ab', '0'));
   if (unfused) uninstallFusedTraining();
 
-  const model = buildModel(modelName, shape, 10, { seed: 1 });
-  const vars = model.trainableWeights.map((w) => w.read() as unknown as tf.Variable);
-  const sgd = new Sgd(vars, { momentum: 0.9, weightDecay: 5e-4 });
-  const rng = new Rng(7);
-  const method = createMethod(methodName, { kappa: 3, tau: 0.5, lambdaMode: 'batch' }, { numClasses: 10, classCounts: new Array(10).fill(100) });
-  const images = new Float32Array(batch * shape[0] * shape[1] * shape[2]);
-  for (let i = 0; i < images.length; i++) images[i] = rng.normal();
-  const labels = Int32Array.from({ length: batch }, () => rng.int(10));
-  const forward = (x: tf.Tensor4D) => model.apply(x, { training: true }) as tf.Tensor2D;
-  // The trainer's step (src/train/trainer.ts) minus data loading and augmentation, as bench:train.
-  const step = () => {
-    const draw = method.draw(batch, shape, rng);
-    const x = tf.tensor4d(images, [batch, ...shape]);
-    const y = tf.tensor1d(labels, 'int32');
-    const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw));
-    value.dataSync();
-    sgd.step(grads, 0.05);
-    tf.dispose([x, y, value, ...Object.values(grads)]);
-  };
+  const { step } = benchStep(modelName, methodName, batch, shape);
   for (let i = 0; i < warmup; i++) step();
   let ab: { fusedMs: number[]; unfusedMs: number[]; fusedMedian: number; unfusedMedian: number } | undefined;
   if (abRounds > 0) {

@@ -41,12 +41,8 @@ function arg(name: string, dflt: string): string {
 
 /** Child mode: time one backend configuration, print one JSON row per (shape, method). */
 async function child(): Promise<void> {
-  const tf = await import('@tensorflow/tfjs-core');
   const { useBackend } = await import('../src/backend/select.js');
-  const { buildModel } = await import('../src/train/models/index.js');
-  const { createMethod } = await import('../src/train/methods/index.js');
-  const { Sgd } = await import('../src/train/optimizer.js');
-  const { Rng } = await import('../src/util/rng.js');
+  const { benchStep } = await import('./step.js');
   const backend = arg('backend', 'wasm');
   const info = await useBackend(backend as 'wasm' | 'cpu' | 'tensorflow');
   const batch = Number(arg('batch', '128'));
@@ -55,25 +51,7 @@ async function child(): Promise<void> {
   for (const spec of arg('shapes', '28,28,1;32,32,3').split(';')) {
     const shape = spec.split(',').map(Number) as [number, number, number];
     for (const name of arg('methods', 'ce,mixup,icm').split(',')) {
-      const model = buildModel('resnet20', shape, 10, { seed: 1 });
-      const vars = model.trainableWeights.map((w) => w.read() as unknown as import('@tensorflow/tfjs-core').Variable);
-      const sgd = new Sgd(vars, { momentum: 0.9, weightDecay: 5e-4 });
-      const rng = new Rng(7);
-      const method = createMethod(name, { kappa: 3, tau: 0.5, lambdaMode: 'batch' }, { numClasses: 10, classCounts: new Array(10).fill(100) });
-      const images = new Float32Array(batch * shape[0] * shape[1] * shape[2]);
-      for (let i = 0; i < images.length; i++) images[i] = rng.normal();
-      const labels = Int32Array.from({ length: batch }, () => rng.int(10));
-      const forward = (x: import('@tensorflow/tfjs-core').Tensor4D) => model.apply(x, { training: true }) as import('@tensorflow/tfjs-core').Tensor2D;
-      // The trainer's step (src/train/trainer.ts) minus data loading and augmentation.
-      const step = () => {
-        const draw = method.draw(batch, shape, rng);
-        const x = tf.tensor4d(images, [batch, ...shape]);
-        const y = tf.tensor1d(labels, 'int32');
-        const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw));
-        value.dataSync();
-        sgd.step(grads, 0.05);
-        tf.dispose([x, y, value, ...Object.values(grads)]);
-      };
+      const { step, dispose } = benchStep('resnet20', name, batch, shape);
       for (let i = 0; i < warmup; i++) step();
       const t0 = performance.now();
       for (let i = 0; i < steps; i++) step();
@@ -90,8 +68,7 @@ async function child(): Promise<void> {
         load: os.loadavg()[0],
       };
       process.stdout.write(`ROW ${JSON.stringify(row)}\n`);
-      sgd.dispose();
-      model.dispose();
+      dispose();
     }
   }
 }
