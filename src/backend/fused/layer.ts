@@ -6,7 +6,9 @@
  * The moving averages are updated exactly as tfjs-layers does.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import * as tfl from '@tensorflow/tfjs-layers';
+import type * as tfl from '@tensorflow/tfjs-layers';
+// Loaded for its side effect: it registers BatchNormalization, whose prototype we patch.
+import '@tensorflow/tfjs-layers';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { BN_TRAIN, backendHas, registerFusedKernels } from './kernels.js';
 
@@ -25,7 +27,15 @@ interface BnLayer {
 
 type Call = (this: BnLayer, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>) => Tensor | Tensor[];
 
-const proto = Object.getPrototypeOf(tfl.layers.batchNormalization({})) as { call: Call };
+/** tfjs-layers' BatchNormalization class, from the serialization registry it registers itself in
+ * (building an instance to reach it would use up an auto-generated layer name). */
+function batchNormPrototype(): { call: Call } {
+  const entry = (tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [{ prototype: unknown }, unknown]>)['BatchNormalization'];
+  if (!entry) throw new Error("tfjs-layers' BatchNormalization is not registered; import @tensorflow/tfjs-layers first");
+  return entry[0].prototype as { call: Call };
+}
+
+const proto = batchNormPrototype();
 let original: Call | undefined;
 
 function oneTensor(inputs: Tensor | Tensor[]): Tensor | undefined {
