@@ -114,7 +114,7 @@ function runCellInChild(cell: Cell, dir: string, threads: number | undefined, pa
     const { file, execArgv } = workerEntry();
     const log = openSync(path.join(dir, STUDY_FILES.workerLog), 'a');
     // One compute thread per child when cells share the cores.
-    const env = parallel ? { ...process.env, ICMIX_WASM_THREADS: '1', OMP_NUM_THREADS: '1' } : process.env;
+    const env = parallel ? { ...process.env, OMP_NUM_THREADS: '1' } : process.env;
     const child = fork(file, [], { execArgv, env, stdio: ['ignore', log, log, 'ipc'] });
     closeSync(log);
     children.add(child);
