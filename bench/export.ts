@@ -153,7 +153,7 @@ async function main(): Promise<void> {
     results: rows,
   });
   console.log(`wrote ${out}`);
-  // The threaded wasm backend's workers keep the process alive.
+  // Nothing a backend started should hold the bench open.
   process.exit(0);
 }
 

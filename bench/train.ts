@@ -4,13 +4,12 @@
  * relative to mixup), next to the identical PyTorch net (bench/torch_ref.py, 2 threads).
  *
  *   npm run bench:train -- [--steps 3] [--warmup 2] [--shapes "28,28,1;32,32,3"]
- *                          [--methods ce,mixup,icm] [--wasm-threads 1] [--backends wasm,tensorflow,cpu]
+ *                          [--methods ce,mixup,icm] [--backends wasm,tensorflow,cpu]
  *                          [--child-timeout 900]
  *
  * Each backend configuration runs in its own child process (a tfjs backend and its thread pool
  * are fixed once initialised), under a time limit: a hung child costs its rows, not the whole run.
- * Two wasm threads are opt-in here as in training (`--wasm-threads 1,2`): tfjs's threaded build
- * hangs intermittently in Node. The load average is recorded next to every figure: on a shared
+ * The load average is recorded next to every figure: on a shared
  * machine it explains a lot. Writes bench/results/train.json.
  */
 import { spawnSync } from 'node:child_process';
@@ -42,12 +41,8 @@ function arg(name: string, dflt: string): string {
 
 /** Child mode: time one backend configuration, print one JSON row per (shape, method). */
 async function child(): Promise<void> {
-  const tf = await import('@tensorflow/tfjs-core');
   const { useBackend } = await import('../src/backend/select.js');
-  const { buildModel } = await import('../src/train/models/index.js');
-  const { createMethod } = await import('../src/train/methods/index.js');
-  const { Sgd } = await import('../src/train/optimizer.js');
-  const { Rng } = await import('../src/util/rng.js');
+  const { benchStep } = await import('./step.js');
   const backend = arg('backend', 'wasm');
   const info = await useBackend(backend as 'wasm' | 'cpu' | 'tensorflow');
   const batch = Number(arg('batch', '128'));
@@ -56,25 +51,7 @@ async function child(): Promise<void> {
   for (const spec of arg('shapes', '28,28,1;32,32,3').split(';')) {
     const shape = spec.split(',').map(Number) as [number, number, number];
     for (const name of arg('methods', 'ce,mixup,icm').split(',')) {
-      const model = buildModel('resnet20', shape, 10, { seed: 1 });
-      const vars = model.trainableWeights.map((w) => w.read() as unknown as import('@tensorflow/tfjs-core').Variable);
-      const sgd = new Sgd(vars, { momentum: 0.9, weightDecay: 5e-4 });
-      const rng = new Rng(7);
-      const method = createMethod(name, { kappa: 3, tau: 0.5, lambdaMode: 'batch' }, { numClasses: 10, classCounts: new Array(10).fill(100) });
-      const images = new Float32Array(batch * shape[0] * shape[1] * shape[2]);
-      for (let i = 0; i < images.length; i++) images[i] = rng.normal();
-      const labels = Int32Array.from({ length: batch }, () => rng.int(10));
-      const forward = (x: import('@tensorflow/tfjs-core').Tensor4D) => model.apply(x, { training: true }) as import('@tensorflow/tfjs-core').Tensor2D;
-      // The trainer's step (src/train/trainer.ts) minus data loading and augmentation.
-      const step = () => {
-        const draw = method.draw(batch, shape, rng);
-        const x = tf.tensor4d(images, [batch, ...shape]);
-        const y = tf.tensor1d(labels, 'int32');
-        const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw));
-        value.dataSync();
-        sgd.step(grads, 0.05);
-        tf.dispose([x, y, value, ...Object.values(grads)]);
-      };
+      const { step, dispose } = benchStep('resnet20', name, batch, shape);
       for (let i = 0; i < warmup; i++) step();
       const t0 = performance.now();
       for (let i = 0; i < steps; i++) step();
@@ -91,8 +68,7 @@ async function child(): Promise<void> {
         load: os.loadavg()[0],
       };
       process.stdout.write(`ROW ${JSON.stringify(row)}\n`);
-      sgd.dispose();
-      model.dispose();
+      dispose();
     }
   }
 }
@@ -141,22 +117,12 @@ async function main(): Promise<void> {
   if (!backends.includes('cpu')) {
     skipped.push('cpu: skipped (about 0.2 images/s for ResNet-20; pass --backends cpu with --steps 1 to time it)');
   }
-  if (backends.includes('wasm') && !arg('wasm-threads', '1').split(',').includes('2')) {
-    skipped.push('wasm 2 threads: opt-in (--wasm-threads 1,2); the threaded build hangs intermittently');
-  }
   if (!hasPackage('@tensorflow/tfjs-node') && !hasPackage('@tensorflow/tfjs-node-gpu')) {
     skipped.push('tensorflow: skipped (@tensorflow/tfjs-node is not installed)');
   }
   for (const backend of backends) {
-    if (backend === 'wasm') {
-      for (const t of arg('wasm-threads', '1').split(',')) {
-        process.stderr.write(`bench: wasm, ${t} thread(s)...\n`);
-        rows.push(...runChild(['--backend', 'wasm', ...common], { ICMIX_WASM_THREADS: t }));
-      }
-    } else {
-      process.stderr.write(`bench: ${backend}...\n`);
-      rows.push(...runChild(['--backend', backend, ...common], {}));
-    }
+    process.stderr.write(`bench: ${backend}...\n`);
+    rows.push(...runChild(['--backend', backend, ...common], {}));
   }
   process.stderr.write('bench: pytorch reference (2 threads)...\n');
   const py = spawnSync(

@@ -2,7 +2,7 @@
 // an adapter, else wasm), classifies what the user draws or drops, and shows calibrated
 // probabilities, the OOD flag and the model's reliability diagram.
 import * as ort from '/ort/ort.bundle.min.mjs';
-import { preprocess, rgbaToPixels, summarize, toProbabilities } from '/web/preprocess.js';
+import { imageToPixels, preprocess, summarize, toProbabilities } from '/web/preprocess.js';
 
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
@@ -39,7 +39,8 @@ async function loadModel() {
   return { info, session, ep };
 }
 
-const state = { model: null };
+// `source`: the dropped image's own pixels at its own size until the user draws; null = the pad.
+const state = { model: null, source: null };
 
 /** pixels [h*w*c] in [0, 1] → summary with probabilities (the page's test hook uses this). */
 async function classify(pixels) {
@@ -160,6 +161,7 @@ function setupPad() {
     ctx.lineTo(...p);
     ctx.stroke();
     last = p;
+    state.source = null; // the drawing now includes the strokes: classify the pad
     void runPad();
   });
   pad.addEventListener('pointerup', () => {
@@ -168,18 +170,23 @@ function setupPad() {
   });
   $('clear').addEventListener('click', () => {
     clear();
+    state.source = null;
     void runPad();
   });
   const loadFile = async (file) => {
     if (!file) return;
+    state.source = await decodeFile(file);
     const bmp = await createImageBitmap(file);
     clear();
-    // Fit the whole image inside the pad, keeping its aspect ratio.
+    // Show the whole image inside the pad, keeping its aspect ratio (display only: the model gets
+    // the file's own pixels, resized as the server resizes them).
     const s = Math.min(pad.width / bmp.width, pad.height / bmp.height);
     const [w, h] = [bmp.width * s, bmp.height * s];
+    ctx.imageSmoothingEnabled = true;
     ctx.drawImage(bmp, (pad.width - w) / 2, (pad.height - h) / 2, w, h);
-    void runPad();
+    await runPad();
   };
+  loadImage = loadFile;
   pad.addEventListener('dragover', (e) => {
     e.preventDefault();
     pad.classList.add('drop');
@@ -193,36 +200,56 @@ function setupPad() {
   $('file').addEventListener('change', (e) => void loadFile(e.target.files[0]));
 }
 
-/** Scale the pad down to h x w, show it, classify it. Calls during a run coalesce into one rerun. */
-let busy = false;
+let loadImage = null; // setupPad's file loader, for the test hook
+
+/**
+ * A file's own RGBA pixels at its own size, as the server's decoder reads them: no colour-space
+ * conversion and no premultiplication, drawn 1:1 (so no canvas resampling).
+ */
+async function decodeFile(file) {
+  const bmp = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });
+  const canvas = new OffscreenCanvas(bmp.width, bmp.height);
+  const ctx = canvas.getContext('2d', { willReadFrequently: true });
+  ctx.drawImage(bmp, 0, 0);
+  return { rgba: ctx.getImageData(0, 0, bmp.width, bmp.height).data, height: bmp.height, width: bmp.width };
+}
+
+/** The pad's RGBA pixels at the pad's size. */
+function padImage() {
+  const pad = $('pad');
+  return { rgba: pad.getContext('2d').getImageData(0, 0, pad.width, pad.height).data, height: pad.height, width: pad.width };
+}
+
+/**
+ * Resize the picture (a dropped file, else the pad) to h x w with the server's own resize
+ * (imageToPixels: /web/resize.js, not the canvas's smoothing), show it, classify it. Calls during
+ * a run coalesce into one rerun; the promise settles when the picture as it is now is shown.
+ */
+let running = null;
 let again = false;
-async function runPad() {
-  if (!state.model) return;
-  if (busy) {
+function runPad() {
+  if (!state.model) return Promise.resolve();
+  if (running) {
     again = true;
-    return;
+    return running;
   }
-  busy = true;
-  try {
-    do {
-      again = false;
-      const { info } = state.model;
-      const [h, w, c] = info.inputShape;
-      const small = document.createElement('canvas');
-      [small.width, small.height] = [w, h];
-      const sctx = small.getContext('2d');
-      sctx.imageSmoothingEnabled = true;
-      sctx.imageSmoothingQuality = 'high';
-      sctx.drawImage($('pad'), 0, 0, w, h);
-      const pixels = rgbaToPixels(sctx.getImageData(0, 0, w, h).data, h * w, c);
-      showPixels(pixels, info);
-      const r = await classify(pixels);
-      state.last = { pixels: Array.from(pixels), result: r };
-      showPrediction(r, info);
-    } while (again);
-  } finally {
-    busy = false;
-  }
+  running = (async () => {
+    try {
+      do {
+        again = false;
+        const { info } = state.model;
+        const img = state.source ?? padImage();
+        const pixels = imageToPixels(img.rgba, img.height, img.width, info.inputShape);
+        showPixels(pixels, info);
+        const r = await classify(pixels);
+        state.last = { pixels: Array.from(pixels), result: r };
+        showPrediction(r, info);
+      } while (again);
+    } finally {
+      running = null;
+    }
+  })();
+  return running;
 }
 
 /** Render pixels [h*w*c] in [0, 1] into the preview canvas (what the model sees). */
@@ -270,6 +297,12 @@ window.icmix = {
   },
   /** The last drawing the page classified: { pixels, result }. */
   get last() {
+    return state.last;
+  },
+  /** Classify image file bytes as a dropped file is classified → { pixels, result } (pixels: what the model saw). */
+  async classifyFile(bytes, type) {
+    await ready;
+    await loadImage(new Blob([Uint8Array.from(bytes)], { type }));
     return state.last;
   },
   /** pixels [h*w*c] in [0, 1], NHWC → { probabilities, top, confidence, ood, label }. */

@@ -2,6 +2,7 @@
 // browser and `icmix serve` give the same probabilities. Plain ES module, no DOM: the Node tests
 // import it too and compare with the server's functions.
 import { toModelInput } from './normalize.js';
+import { resizeBilinear } from './resize.js';
 
 /**
  * RGBA bytes [h*w*4] → float pixels [h*w*c] in [0, 1] for a c-channel model (c = 1 or 3).
@@ -25,6 +26,18 @@ export function rgbaToPixels(rgba, pixels, c) {
     }
   }
   return out;
+}
+
+/**
+ * An RGBA picture of any size ([height, width, 4] bytes) → the model's pixels [h*w*c] in [0, 1]:
+ * the shared bilinear resize (./resize.js) to the model's h x w on the RGBA bytes, then
+ * rgbaToPixels. The server's image bodies, icmix predict's files and this page's pad and dropped
+ * files all take this one path, so the same picture gives the same tensor everywhere.
+ * `inputShape` is the model's [h, w, c] (GET /v1/model's inputShape).
+ */
+export function imageToPixels(rgba, height, width, inputShape) {
+  const [h, w, c] = inputShape;
+  return rgbaToPixels(resizeBilinear(rgba, height, width, 4, h, w), h * w, c);
 }
 
 /**

@@ -66,20 +66,12 @@ export async function useBackend(name: BackendName): Promise<BackendInfo> {
   }
   if (name === 'wasm' || name === 'auto') {
     const { registerWasmTrainingKernels } = await import('./wasm/register.js');
-    const threads = await import('./wasm/threads.js');
     registerWasmTrainingKernels();
-    // ICMIX_WASM_THREADS=n (or 'auto') selects the threaded SIMD build (xnnpack on n threads, see
-    // wasm/threads.ts); if it cannot start, tfjs's stock single-threaded build is used.
-    let ok = false;
-    if (threads.registerThreadedWasmBackend()) {
-      ok = await tf.setBackend('wasm');
-      if (!ok && threads.restoreStockWasmBackend()) ok = await tf.setBackend('wasm');
-    } else {
-      ok = await tf.setBackend('wasm');
-    }
-    if (!ok) throw new IcmixError('the wasm backend failed to initialise');
+    // tfjs's stock build: single-threaded in Node. (icmix's loader for the threaded build was
+    // removed: it hung intermittently; issue 10.)
+    if (!(await tf.setBackend('wasm'))) throw new IcmixError('the wasm backend failed to initialise');
     await tf.ready();
-    return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', threads: threads.wasmThreads() };
+    return { name: 'wasm', package: '@tensorflow/tfjs-backend-wasm', threads: 1 };
   }
   if (name === 'cpu') {
     await tf.setBackend('cpu');

@@ -46,8 +46,8 @@ function isEntry(): boolean {
 
 if (isEntry() || process.env.ICMIX_CLI === '1') {
   main(hideBin(process.argv))
-    // A finished command ends the process: tfjs's threaded wasm backend keeps worker threads
-    // alive that would otherwise hold Node open. Long-running commands (serve) resolve only
+    // A finished command ends the process: runtimes' worker threads (onnxruntime-web's pool) could
+    // otherwise hold Node open. Long-running commands (serve) resolve only
     // when they are done.
     .then(() => new Promise<void>((resolve) => process.stdout.write('', () => resolve())))
     .then(() => process.exit(process.exitCode ?? 0))

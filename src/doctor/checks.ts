@@ -76,7 +76,7 @@ export const PROBES: readonly DoctorProbe[] = [
     },
   },
   tfjsProbe('tensorflow', 'optional, fastest for training: `npm install @tensorflow/tfjs-node@4.22.0` (or tfjs-node-gpu with CUDA); icmix trains on wasm without it'),
-  tfjsProbe('wasm', 'reinstall the dependencies with `npm ci` (@tensorflow/tfjs-backend-wasm); set ICMIX_WASM_THREADS=n for the threaded build'),
+  tfjsProbe('wasm', 'reinstall the dependencies with `npm ci` (@tensorflow/tfjs-backend-wasm)'),
   tfjsProbe('cpu', 'reinstall the dependencies with `npm ci` (@tensorflow/tfjs-backend-cpu)'),
   runtimeProbe('cpu', 'reinstall onnxruntime-node with `npm ci` (it downloads no binaries for unsupported platforms: Linux, macOS and Windows on x64/arm64 only)'),
   runtimeProbe('cuda', CUDA_INSTALL_HINT.replace(/, or pass --fallback cpu.*$/, '')),

@@ -14,7 +14,9 @@ import { META } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { maxAbsDiff, mspScore, softmax, temperatureCalibration, thresholdAtTpr } from './metrics/index.js';
-import { readModelInfo, type OodThreshold } from './model-info.js';
+import { readModelInfo, type ModelInfo, type OodThreshold } from './model-info.js';
+import type { ImageSet } from '../data/index.js';
+import { loadModelInfo, type ModelOverrides } from './model-overrides.js';
 import { DEFAULT_BATCH_SIZE, predict, predictRaw } from './predict.js';
 import type { CalibrationResult } from './report/types.js';
 import { createRuntime } from './runtimes/index.js';
@@ -113,49 +115,20 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
           `Re-export it with \`icmix export ${runDir}\` (without --probabilities or --temperature) and calibrate again`,
       );
     }
-    const rt = await createRuntime('cpu', source, { threads: opts.threads, info });
     const C = info.numClasses;
-    let valLogits: Float32Array;
-    let testLogits: Float32Array;
-    try {
-      log(`predicting ${val.labels.length} validation and ${test.labels.length} test images`);
-      // The source graph emits logits (checked above), so the raw outputs are the logits.
-      valLogits = await predictRaw(rt, info, val.images, val.labels.length, { batchSize: opts.batchSize });
-      testLogits = await predictRaw(rt, info, test.images, test.labels.length, { batchSize: opts.batchSize });
-    } finally {
-      await rt.dispose();
-    }
-    const { calibration, oodThreshold } = calibrateFromLogits({ logits: valLogits, labels: val.labels }, { logits: testLogits, labels: test.labels }, C, opts);
-    log(`T = ${calibration.temperature.toFixed(4)}; writing the calibrated model`);
-
-    // The same graph with Div by T and Softmax appended, written to scratch and checked there, so
-    // a failed check or a crash leaves the previous calibrated model and its calibration.json together.
+    // The source graph emits logits (checked above), so the raw outputs are the logits.
+    const { val: valLogits, test: testLogits } = await valTestOutputs(source, info, val, test, opts, log);
     const out = opts.out ?? runPaths(runDir).calibratedOnnx;
-    const calibrated = appendTemperatureSoftmax(decodeModel(await fs.readFile(source), source), calibration.temperature, {
-      [META.output]: 'probabilities',
-      [META.temperature]: String(calibration.temperature),
-      [META.oodThreshold]: JSON.stringify(oodThreshold),
+    const { calibration, oodThreshold, verificationMaxAbsDiff } = await writeCalibratedModel({
+      source,
+      out,
+      scratch,
+      val: { logits: valLogits, labels: val.labels },
+      test: { images: test.images, logits: testLogits, labels: test.labels },
+      numClasses: C,
+      opts,
+      log,
     });
-    const candidate = path.join(scratch, 'calibrated.onnx');
-    await fs.writeFile(candidate, encodeModel(calibrated));
-
-    // Check the written graph: its probabilities must be softmax(z / T) of the fitted logits.
-    const calInfo = await readModelInfo(candidate);
-    if (calInfo.output !== 'probabilities' || Math.abs(calInfo.temperature - calibration.temperature) > 1e-9 * calibration.temperature) {
-      throw new IcmixError(`${out} (not written): the exporter did not record output=probabilities and T=${calibration.temperature} in the metadata`);
-    }
-    const calRt = await createRuntime('cpu', candidate, { threads: opts.threads, info: calInfo });
-    let probs: Float32Array;
-    try {
-      probs = (await predict(calRt, calInfo, test.images, test.labels.length, { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE })).probs;
-    } finally {
-      await calRt.dispose();
-    }
-    const verificationMaxAbsDiff = maxAbsDiff(probs, softmax(testLogits, C, calibration.temperature), C);
-    if (verificationMaxAbsDiff > 1e-4) {
-      throw new IcmixError(`${out} (not written) does not reproduce softmax(logits / T) (max |Δp| = ${verificationMaxAbsDiff}); please report this as an exporter bug`);
-    }
-    await writeFileAtomic(out, await fs.readFile(candidate));
     const calibrationFile = path.join(path.dirname(out), RUN_FILES.calibration);
     // The weights' fingerprint lets eval refuse this file once the run's weights change.
     await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out), ...(weightsSha256 ? { weightsSha256 } : {}) });
@@ -163,4 +136,90 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
   } finally {
     await fs.rm(scratch, { recursive: true, force: true });
   }
+}
+
+/** The graph's raw outputs on the validation and the test images (one CPU session). */
+export async function valTestOutputs(
+  model: string,
+  info: ModelInfo,
+  val: Pick<ImageSet, 'images' | 'labels'>,
+  test: Pick<ImageSet, 'images' | 'labels'>,
+  opts: Pick<CalibrateOptions, 'threads' | 'batchSize'>,
+  log: (message: string) => void,
+): Promise<{ val: Float32Array; test: Float32Array }> {
+  const rt = await createRuntime('cpu', model, { threads: opts.threads, info });
+  try {
+    log(`predicting ${val.labels.length} validation and ${test.labels.length} test images`);
+    return {
+      val: await predictRaw(rt, info, val.images, val.labels.length, { batchSize: opts.batchSize }),
+      test: await predictRaw(rt, info, test.images, test.labels.length, { batchSize: opts.batchSize }),
+    };
+  } finally {
+    await rt.dispose();
+  }
+}
+
+/** What writeCalibratedModel needs: the graph, the logits to fit on and check with, where to write. */
+export interface CalibratedModelJob {
+  /** The graph to calibrate: it outputs logits, or probabilities with `fromProbabilities`. */
+  source: string;
+  out: string;
+  /** A folder for the candidate, removed by the caller. */
+  scratch: string;
+  val: { logits: Float32Array; labels: Int32Array };
+  /** The test split's images (to run the written graph on) and the logits its check compares with. */
+  test: { images: Float32Array; logits: Float32Array; labels: Int32Array };
+  numClasses: number;
+  /** Metadata added to (or replacing) the source's, besides output, temperature and threshold. */
+  metadata?: Record<string, string>;
+  /** The graph outputs probabilities: the calibrated graph takes their log first (see appendTemperatureSoftmax). */
+  fromProbabilities?: boolean;
+  /** Model overrides the calibrated graph is read with (a model made elsewhere); icmix's own need none. */
+  overrides?: ModelOverrides;
+  opts: Pick<CalibrateOptions, 'bins' | 'tpr' | 'batchSize' | 'threads'>;
+  log: (message: string) => void;
+}
+
+/**
+ * Fit T and the OOD threshold on the validation logits, append Div by T and Softmax to the source
+ * graph with T and the threshold in its metadata, check in scratch that the written graph gives
+ * softmax(logits / T) on the test images, then replace `out` atomically: a failed check or a crash
+ * leaves the previous calibrated model as it was.
+ */
+export async function writeCalibratedModel(job: CalibratedModelJob): Promise<{ calibration: CalibrationResult; oodThreshold: OodThreshold; verificationMaxAbsDiff: number }> {
+  const { out, test, numClasses: C, opts } = job;
+  const { calibration, oodThreshold } = calibrateFromLogits(job.val, test, C, opts);
+  job.log(`T = ${calibration.temperature.toFixed(4)}; writing the calibrated model`);
+  const calibrated = appendTemperatureSoftmax(
+    decodeModel(await fs.readFile(job.source), job.source),
+    calibration.temperature,
+    {
+      ...job.metadata,
+      [META.output]: 'probabilities',
+      [META.temperature]: String(calibration.temperature),
+      [META.oodThreshold]: JSON.stringify(oodThreshold),
+    },
+    { fromProbabilities: job.fromProbabilities },
+  );
+  const candidate = path.join(job.scratch, 'calibrated.onnx');
+  await fs.writeFile(candidate, encodeModel(calibrated));
+
+  // Check the written graph: its probabilities must be softmax(z / T) of the fitted logits.
+  const calInfo = (await loadModelInfo(candidate, job.overrides)).info;
+  if (calInfo.output !== 'probabilities' || Math.abs(calInfo.temperature - calibration.temperature) > 1e-9 * calibration.temperature) {
+    throw new IcmixError(`${out} (not written): the calibrated graph does not record output=probabilities and T=${calibration.temperature} in its metadata`);
+  }
+  const calRt = await createRuntime('cpu', candidate, { threads: opts.threads, info: calInfo });
+  let probs: Float32Array;
+  try {
+    probs = (await predict(calRt, calInfo, test.images, test.labels.length, { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE })).probs;
+  } finally {
+    await calRt.dispose();
+  }
+  const verificationMaxAbsDiff = maxAbsDiff(probs, softmax(test.logits, C, calibration.temperature), C);
+  if (verificationMaxAbsDiff > 1e-4) {
+    throw new IcmixError(`${out} (not written) does not reproduce softmax(logits / T) (max |Δp| = ${verificationMaxAbsDiff}); please report this as a bug`);
+  }
+  await writeFileAtomic(out, await fs.readFile(candidate));
+  return { calibration, oodThreshold, verificationMaxAbsDiff };
 }

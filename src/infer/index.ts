@@ -6,6 +6,7 @@ export * from './runtimes/index.js';
 export * from './suites/index.js';
 export { evaluate, EVAL_RULES, runFolderOf, readCalibrationFile, CALIBRATION_FILE, DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, type EvaluateOptions } from './evaluate.js';
 export { calibrateRun, CALIBRATE_RULES, calibrateFromLogits, regenerateSplits, DEFAULT_OOD_TPR, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
+export { calibrateModel, CALIBRATE_MODEL_RULES, CALIBRATION_META, type CalibrateModelOptions, type CalibrateModelResult, type FitRecord } from './calibrate-model.js';
 export { predictImages, predictImageFiles, listImageFiles, formatPredictionLine, sniffFormat, IMAGE_EXTENSIONS, PREDICT_IMAGES_RULES, type ImagePrediction, type PredictImagesOptions } from './predict-images.js';
 export { resolveModelPath } from './model-path.js';
 export * from './metrics/index.js';

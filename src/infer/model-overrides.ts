@@ -170,7 +170,7 @@ export async function readClassNamesFile(file: string): Promise<string[]> {
  * The error for data of shape `data` ([H, W, C]) that `loaded`'s model does not take, naming the
  * mismatch and the flag that fixes it, if one does; undefined when they fit.
  */
-export function shapeMismatch(datasetName: string, data: readonly number[], loaded: LoadedModelInfo): string | undefined {
+export function shapeMismatch(datasetName: string, data: readonly number[], loaded: LoadedModelInfo, verb: 'evaluate' | 'calibrate' = 'evaluate'): string | undefined {
   const { info, graphInput } = loaded;
   const want = info.inputShape;
   if (data.join() === want.join()) return undefined;
@@ -183,7 +183,7 @@ export function shapeMismatch(datasetName: string, data: readonly number[], load
     if (asOther.join() === data.join()) return `${head}; read as ${other} it fits: pass --input-layout ${other}`;
   }
   if (data[0] === want[0] && data[1] === want[1]) {
-    return `${head}: the model takes ${want[2]} channel(s), the data has ${data[2]}; evaluate on data with ${want[2]} channel(s) (no flag converts them)`;
+    return `${head}: the model takes ${want[2]} channel(s), the data has ${data[2]}; ${verb} on data with ${want[2]} channel(s) (no flag converts them)`;
   }
-  return `${head}: the model takes ${want[1]}x${want[0]} pixels (width x height), the data is ${data[1]}x${data[0]}; evaluate on a dataset of that size (no flag resizes)`;
+  return `${head}: the model takes ${want[1]}x${want[0]} pixels (width x height), the data is ${data[1]}x${data[0]}; ${verb} on a dataset of that size (a folder:<dir> dataset is resized to it; no flag resizes the others)`;
 }

@@ -104,7 +104,7 @@ async function decodeFile(file: string, info: ModelInfo): Promise<Float32Array |
 /**
  * Classify `files` (see listImageFiles for folders) with `model` (an .onnx or a run folder: its
  * calibrated model if any), yielding one result per file in order. A file that does not decode
- * or has the wrong size yields an error entry and the rest go on.
+ * yields an error entry and the rest go on; any size is resized to the model's (web/resize.js).
  */
 export async function* predictImageFiles(model: string, files: readonly string[], opts: PredictImagesOptions = {}): AsyncGenerator<ImagePrediction> {
   checkOptions(opts, PREDICT_IMAGES_RULES, 'predict');

@@ -1,12 +1,12 @@
 import { IcmixError } from '../util/errors.js';
-import { AttributeType, DataType, type GraphProto, type ModelProto } from './schema.js';
+import { AttributeType, DataType, type GraphProto, type ModelProto, type NodeProto, type TensorProto } from './schema.js';
 
 /** Edits of a decoded ONNX model that calibration (and any later stage) makes without re-exporting. */
 
-/** Every value and initializer name in the graph, so appended nodes get fresh ones. */
+/** Every node, value and initializer name in the graph, so appended nodes and values get fresh ones. */
 function usedNames(g: GraphProto): Set<string> {
   const used = new Set<string>();
-  for (const n of g.node ?? []) for (const v of [...(n.input ?? []), ...(n.output ?? [])]) used.add(v);
+  for (const n of g.node ?? []) for (const v of [n.name ?? '', ...(n.input ?? []), ...(n.output ?? [])]) used.add(v);
   for (const t of g.initializer ?? []) used.add(t.name ?? '');
   for (const v of [...(g.input ?? []), ...(g.output ?? [])]) used.add(v.name ?? '');
   return used;
@@ -20,11 +20,28 @@ function fresh(used: Set<string>, base: string): string {
 }
 
 /**
- * `model` with Div by `temperature` and Softmax over the last axis appended to its one output,
- * which becomes `probabilities` ([batch, classes] as before). Every metadata entry is kept;
- * `metadata` entries are added or replace existing ones. The input model is not changed.
+ * The floor under probabilities before their log (the smallest normal float32): a probability
+ * that underflowed to 0 becomes a logit of about -87 instead of -inf, which would make the
+ * validation NLL infinite. Calibration applies the same floor to the logits it fits on.
  */
-export function appendTemperatureSoftmax(model: ModelProto, temperature: number, metadata: Record<string, string> = {}): ModelProto {
+export const PROBABILITY_FLOOR = 1.1754943508222875e-38;
+
+export interface TemperatureHeadOptions {
+  /**
+   * The output is probabilities (a model made elsewhere that ends in a softmax): take
+   * log(max(p, PROBABILITY_FLOOR)) as its logits first. log p = z - logsumexp(z) differs from the
+   * logits z by one constant per row, which softmax(· / T) ignores, so this is exact.
+   */
+  fromProbabilities?: boolean;
+}
+
+/**
+ * `model` with Div by `temperature` and Softmax over the last axis appended to its one output,
+ * which becomes `probabilities` ([batch, classes] as before); with `fromProbabilities`, Max with
+ * PROBABILITY_FLOOR and Log come first. Every metadata entry is kept; `metadata` entries are added
+ * or replace existing ones. The input model is not changed.
+ */
+export function appendTemperatureSoftmax(model: ModelProto, temperature: number, metadata: Record<string, string> = {}, opts: TemperatureHeadOptions = {}): ModelProto {
   if (!(Number.isFinite(temperature) && temperature > 0)) throw new IcmixError(`temperature must be a positive number, got ${temperature}`);
   const g = model.graph;
   if (!g || (g.output ?? []).length !== 1) {
@@ -37,17 +54,35 @@ export function appendTemperatureSoftmax(model: ModelProto, temperature: number,
   const probs = fresh(used, 'probabilities');
   const merged = new Map((model.metadataProps ?? []).map((p) => [p.key ?? '', p.value ?? '']));
   for (const [k, v] of Object.entries(metadata)) merged.set(k, v);
+  const logHead: NodeProto[] = [];
+  const logInits: TensorProto[] = [];
+  let divInput = logits.name ?? '';
+  if (opts.fromProbabilities) {
+    // Max broadcasts a scalar from opset 8 on.
+    const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version;
+    if (opset !== undefined && Number(opset) < 8) throw new IcmixError(`the model uses ONNX opset ${opset}; taking the log of its probabilities needs opset 8 or later`);
+    const floor = fresh(used, 'calibration/probability_floor');
+    const floored = fresh(used, 'floored_probabilities');
+    const logged = fresh(used, 'log_probabilities');
+    logInits.push({ name: floor, dims: [], dataType: DataType.FLOAT, rawData: new Uint8Array(Float32Array.of(PROBABILITY_FLOOR).buffer) });
+    logHead.push(
+      { opType: 'Max', input: [divInput, floor], output: [floored], name: fresh(used, 'calibration/Max') },
+      { opType: 'Log', input: [floored], output: [logged], name: fresh(used, 'calibration/Log') },
+    );
+    divInput = logged;
+  }
   return {
     ...model,
     graph: {
       ...g,
       node: [
         ...(g.node ?? []),
-        { opType: 'Div', input: [logits.name ?? '', tName], output: [scaled], name: fresh(used, 'calibration/Div') },
+        ...logHead,
+        { opType: 'Div', input: [divInput, tName], output: [scaled], name: fresh(used, 'calibration/Div') },
         // axis -1: the class axis of [batch, classes] under every opset's Softmax semantics.
         { opType: 'Softmax', input: [scaled], output: [probs], name: fresh(used, 'calibration/Softmax'), attribute: [{ name: 'axis', type: AttributeType.INT, i: -1 }] },
       ],
-      initializer: [...(g.initializer ?? []), { name: tName, dims: [], dataType: DataType.FLOAT, rawData: new Uint8Array(Float32Array.of(temperature).buffer) }],
+      initializer: [...(g.initializer ?? []), ...logInits, { name: tName, dims: [], dataType: DataType.FLOAT, rawData: new Uint8Array(Float32Array.of(temperature).buffer) }],
       output: [{ ...logits, name: probs }],
     },
     metadataProps: [...merged].map(([key, value]) => ({ key, value })),

@@ -2,4 +2,4 @@
 export * from './schema.js';
 export { encodeModel, decodeModel } from './codec.js';
 export { DATA_TYPE_NAMES, metadataOf, valueDims, graphInputs, headerOf, readOnnxHeader, type GraphDims, type OnnxHeader } from './read.js';
-export { appendTemperatureSoftmax } from './edit.js';
+export { appendTemperatureSoftmax, PROBABILITY_FLOOR, type TemperatureHeadOptions } from './edit.js';

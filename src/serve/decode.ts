@@ -1,7 +1,7 @@
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
 import type { ImageShape } from '../types.js';
-import { rgbaToPixels } from '../../web/preprocess.js';
+import { imageToPixels, rgbaToPixels } from '../../web/preprocess.js';
 import { BadInput } from './errors.js';
 import { admitImage, REQUEST_BODY, type ImageSource } from './image-guard.js';
 
@@ -20,7 +20,7 @@ interface Rgba {
   data: Uint8Array; // [height, width, 4]
 }
 
-/** Decode bytes whose header admitImage has checked (so the decoder allocates only for the model's size). */
+/** Decode bytes whose header admitImage has checked (so the decoder allocates at most maxPixels). */
 function decodeRgba(bytes: Uint8Array, format: ImageFormat, source: ImageSource): Rgba {
   try {
     if (format === 'png') {
@@ -40,9 +40,11 @@ function decodeRgba(bytes: Uint8Array, format: ImageFormat, source: ImageSource)
  * Decode PNG or JPEG bytes into one float image [h, w, c] in [0, 1] with the model's channel
  * count. Gray → RGB repeats the gray value; RGB → gray uses ITU-R BT.601 luma (0.299 R + 0.587 G +
  * 0.114 B), and pixels with R = G = B keep their exact value. Transparent pixels are composited
- * over black (the background of MNIST-style data). No resizing: the size must match the model's.
- * The header is read first (admitImage): an image declaring more than `maxPixels` pixels (413) or
- * another size than the model's (400) is refused before the decoder allocates anything.
+ * over black (the background of MNIST-style data). An image of any size is resized to the model's
+ * with the web page's own code (imageToPixels: the shared bilinear resize on the RGBA bytes, then
+ * the channel conversion), so the page and the server give the same tensor for the same file.
+ * The header is read first (admitImage): an image declaring more than `maxPixels` pixels is
+ * refused (413) before the decoder allocates anything.
  */
 export function decodeImage(
   bytes: Uint8Array,
@@ -51,14 +53,16 @@ export function decodeImage(
   maxPixels = Infinity,
   source: ImageSource = REQUEST_BODY,
 ): Float32Array {
-  const [h, w, c] = shape;
-  admitImage(bytes, format, { maxPixels, size: { width: w, height: h }, source });
+  const c = shape[2];
+  const header = admitImage(bytes, format, { maxPixels, source });
   if (c !== 1 && c !== 3) {
     throw new BadInput(400, 'unsupported_channels', `the model takes ${c} channels; only 1 (gray) and 3 (RGB) models accept image bodies, send raw arrays as JSON instead`);
   }
   const img = decodeRgba(bytes, format, source);
-  if (img.width !== w || img.height !== h) throw new BadInput(400, 'wrong_size', `the image decodes to ${img.width}x${img.height} pixels although its header says ${w}x${h}; send an intact file`);
-  return rgbaToFloat(img.data, h * w, c);
+  if (img.width !== header.width || img.height !== header.height) {
+    throw new BadInput(400, 'wrong_size', `${source.subject} decodes to ${img.width}x${img.height} pixels although its header says ${header.width}x${header.height}; ${source.resend(format)}`);
+  }
+  return imageToPixels(img.data, img.height, img.width, shape);
 }
 
 /**

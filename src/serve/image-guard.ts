@@ -5,8 +5,6 @@ import { ImageHeaderError, readImageHeader, type HeaderFormat, type ImageHeader 
 export interface ImageAdmission {
   /** Most width x height pixels (a larger declaration → 413). */
   maxPixels: number;
-  /** The size the model takes; another declared size → 400 wrong_size, since the server does not resize. */
-  size?: { width: number; height: number };
   /** Who hands the image over, so messages speak to them (default: a client of the server). */
   source?: ImageSource;
 }
@@ -17,29 +15,25 @@ export interface ImageSource {
   subject: string;
   /** What to do about bytes that are not a valid image of `format`. */
   resend(format: string): string;
-  /** What to do about an image of the wrong size. */
-  resize(width: number, height: number): string;
 }
 
 /** A client of `icmix serve`. */
 export const REQUEST_BODY: ImageSource = {
   subject: 'the request body',
   resend: (format) => `send the file's bytes with content-type image/${format}`,
-  resize: (w, h) => `resize it to ${w}x${h} before sending`,
 };
 
 /** A file on disk (icmix predict, whose output line already names it). */
 export const IMAGE_FILE: ImageSource = {
   subject: 'the file',
   resend: () => 're-save it as a PNG or JPEG file',
-  resize: (w, h) => `resize it to ${w}x${h} first (icmix predict does not resize)`,
 };
 
 /**
  * Check an image body's header before it is decoded: a body that is not an image of its declared
- * type is a 400, one that declares more than `maxPixels` pixels is a 413, and one whose declared
- * size is not the model's is a 400; all answered without allocating anything for its pixels (a
- * 69-byte PNG can declare 20000x20000 and would cost a decoder 1.6 GB).
+ * type is a 400 and one that declares more than `maxPixels` pixels is a 413, both answered without
+ * allocating anything for its pixels (a 69-byte PNG can declare 20000x20000 and would cost a
+ * decoder 1.6 GB). Any other size is admitted: the decoder resizes it to the model's.
  */
 export function admitImage(bytes: Uint8Array, format: HeaderFormat, rules: ImageAdmission): ImageHeader {
   const name = format.toUpperCase();
@@ -63,14 +57,6 @@ export function admitImage(bytes: Uint8Array, format: HeaderFormat, rules: Image
       'image_too_large',
       `the ${name} image declares ${header.width}x${header.height} = ${pixels} pixels, more than this server decodes (${rules.maxPixels}); ` +
         `send a smaller image, or start the server with a larger --max-image-pixels`,
-    );
-  }
-  const want = rules.size;
-  if (want && (header.width !== want.width || header.height !== want.height)) {
-    throw new BadInput(
-      400,
-      'wrong_size',
-      `the image is ${header.width}x${header.height} pixels but the model takes ${want.width}x${want.height} (width x height); ${source.resize(want.width, want.height)}`,
     );
   }
   return header;

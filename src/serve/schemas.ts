@@ -25,7 +25,7 @@ export const errorSchema = {
 
 /** The errors POST /v1/predict gives besides the generic ones, by status. */
 export const predictErrorResponses = {
-  400: { $ref: 'icmix-error#', description: 'Not an image or a wrong size, shape or value (not_an_image, wrong_size, wrong_shape, bad_value, malformed_json, missing_inputs, bad_top_k).' },
+  400: { $ref: 'icmix-error#', description: 'Not an image (or pixels that do not match its header), or a wrong shape or value (not_an_image, wrong_size, wrong_shape, bad_value, malformed_json, missing_inputs, bad_top_k). Images of any size are resized; only JSON arrays must have the model\'s shape.' },
   408: { $ref: 'icmix-error#', description: 'The body did not arrive within --body-timeout-ms (body_timeout).' },
   413: { $ref: 'icmix-error#', description: 'Too large: the body (body_too_large), the number of images (too_many_items), or the pixels an image header declares (image_too_large, refused before decoding).' },
   415: { $ref: 'icmix-error#', description: 'Not image/png, image/jpeg or application/json (unsupported_media_type).' },
@@ -53,7 +53,7 @@ export const healthSchema = {
 export const modelDocSchema = {
   type: 'object',
   description: 'What the served model takes and returns, and how this server is configured.',
-  required: ['file', 'runtime', 'inputShape', 'inputLayout', 'numClasses', 'classNames', 'output', 'temperature', 'oodThreshold', 'metadata', 'serving'],
+  required: ['file', 'runtime', 'inputShape', 'inputLayout', 'numClasses', 'classNames', 'output', 'temperature', 'oodThreshold', 'metadata', 'resize', 'serving'],
   // Other fields are kept (and documented by their presence), not silently dropped by the serialiser.
   additionalProperties: true,
   properties: {
@@ -75,6 +75,16 @@ export const modelDocSchema = {
     temperature: num,
     oodThreshold: { ...oodThreshold, type: ['object', 'null'] },
     metadata: { type: 'object', additionalProperties: str, description: 'the ONNX metadata_props as stored' },
+    resize: {
+      type: 'object',
+      description: 'How an image body of another size than the model\'s is resized (the web page uses the same module, so both give the same tensor).',
+      required: ['algorithm', 'module', 'to'],
+      properties: {
+        algorithm: str,
+        module: { type: ['string', 'null'], description: 'URL of the ES module with the resize, served by this server (null with the web page off)' },
+        to: { type: 'object', required: ['height', 'width'], properties: { height: int, width: int }, description: 'the model\'s input size' },
+      },
+    },
     serving: {
       type: 'object',
       additionalProperties: true,

@@ -8,6 +8,7 @@ import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { DynamicBatcher } from './batcher.js';
 import { IMAGE_TYPES } from './decode.js';
+import { RESIZE_ALGORITHM } from '../../web/resize.js';
 import { Arrivals } from './arrivals.js';
 import { errorBody, listenError, useIcmixErrors } from './http-errors.js';
 import { serveMetrics, type ServeMetrics } from './metrics.js';
@@ -183,6 +184,8 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     temperature: info.temperature,
     oodThreshold: info.oodThreshold,
     metadata: info.metadata,
+    // Image bodies of any size are resized to the model's with the page's own code (web/resize.js).
+    resize: { algorithm: RESIZE_ALGORITHM, module: o.web !== false ? '/web/resize.js' : null, to: { height: h, width: w } },
     serving: {
       maxBatch: o.maxBatch,
       maxWaitMs: o.maxWaitMs,

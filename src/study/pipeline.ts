@@ -68,8 +68,8 @@ async function claimCellFolder(cell: Cell, runDir: string): Promise<void> {
 export interface RunCellOptions {
   /** ORT intra-op threads for this cell. */
   threads?: number;
-  /** Called when a stage starts and with progress inside it. */
-  onStage?: (stage: Stage, detail: string) => void;
+  /** Called when a stage starts and with progress inside it; `line`: a finished step's summary (an epoch line) to print, not just a status. */
+  onStage?: (stage: Stage, detail: string, line?: boolean) => void;
   /** Stage implementations (tests swap some). */
   stages?: Partial<StageImpls>;
 }
@@ -108,7 +108,7 @@ export async function runCell(cell: Cell, runDir: string, opts: RunCellOptions =
     const t0 = Date.now();
     opts.onStage?.(stage, '');
     try {
-      await impls[stage]({ cell: run, runDir, threads: opts.threads, onProgress: (e) => opts.onStage?.(stage, progressText(e)) });
+      await impls[stage]({ cell: run, runDir, threads: opts.threads, onProgress: (e) => opts.onStage?.(stage, progressText(e), e.finished === true && Boolean(e.message)) });
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       const detail = err instanceof IcmixError || !(err instanceof Error) ? '' : `\n\n${err.stack ?? ''}`;

@@ -116,13 +116,13 @@ function runCellInChild(cell: Cell, dir: string, threads: number | undefined, pa
     const { file, execArgv } = workerEntry();
     const log = openSync(path.join(dir, STUDY_FILES.workerLog), 'a');
     // One compute thread per child when cells share the cores.
-    const env = parallel ? { ...process.env, ICMIX_WASM_THREADS: '1', OMP_NUM_THREADS: '1' } : process.env;
+    const env = parallel ? { ...process.env, OMP_NUM_THREADS: '1' } : process.env;
     const child = fork(file, [], { execArgv, env, stdio: ['ignore', log, log, 'ipc'] });
     closeSync(log);
     children.add(child);
     let result: { ok: boolean; error?: string } | undefined;
     child.on('message', (m: FromWorker) => {
-      if (m.type === 'stage') progress.stage(cell.id, m.stage, m.detail);
+      if (m.type === 'stage') progress.stage(cell.id, m.stage, m.detail, m.line);
       else if (m.type === 'done') result = { ok: true };
       else if (m.type === 'failed') result = { ok: false, error: m.message };
     });
@@ -363,7 +363,7 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
         let r: { ok: boolean; error?: string; killed?: boolean };
         if (opts.inProcess) {
           try {
-            await runCell(cell, dir, { threads, onStage: (s, d) => progress.stage(cell.id, s, d) });
+            await runCell(cell, dir, { threads, onStage: (s, d, line) => progress.stage(cell.id, s, d, line) });
             r = { ok: true };
           } catch (err) {
             r = { ok: false, error: err instanceof Error ? err.message : String(err) };

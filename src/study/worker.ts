@@ -10,7 +10,7 @@ import type { Cell, Stage } from './types.js';
 
 export type ToWorker = { type: 'run'; cell: Cell; runDir: string; threads?: number };
 export type FromWorker =
-  | { type: 'stage'; stage: Stage; detail: string }
+  | { type: 'stage'; stage: Stage; detail: string; line?: boolean }
   | { type: 'done'; ran: Stage[]; seconds: number }
   | { type: 'failed'; message: string };
 
@@ -23,7 +23,7 @@ function send(msg: FromWorker): Promise<void> {
 
 async function handle(msg: ToWorker): Promise<void> {
   try {
-    const outcome = await runCell(msg.cell, msg.runDir, { threads: msg.threads, onStage: (stage, detail) => void send({ type: 'stage', stage, detail }) });
+    const outcome = await runCell(msg.cell, msg.runDir, { threads: msg.threads, onStage: (stage, detail, line) => void send({ type: 'stage', stage, detail, line }) });
     await send({ type: 'done', ran: outcome.ran, seconds: outcome.seconds });
     process.exit(0);
   } catch (err) {

@@ -68,6 +68,10 @@ const BAD: Record<string, Record<string, string[]>> = {
     tpr: ['0', '1.5', '-0.5'],
     'batch-size': ['0', '-1'],
     threads: ['0', '1.5'],
+    'val-size': ['-1', '0.5'],
+    seed: ['-1', 'abc'],
+    mean: ['NaN', '-300'],
+    std: ['0'],
   },
   eval: {
     limit: ['0', '-1'],

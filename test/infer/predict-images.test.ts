@@ -8,7 +8,7 @@ import jpeg from 'jpeg-js';
 import onnxProto from 'onnx-proto';
 import { PNG } from 'pngjs';
 import { useBackend } from '../../src/backend/select.js';
-import { loadDataset } from '../../src/data/index.js';
+import { loadDataset, resizeBilinear } from '../../src/data/index.js';
 import { evaluate } from '../../src/infer/evaluate.js';
 import { readModelInfo } from '../../src/infer/model-info.js';
 import { predict } from '../../src/infer/predict.js';
@@ -103,11 +103,12 @@ test('predict: PNG files give the probabilities the eval path gives on the same 
   assert.ok(cal.some((p) => !('error' in p) && p.ood) && cal.some((p) => !('error' in p) && p.ood === false));
 });
 
-test('predict: a file that is not an image or has the wrong size gets an error entry and the rest go on', async () => {
+test('predict: a file that is not an image gets an error entry and the rest go on; another size is resized as serve resizes it', async () => {
   const { runDir } = await tinyRunDir(spec);
   const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-predict-bad-'));
   await fs.writeFile(path.join(dir, 'a-notes.png'), 'not an image');
-  await fs.writeFile(path.join(dir, 'b-big.png'), png(new Float32Array(100).fill(0.5), 10, 10));
+  const ramp = Float32Array.from({ length: 100 }, (_, i) => ((i * 37) % 256) / 255);
+  await fs.writeFile(path.join(dir, 'b-big.png'), png(ramp, 10, 10));
   const rgba = Buffer.alloc(8 * 8 * 4, 200);
   await fs.writeFile(path.join(dir, 'c-ok.jpg'), jpeg.encode({ data: rgba, width: 8, height: 8 }, 90).data);
   await fs.writeFile(path.join(dir, 'd-truncated.png'), png(new Float32Array(64).fill(0.5), 8, 8).subarray(0, 50));
@@ -117,7 +118,15 @@ test('predict: a file that is not an image or has the wrong size gets an error e
   assert.deepEqual(out.map((p) => path.basename(p.file)), ['a-notes.png', 'b-big.png', 'c-ok.jpg', 'd-truncated.png', 'e-empty.png']);
   const errors = out.map((p) => ('error' in p ? p.error : ''));
   assert.match(errors[0], /not a PNG or JPEG/);
-  assert.match(errors[1], /10x10 pixels but the model takes 8x8 \(width x height\); resize it to 8x8 first \(icmix predict does not resize\)/);
+  // The 10x10 file is classified as its bilinear resize to 8x8 (web/resize.js) would be.
+  assert.ok(!('error' in out[1]), errors[1]);
+  const small = new PNG({ width: 8, height: 8 });
+  small.data.set(resizeBilinear(PNG.sync.read(png(ramp, 10, 10)).data, 10, 10, 4, 8, 8));
+  const dir8 = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-predict-8-'));
+  await fs.writeFile(path.join(dir8, 'small.png'), PNG.sync.write(small));
+  const [want] = await predictImages(runDir, [dir8]);
+  assert.ok(!('error' in want) && !('error' in out[1]));
+  if (!('error' in want) && !('error' in out[1])) assert.deepEqual(out[1].probabilities, want.probabilities);
   assert.ok(!('error' in out[2]));
   assert.match(errors[3], /^the file is not a valid PNG image \(.*\); re-save it as a PNG or JPEG file$/);
   assert.equal(errors[4], 'the file is empty');

@@ -75,3 +75,38 @@ test('appendTemperatureSoftmax refuses a bad temperature and leaves its input un
   appendTemperatureSoftmax(model, 2);
   assert.equal(model.graph!.node!.length, nodes);
 });
+
+test('appendTemperatureSoftmax fromProbabilities: Max, Log, Div, Softmax; ORT = softmax(log p / T) = softmax(z / T), an underflowed 0 stays finite; checker passes', async () => {
+  const L = tfl.layers;
+  const m = tfl.sequential({ layers: [L.dense({ inputShape: [6], units: 5 })] });
+  randomizeWeights(m, 4);
+  const logitsBytes = exportOnnx(m);
+  // The same graph with a softmax head: what a model made elsewhere outputs.
+  const probsBytes = encodeModel(appendTemperatureSoftmax(decodeModel(logitsBytes), 1));
+  const T = 2.5;
+  const edited = appendTemperatureSoftmax(decodeModel(probsBytes), T, {}, { fromProbabilities: true });
+  assert.deepEqual(edited.graph!.node!.slice(-4).map((n) => n.opType), ['Max', 'Log', 'Div', 'Softmax']);
+  const bytes = encodeModel(edited);
+  const n = 4;
+  const x = Float32Array.from({ length: n * 6 }, (_, i) => Math.sin(i) * 3);
+  x.set([400, -400, 400, -400, 400, -400], 0); // row 0: logits far apart, so some probabilities underflow to 0
+  const z = await run(logitsBytes, x, [n, 6]);
+  const p = await run(probsBytes, x, [n, 6]);
+  assert.ok(p.subarray(0, 5).some((v) => v === 0), 'row 0 has an underflowed probability');
+  const got = await run(bytes, x, [n, 6]);
+  assert.ok(got.every(Number.isFinite));
+  const want = softmax(z, 5, T);
+  // Rows 1..3: exact up to float32 rounding; row 0's floored entries are ~1e-38^(1/T) against 0.
+  let max = 0;
+  for (let i = 5; i < want.length; i++) max = Math.max(max, Math.abs(got[i] - want[i]));
+  assert.ok(max <= 1e-6, `max |p - softmax(z / T)| = ${max}`);
+  for (let k = 0; k < 5; k++) assert.ok(Math.abs(got[k] - want[k]) < 1e-6, `row 0 class ${k}: ${got[k]} vs ${want[k]}`);
+  const dir = mkdtempSync(path.join(tmpdir(), 'icmix-onnx-edit-'));
+  const file = path.join(dir, 'from-probabilities.onnx');
+  writeFileSync(file, bytes);
+  assert.ok(runChecker([file])[0].ok);
+  const old = decodeModel(probsBytes);
+  old.opsetImport = [{ domain: '', version: 7 }];
+  assert.throws(() => appendTemperatureSoftmax(old, T, {}, { fromProbabilities: true }), /opset 7; taking the log of its probabilities needs opset 8 or later/);
+  tf.disposeVariables();
+});

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import jpeg from 'jpeg-js';
+import { PNG } from 'pngjs';
+import { resizeBilinear, RESIZE_ALGORITHM } from '../../src/data/resize.js';
+import { rgbaToFloat } from '../../src/serve/decode.js';
 import { createServer, type IcmixServer, type PredictResponse } from '../../src/serve/index.js';
 import { makeTestModel, randomImages, type TestModel } from './fixtures.js';
 import { assertClose, encodeJpeg, encodePng, parsePrometheus, startUpload, toRgba } from './helpers.js';
@@ -69,6 +72,20 @@ describe('icmix serve on a gray 28x28 model', () => {
     assertClose((res.json() as PredictResponse).predictions[0].probabilities, m.reference(gray, 1)[0], TOL, 'jpeg');
   });
 
+  test('an image of another size is resized with the page\'s resize (web/resize.js) before the model', async () => {
+    for (const [h, w, colorType] of [[45, 37, 2], [13, 20, 0], [28, 56, 6]] as const) {
+      const rgb = randomImages(1, [h, w, 3], 16 + h);
+      const rgba = toRgba(rgb, h, w, 3);
+      const res = await predict(encodePng(rgba, h, w, colorType), 'image/png');
+      assert.equal(res.statusCode, 200, res.body);
+      // What the PNG holds, resized on its RGBA bytes, then gray by luma: by hand from the primitives.
+      const stored = PNG.sync.read(encodePng(rgba, h, w, colorType)).data;
+      const small = resizeBilinear(stored, h, w, 4, 28, 28);
+      const gray = rgbaToFloat(small, 784, 1);
+      assertClose((res.json() as PredictResponse).predictions[0].probabilities, m.reference(gray, 1)[0], TOL, `${w}x${h} colour type ${colorType}`);
+    }
+  });
+
   test('JSON single image: [H][W][C], [H][W] and flat all give the reference', async () => {
     const x = randomImages(1, m.shape, 14);
     const ref = m.reference(x, 1)[0];
@@ -106,7 +123,6 @@ describe('icmix serve on a gray 28x28 model', () => {
     ['not an image (png type, text body)', () => predict('hello, world', 'image/png'), 400, 'not_an_image', /not a PNG image/],
     ['corrupt PNG after a valid signature', () => predict(Buffer.concat([encodePng(toRgba(new Float32Array(784), 28, 28, 1), 28, 28).subarray(0, 40), Buffer.alloc(20)]), 'image/png'), 400, 'not_an_image', /not a valid PNG/],
     ['not an image (jpeg type, png body)', () => predict(encodePng(toRgba(new Float32Array(784), 28, 28, 1), 28, 28), 'image/jpeg'), 400, 'not_an_image', /JPEG/],
-    ['wrong image size', () => predict(encodePng(toRgba(new Float32Array(32 * 32), 32, 32, 1), 32, 32), 'image/png'), 400, 'wrong_size', /32x32 pixels but the model takes 28x28/],
     ['wrong channels in JSON', () => predict({ inputs: nested(new Float32Array(784 * 3), 28, 28, 3) }), 400, 'wrong_shape', /inputs\[0\]\[0\] has length 3 but should have length 1/],
     ['wrong flat length', () => predict({ inputs: Array(783).fill(0) }), 400, 'wrong_shape', /length 783 but should have length 784/],
     ['value out of range', () => predict({ inputs: Array(784).fill(255) }), 400, 'bad_value', /must be in \[0, 1\]/],
@@ -143,6 +159,8 @@ describe('icmix serve on a gray 28x28 model', () => {
     assert.deepEqual(doc.normalization, { mean: [0.3], std: [0.25] });
     assert.deepEqual(doc.oodThreshold, { score: 'msp', threshold: 0.5, tpr: 0.95 });
     assert.equal(doc.serving.maxBatch, 8);
+    assert.deepEqual(doc.resize, { algorithm: RESIZE_ALGORITHM, module: '/web/resize.js', to: { height: 28, width: 28 } });
+    assert.match(doc.resize.algorithm, /^bilinear, half-pixel centres/);
     assert.equal(doc.metadata['icmix.temperature'], '1.5');
     assert.deepEqual((await s.app.inject({ url: '/healthz' })).json(), { status: 'ok', model: 'model.onnx', runtime: 'cpu' });
     const nf = await s.app.inject({ url: '/nope' });

@@ -76,7 +76,7 @@ test('a tiny study with a 2-value sweep: tune cells first, the argmax lr for eve
       ['mnist_balanced_icm_seed1', 'todo'],
     ]);
 
-    const r = await runStudy(study, { out, inProcess: true, quiet: true, jobs: 2 });
+    const r = await runStudy(study, { out, inProcess: true, quiet: true });
     assert.deepEqual(r.failed, []);
     assert.deepEqual([...r.ran].sort(), cells.map((c) => c.id).sort());
     const records = study.tuneCells.map((c) => JSON.parse(readFileSync(path.join(cellDir(out, c), 'tune.json'), 'utf8')) as TuneRecord);

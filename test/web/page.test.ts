@@ -7,7 +7,9 @@ import type { Browser, Page } from 'playwright-core';
 import { normalize } from '../../src/data/normalize.js';
 import { reliabilityBins } from '../../src/infer/metrics/calibration.js';
 import { preprocess } from '../../src/infer/preprocess.js';
-import { createServer, type IcmixServer, type PredictResponse } from '../../src/serve/index.js';
+import { createServer, decodeImage, type IcmixServer, type PredictResponse } from '../../src/serve/index.js';
+// @ts-expect-error plain JS module shared with the browser page
+import { imageToPixels } from '../../web/preprocess.js';
 import { makeTestModel, randomImages, type TestModel } from '../serve/fixtures.js';
 import { launchChromium } from './browser.js';
 
@@ -139,6 +141,45 @@ test('drawing on the pad classifies the downscaled drawing like the Node runtime
   const node = await s.model.predict(Float32Array.from(last.pixels), 1);
   for (let k = 0; k < 10; k++) assert.ok(Math.abs(last.result.probabilities[k] - node[k]) <= 1e-4);
   assert.match((await page.textContent('#confidence'))!, new RegExp(`^${last.result.label}: `));
+});
+
+test('a dropped PNG of another size: the page resizes with the server\'s code, bit for bit, and agrees with POST /v1/predict', async () => {
+  const served = await (await fetch(`${url}/web/resize.js`)).text();
+  assert.equal(served, readFileSync(path.resolve('web/resize.js'), 'utf8'));
+  // The server's decoder and the page call one function (web/preprocess.js's imageToPixels).
+  const serverCode = readFileSync(path.resolve('src/serve/decode.ts'), 'utf8');
+  assert.match(serverCode, /return imageToPixels\(img\.data, img\.height, img\.width, shape\)/);
+  assert.match(readFileSync(path.resolve('web/app.js'), 'utf8'), /imageToPixels\(img\.rgba, img\.height, img\.width, info\.inputShape\)/);
+  for (const [h, w, seed] of [[45, 37, 5], [120, 90, 6], [20, 20, 7]] as const) {
+    // An opaque colour photo-like picture: smooth gradients plus noise, so rounding would show.
+    const rgba = Buffer.alloc(h * w * 4);
+    let r = seed;
+    for (let p = 0; p < h * w; p++) {
+      const [y, x] = [Math.floor(p / w), p % w];
+      r = (r * 1103515245 + 12345) % 2 ** 31;
+      rgba.set([(x * 255) / w + (r % 40), (y * 255) / h, ((x + y) * 97) % 256, 255].map((v) => Math.min(255, Math.round(v))), 4 * p);
+    }
+    const png = new PNG({ width: w, height: h });
+    png.data.set(rgba);
+    const bytes = PNG.sync.write(png);
+    type Last = { pixels: number[]; result: PageResult };
+    const web = await page.evaluate(
+      ([b]) => (window as unknown as { icmix: { classifyFile(b: number[], t: string): Promise<Last> } }).icmix.classifyFile(b, 'image/png'),
+      [Array.from(bytes)] as const,
+    );
+    // The tensor: what the server's decoder makes of the same bytes, bit for bit.
+    const node = decodeImage(bytes, 'png', m.shape);
+    assert.deepEqual(web.pixels, Array.from(node), `${w}x${h}: the page's pixels differ from the server's`);
+    assert.deepEqual(Array.from(node), Array.from(imageToPixels(PNG.sync.read(bytes).data, h, w, m.shape)));
+    // The answer: POST /v1/predict with the file's bytes, against the page's onnxruntime-web.
+    const res = (await s.app.inject({ method: 'POST', url: '/v1/predict', headers: { 'content-type': 'image/png' }, payload: bytes })).json() as PredictResponse;
+    const served = res.predictions[0];
+    let maxDiff = 0;
+    for (let k = 0; k < 10; k++) maxDiff = Math.max(maxDiff, Math.abs(web.result.probabilities[k] - served.probabilities[k]));
+    assert.ok(maxDiff <= 1e-4, `${w}x${h}: max |p_page - p_server| = ${maxDiff}`);
+    assert.equal(web.result.label, served.label);
+    assert.equal(web.result.ood, served.ood);
+  }
 });
 
 test('a screenshot of the page is kept in test-artifacts/', async () => {

@@ -7,6 +7,7 @@ import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
 import { tileConfig } from './tile.js';
 import { registerLeanBatchNormGradient, restoreCoreBatchNormGradient } from '../batchnorm-grad.js';
+import { installFusedTraining, uninstallFusedTraining } from '../fused/layer.js';
 
 /** Gradient kernels tfjs-backend-wasm 4.22 lacks: without them conv training throws. */
 export const MISSING_KERNELS: KernelConfig[] = [
@@ -47,7 +48,8 @@ function restore(name: string): void {
 export interface WasmKernelOptions {
   /**
    * Also replace the slow built-in kernels listed in FASTER_KERNELS and install the lean
-   * FusedBatchNorm gradient (../batchnorm-grad.ts; global, same maths on every backend). Default true.
+   * FusedBatchNorm gradient (../batchnorm-grad.ts; global, same maths on every backend) and the
+   * fused BatchNorm-in-training kernels (../fused/; wasm and cpu). Default true.
    */
   faster?: boolean;
 }
@@ -61,9 +63,11 @@ export function registerWasmTrainingKernels(opts: WasmKernelOptions = {}): strin
   if (opts.faster ?? true) {
     for (const k of FASTER_KERNELS) put(k);
     registerLeanBatchNormGradient();
+    installFusedTraining();
   } else {
     for (const k of FASTER_KERNELS) restore(k.kernelName);
     restoreCoreBatchNormGradient();
+    uninstallFusedTraining();
   }
   return [...MISSING_KERNELS, ...(opts.faster ?? true ? FASTER_KERNELS : [])].map((k) => k.kernelName);
 }

@@ -81,7 +81,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     console.log(`wrote ${res.path} (${(res.bytes / 1024).toFixed(0)} KiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
     if (res.verification) console.log(formatVerification(res.verification));
     else console.log('verification skipped (--no-verify)');
-    // The threaded wasm backend's workers would keep the process alive.
+    // End the process at once: nothing the wasm backend started should hold Node open.
     if (a.backend !== 'cpu') {
       await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));
       process.exit(0);

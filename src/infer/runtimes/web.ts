@@ -1,6 +1,6 @@
-import { availableParallelism } from 'node:os';
 import { openOrtSession, wrapOrtSession, type OrtTensorCtor } from './ort-session.js';
 import type { InferenceRuntime, RuntimeOptions } from './types.js';
+import { defaultOrtThreads } from './threads.js';
 
 /**
  * onnxruntime-web in Node: the same wasm engine (SIMD, multi-threaded through worker_threads) a
@@ -15,9 +15,10 @@ let initialisedThreads: number | undefined;
 export async function createWebRuntime(modelPath: string, opts: RuntimeOptions = {}): Promise<InferenceRuntime> {
   const ort = await import('onnxruntime-web');
   if (initialisedThreads === undefined) {
-    // onnxruntime's own default (0) is half the cores, at most 4; evaluation wants them all
-    // (issue 10: 1 thread made web 11x slower than node). 1 means no worker threads.
-    ort.env.wasm.numThreads = opts.threads ?? availableParallelism();
+    // Set before the first session: the wasm module starts its thread pool once, with this count.
+    // onnxruntime's own default (0) is half the cores, at most 4; ours is the idle cores (see
+    // ./threads.ts). 1 means no worker threads.
+    ort.env.wasm.numThreads = opts.threads ?? defaultOrtThreads();
     ort.env.wasm.simd = true;
   }
   const session = await openOrtSession(ort, modelPath, 'onnxruntime-web (wasm)', { executionProviders: ['wasm'] }, opts.bytes);

@@ -28,7 +28,8 @@ export const evaluateStage: StageFn = async ({ cell, runDir, threads, onProgress
     threads,
     runDir,
     tfjsBackend: cell.train.backend,
-    onProgress: (ev) => onProgress({ ...ev, message: ev.message && ev.message.length > 40 ? `${ev.message.slice(0, 39)}…` : ev.message }),
+    // Status messages share one line with the other cells; a finished summary gets a line of its own.
+    onProgress: (ev) => onProgress({ ...ev, message: !ev.finished && ev.message && ev.message.length > 40 ? `${ev.message.slice(0, 39)}…` : ev.message }),
   });
   // Without calibration.json the report simply lacks the calibration section.
   const calibration = await readCalibrationFile(runDir);

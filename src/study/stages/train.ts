@@ -1,5 +1,7 @@
 import { hasCheckpoint } from '../../run/index.js';
 import { train } from '../../train/trainer.js';
+import { formatFigure } from '../../util/progress-format.js';
+import type { OnProgress } from '../../util/progress-event.js';
 import type { StageFn } from './types.js';
 
 /**
@@ -13,6 +15,32 @@ export const trainStage: StageFn = async ({ cell, runDir, onProgress }) => {
   const resume = hasCheckpoint(runDir);
   const epochs = cell.train.epochs;
   onProgress({ task: 'train', message: resume ? 'resuming' : `epoch 0/${epochs}` });
-  // Only finished epochs reach the study's status line (its ETA reads 'epoch k/n').
-  await train({ ...cell.train, out: runDir }, { resume, overwrite: !resume, skipTest: cell.tune !== undefined, onProgress: (e) => void (e.finished && e.task.startsWith('epoch ') && onProgress({ task: 'train', message: e.task })) });
+  await train({ ...cell.train, out: runDir }, { resume, overwrite: !resume, skipTest: cell.tune !== undefined, onProgress: studyTrainProgress(onProgress) });
 };
+
+/** How often a running cell's step status is passed on (each crosses a process boundary). */
+const STEP_STATUS_MS = 1000;
+
+/**
+ * The trainer's events as a study shows them: each finished epoch's line ('epoch 3/10  loss …
+ * img/s …') as a finished event, streamed with the cell's name; steps as a status at most once a
+ * second, 'epoch 3/10 step 40/100 loss 1.23 456 img/s' (the study's ETA reads epoch and step).
+ */
+export function studyTrainProgress(onProgress: OnProgress, now: () => number = Date.now): OnProgress {
+  let last = -Infinity;
+  return (e) => {
+    if (!e.task.startsWith('epoch ')) return;
+    if (e.finished) {
+      onProgress({ task: 'train', finished: true, message: e.message ?? e.task });
+      return;
+    }
+    if (e.done === undefined || e.total === undefined) return;
+    const t = now();
+    if (t - last < STEP_STATUS_MS) return;
+    last = t;
+    const loss = e.fields?.loss;
+    const speed = e.fields?.['img/s'];
+    const figures = [typeof loss === 'number' ? `loss ${formatFigure(loss)}` : '', typeof speed === 'number' ? `${speed.toFixed(0)} img/s` : ''].filter(Boolean);
+    onProgress({ task: 'train', message: [`${e.task} step ${e.done}/${e.total}`, ...figures].join(' ') });
+  };
+}
