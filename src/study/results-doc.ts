@@ -79,8 +79,9 @@ per-cell metrics under \`docs/results/<study>/cells.json\`; do not edit it by ha
 that it equals what the command produces.*
 
 **Status.** The study meant to test the paper's claim, \`studies/paper.yaml\` (five paired seeds,
-the learning rate tuned per method and protocol on the validation split, schedules long enough to
-converge, Holm-corrected paired comparisons with one primary metric per claim), is designed and
+the learning rate tuned per method and protocol on the validation split, schedules meant to
+converge with a per-cell convergence check, Holm-corrected paired comparisons with one primary
+metric per claim), is designed and
 has not been run yet; neither has its cluster-scale twin \`studies/paper-full.yaml\`. Until one of
 them is run and exported here, this repository makes **no claim** about ICM against Mixup, CE or
 the other baselines. The earlier numbers on this page (every method at one learning rate, about
