@@ -32,5 +32,7 @@ test('energy entry: key, titles, unit, direction and the stated convention', () 
   assert.deepEqual([energyAuroc.key, energyAuroc.title, energyAuroc.short, energyAuroc.unit, energyAuroc.direction], ['energyAuroc', 'OOD AUROC (energy)', 'AUROC (energy)', 'rate', 'higher']);
   assert.deepEqual([energyFpr95.key, energyFpr95.title, energyFpr95.direction], ['energyFpr95', 'OOD FPR95 (energy)', 'lower']);
   assert.match(energyAuroc.description, /T·logsumexp\(z\/T\), T = 1.*higher score = more in-distribution/);
-  assert.deepEqual(energyAuroc.views, ['study']);
+  // In the study tables and in `icmix report`, next to max softmax and max logit.
+  assert.deepEqual(energyAuroc.views, ['compare', 'study']);
+  assert.deepEqual(energyFpr95.views, ['compare', 'study']);
 });
