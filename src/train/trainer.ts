@@ -165,7 +165,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   // this model is brought up to date from worker 0 before each evaluation and checkpoint.
   let pool: WorkerPool | undefined;
   let sgd: Sgd | undefined;
-  if (workers > 1) {
+  if (workers > 1 && startEpoch < cfg.epochs) {
     const [h, w, c] = shape;
     const count = (ws: tfl.LayerVariable[]) => ws.reduce((k, v) => k + v.read().size, 0);
     pool = await startPool(
@@ -179,7 +179,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
         optimizer: optimizerState,
       },
     );
-  } else {
+  } else if (workers === 1) {
     sgd = new Sgd(model.trainableWeights.map((w) => w.read() as tf.Variable), sgdOptions);
     if (optimizerState) sgd.setState(optimizerState);
   }

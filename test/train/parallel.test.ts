@@ -200,7 +200,7 @@ test('a worker that throws in the first epoch stops the run naming it, with no c
   assert.equal(await readCheckpointState(path.join(out, 'checkpoint')), undefined);
 });
 
-test('--workers is checked: more workers than images in a batch, or workers on the tensorflow backend', async () => {
+test('--workers is checked: at most one worker per image of a batch, a positive integer', async () => {
   await assert.rejects(train({ ...base, batchSize: 4, workers: 5, out: tmp() }, { quiet: true }), /--workers 5 is more than the 4 images of a batch/);
   await assert.rejects(train({ ...base, workers: 0, out: tmp() }, { quiet: true }), /workers must be an integer/);
 });

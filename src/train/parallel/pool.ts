@@ -4,12 +4,13 @@
  * or crashes into one error naming the worker and the step.
  */
 import { Worker } from 'node:worker_threads';
+import { IcmixError } from '../../util/errors.js';
 import type { HostBatch } from './batch.js';
 import { abortBarrier, allocateShared, viewShared, type SharedSizes, type SharedViews } from './shared.js';
 import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
 
 /** A worker that failed: which one, where (e.g. 'epoch 2, step 5' or 'start-up'), and why. */
-export class WorkerFailure extends Error {
+export class WorkerFailure extends IcmixError {
   constructor(
     readonly worker: number,
     readonly where: string,
@@ -33,7 +34,8 @@ function workerEntry(): { code: string | URL; eval: boolean } {
   return { code: `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`, eval: true };
 }
 
-type Pending = { expect: FromWorker['type']; answers: (FromWorker | undefined)[]; resolve: (a: FromWorker[]) => void; reject: (e: Error) => void };
+/** A request in flight: the answers so far, by worker, from the workers it was sent to. */
+type Pending = { expect: FromWorker['type']; answers: Map<number, FromWorker>; from: number[]; resolve: (a: Map<number, FromWorker>) => void; reject: (e: Error) => void };
 
 export type PoolInit = Omit<WorkerInit, 'index' | 'buffers'>;
 
@@ -87,7 +89,7 @@ export class WorkerPool {
     this.where = `epoch ${epoch}, step ${step}`;
     const msg: ToWorker = { type: 'step', epoch, step, batch: b, lr, clean: batch.clean !== undefined, targets: batch.targets };
     const answers = await this.request('done', msg);
-    const done = answers as Extract<FromWorker, { type: 'done' }>[];
+    const done = this.workers.map((_, k) => answers.get(k) as Extract<FromWorker, { type: 'done' }>);
     // Every replica computed the same whole-batch loss; worker 0 speaks for them.
     return { loss: done[0].loss, finite: done.every((d) => d.finite) };
   }
@@ -96,7 +98,7 @@ export class WorkerPool {
   async readState(k = 0): Promise<{ weights: Float32Array[]; optimizer: Float32Array }> {
     this.where = `reading worker ${k}'s weights`;
     const answers = await this.request('state', { type: 'read' }, k);
-    const s = answers[k] as Extract<FromWorker, { type: 'state' }>;
+    const s = answers.get(k) as Extract<FromWorker, { type: 'state' }>;
     return { weights: s.weights, optimizer: s.optimizer };
   }
 
@@ -108,12 +110,12 @@ export class WorkerPool {
   }
 
   /** Send `msg` (to worker `only`, or all) and wait for an answer of type `expect` from each. */
-  private request(expect: FromWorker['type'], msg?: ToWorker, only?: number): Promise<FromWorker[]> {
+  private request(expect: FromWorker['type'], msg?: ToWorker, only?: number): Promise<Map<number, FromWorker>> {
     if (this.failure) return Promise.reject(this.failure);
     return new Promise((resolve, reject) => {
-      const answers = this.workers.map((_, k) => (only === undefined || only === k ? undefined : ({ type: 'ready' } as FromWorker)));
-      this.pending = { expect, answers, resolve, reject };
-      if (msg) this.workers.forEach((w, k) => (only === undefined || only === k) && w.postMessage(msg));
+      const from = only === undefined ? this.workers.map((_, k) => k) : [only];
+      this.pending = { expect, answers: new Map(), from, resolve, reject };
+      if (msg) for (const k of from) this.workers[k].postMessage(msg);
     });
   }
 
@@ -124,11 +126,11 @@ export class WorkerPool {
       return;
     }
     const p = this.pending;
-    if (!p || m.type !== p.expect) return;
-    p.answers[k] = m;
-    if (p.answers.every((a) => a !== undefined)) {
+    if (!p || m.type !== p.expect || !p.from.includes(k)) return;
+    p.answers.set(k, m);
+    if (p.answers.size === p.from.length) {
       this.pending = undefined;
-      p.resolve(p.answers as FromWorker[]);
+      p.resolve(p.answers);
     }
   }
 
