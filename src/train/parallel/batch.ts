@@ -28,11 +28,14 @@ export interface HostBatch {
  */
 export function mixOnHost(method: TrainingMethod, images: Float32Array, labels: Int32Array, shape: ImageShape, draw: MixDraw): HostBatch {
   const b = labels.length;
-  return tf.tidy(() => {
+  let out: HostBatch | undefined;
+  // Results leave the tidy through `out`: tidy walks what it returns key by key, which for a
+  // typed array of a whole batch costs more than the mixing itself.
+  tf.tidy(() => {
     const x = tf.tensor4d(images, [b, ...shape]);
     const batch = method.mix(x, tf.tensor1d(labels, 'int32'), draw);
     const read = (t: tf.Tensor) => t.dataSync() as Float32Array;
-    return {
+    out = {
       clean: method.preset.cleanCE ? images : undefined,
       mixed: batch.x === x ? images : read(batch.x),
       targets: {
@@ -42,6 +45,7 @@ export function mixOnHost(method: TrainingMethod, images: Float32Array, labels: 
       },
     };
   });
+  return out!;
 }
 
 /** The targets as the tensors an objective reads. Intermediates are the caller's to tidy. */
@@ -68,15 +72,18 @@ export interface LogitGrads {
  */
 export function lossAndLogitGrads(method: TrainingMethod, targets: HostTargets, classes: number, mixed: Float32Array, clean?: Float32Array): LogitGrads {
   const b = targets.y.length;
-  return tf.tidy(() => {
+  let out: LogitGrads | undefined;
+  // Out through `out`, not tidy's return value (see mixOnHost).
+  tf.tidy(() => {
     const t = targetTensors(targets);
     const zs = [tf.tensor2d(mixed, [b, classes]), ...(clean ? [tf.tensor2d(clean, [b, classes])] : [])];
     const f = (...z: tf.Tensor[]) => method.lossOnLogits({ mixed: z[0] as tf.Tensor2D, clean: z[1] as tf.Tensor2D | undefined }, t.yA, t);
     const { value, grads } = tf.valueAndGrads(f)(zs);
-    return {
+    out = {
       loss: value.dataSync()[0],
       dMixed: grads[0].dataSync() as Float32Array,
       dClean: clean ? (grads[1].dataSync() as Float32Array) : undefined,
     };
   });
+  return out!;
 }
