@@ -25,7 +25,7 @@ export interface ProtocolSpec {
 
 /** Training overrides a study applies to every cell. */
 export type StudyTrainOverrides = Partial<
-  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | keyof MethodParams | 'valSize' | 'pad' | 'flip' | 'backend' | 'maxStepsPerEpoch' | 'imageSize' | 'channels' | 'strict'>
+  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | keyof MethodParams | 'valSize' | 'pad' | 'flip' | 'backend' | 'workers' | 'maxStepsPerEpoch' | 'imageSize' | 'channels' | 'strict'>
 >;
 
 export interface StudyEvalSettings {
