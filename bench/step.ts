@@ -41,3 +41,46 @@ export function benchStep(modelName: string, methodName: string, batch: number, 
     },
   };
 }
+
+/**
+ * The same step through the trainer's data-parallel pool (`workers` replicas, each a slice of the
+ * batch), with the batch mixed on the host as the trainer does. `step` resolves after the update.
+ */
+export async function parallelBenchStep(
+  modelName: string,
+  methodName: string,
+  batch: number,
+  shape: [number, number, number],
+  opts: { workers: number; backend: 'wasm' | 'cpu' },
+): Promise<{ step(): Promise<void>; dispose(): Promise<void> }> {
+  const { WorkerPool } = await import('../src/train/parallel/pool.js');
+  const { mixOnHost } = await import('../src/train/parallel/batch.js');
+  const model = buildModel(modelName, shape, 10, { seed: 1 });
+  const rng = new Rng(7);
+  const methodOptions = { kappa: 3, tau: 0.5, lambdaMode: 'batch' as const };
+  const data = { numClasses: 10, classCounts: new Array(10).fill(100) };
+  const method = createMethod(methodName, methodOptions, data);
+  const images = new Float32Array(batch * shape[0] * shape[1] * shape[2]);
+  for (let i = 0; i < images.length; i++) images[i] = rng.normal();
+  const labels = Int32Array.from({ length: batch }, () => rng.int(10));
+  const count = (ws: { read(): { size: number } }[]) => ws.reduce((k, v) => k + v.read().size, 0);
+  const pool = await WorkerPool.start(
+    { workers: opts.workers, batch, imageFloats: shape[0] * shape[1] * shape[2], classes: 10, params: count(model.trainableWeights), stats: count(model.nonTrainableWeights) },
+    {
+      backend: opts.backend,
+      model: { name: modelName, shape, numClasses: 10, width: 1 },
+      method: { name: methodName, options: methodOptions, data },
+      sgd: { momentum: 0.9, weightDecay: 5e-4 },
+      weights: model.weights.map((w) => w.read().dataSync() as Float32Array),
+    },
+  );
+  model.dispose();
+  let stepNo = 0;
+  return {
+    step: async () => {
+      const host = mixOnHost(method, images, labels, shape, method.draw(batch, shape, rng));
+      await pool.step(host, 0.05, 1, ++stepNo);
+    },
+    dispose: () => pool.close(),
+  };
+}

@@ -1,7 +1,8 @@
 """PyTorch reference for bench/train.ts: the same CIFAR ResNet-20 (3x3 stem, 3 stages x 3 basic
 blocks at 16/32/64, stride 2 entering stages 2 and 3, 1x1 conv + BN projection shortcuts, BN
-momentum 0.1 / eps 1e-5, global average pooling, linear head), SGD momentum 0.9, batch 128, on
-random normalised images. Prints one JSON object per (shape, method) on stdout.
+momentum 0.1 / eps 1e-5, global average pooling, linear head) and the same small cnn (two
+conv3x3-BN-ReLU-maxpool stages at 32/64, dense 128, head; src/train/models/cnn.ts), SGD momentum
+0.9, batch 128, on random normalised images. Prints one JSON object per (model, shape, method).
 
 Run with Debian's interpreter: /usr/bin/python3 bench/torch_ref.py --threads 2
 """
@@ -51,6 +52,30 @@ class ResNet(nn.Module):
         return self.head(x.mean(dim=(2, 3)))
 
 
+class SmallCnn(nn.Module):
+    def __init__(self, in_ch, classes, h, w):
+        super().__init__()
+        self.conv1 = nn.Conv2d(in_ch, 32, 3, 1, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(32)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(64)
+        self.fc1 = nn.Linear(64 * (h // 4) * (w // 4), 128)
+        self.head = nn.Linear(128, classes)
+
+    def forward(self, x):
+        x = F.max_pool2d(F.relu(self.bn1(self.conv1(x))), 2)
+        x = F.max_pool2d(F.relu(self.bn2(self.conv2(x))), 2)
+        return self.head(F.relu(self.fc1(torch.flatten(x, 1))))
+
+
+def build(name, c, h, w):
+    if name == "resnet20":
+        return ResNet(c, 10)
+    if name == "cnn":
+        return SmallCnn(c, 10, h, w)
+    raise SystemExit(f"unknown model {name}: resnet20 or cnn")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--threads", type=int, default=2)
@@ -59,13 +84,14 @@ def main():
     ap.add_argument("--steps", type=int, default=10)
     ap.add_argument("--shapes", default="28,28,1;32,32,3")
     ap.add_argument("--methods", default="ce,mixup")
+    ap.add_argument("--models", default="resnet20")
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    for spec in args.shapes.split(";"):
+    for name, spec, method in ((n, s, m) for n in args.models.split(",") for s in args.shapes.split(";") for m in args.methods.split(",")):
         h, w, c = (int(v) for v in spec.split(","))
-        for method in args.methods.split(","):
-            model = ResNet(c, 10)
+        if True:
+            model = build(name, c, h, w)
             model.train()
             opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
             x = torch.randn(args.batch, c, h, w)
@@ -91,7 +117,7 @@ def main():
                 step()
             dt = (time.perf_counter() - t0) / args.steps
             print(json.dumps({
-                "backend": "pytorch", "threads": args.threads, "shape": [h, w, c], "method": method,
+                "model": name, "backend": "pytorch", "threads": args.threads, "workers": 1, "shape": [h, w, c], "method": method,
                 "batch": args.batch, "steps": args.steps, "stepMs": dt * 1000,
                 "imagesPerSec": args.batch / dt, "torch": torch.__version__, "load": os.getloadavg()[0],
             }), flush=True)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # One-time set-up on a fresh Debian machine: system packages (datasets, the ONNX checker and
-# sklearn used as test references, Chromium for the browser tests), then the npm dependencies.
+# sklearn used as test references, Chromium for the browser tests, Slurm for the --executor slurm
+# tests, which start and stop a one-node cluster themselves), then the npm dependencies.
 # Safe to re-run: it skips what is already there.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,6 +15,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+
+# slurm-wlm and munge: installed only (no daemon starts here); see scripts/slurm-local.sh.
+bash scripts/slurm-local.sh install
 
 # onnxruntime-node's install script would download CUDA binaries; package.json's allowScripts
 # (npm 11) and this variable (older npm) skip it. See README: GPU hosts.

@@ -9,7 +9,7 @@
 # Needs root (SlurmUser=root). `start` does nothing when a controller already answers: a cluster
 # that was running before is used as it is and never stopped by this script. The daemons it does
 # start are recorded in $STATE/started-*.pid, and `stop` signals exactly those pids.
-# scripts/setup.sh does not need any of this; only the Slurm tests and .ci/run do.
+# scripts/setup.sh runs `install` (so `npm test` finds sbatch); only the Slurm tests and .ci/run start it.
 set -euo pipefail
 
 STATE="${ICMIX_SLURM_STATE:-/var/tmp/icmix-slurm}"

@@ -2,8 +2,11 @@ import type { TrainConfig } from '../train/config.js';
 import { IcmixError } from '../util/errors.js';
 import { RESUMABLE_CHANGES, type ResumableOption, type ResumeRecord } from './manifest.js';
 
-/** Options that do not change what a run computes (where it runs, where it writes). */
-const IGNORED: ReadonlySet<string> = new Set(['backend', 'out']);
+/**
+ * Options that do not change what a run computes (where it runs, where it writes). The worker
+ * count changes only BatchNorm's per-slice statistics, so a run may resume on another machine.
+ */
+const IGNORED: ReadonlySet<string> = new Set(['backend', 'out', 'workers']);
 
 /**
  * A resumed run must train as the original would, except for the learning rate and its decay

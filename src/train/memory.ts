@@ -22,6 +22,8 @@ export interface StepSize {
   numClasses: number;
   /** The loss builds [b, b] pair matrices (ICM): S, its row and column softmaxes and their gradients. */
   pairwise: boolean;
+  /** Data-parallel replicas, each holding the activations of its ceil(b / replicas) rows (default 1). */
+  replicas?: number;
 }
 
 /**
@@ -31,7 +33,8 @@ export interface StepSize {
  */
 export function estimateStepBytes(s: StepSize): number {
   const b = s.batchSize;
-  return 4 * (2 * b * s.activationFloats + 4 * b * s.numClasses + (s.pairwise ? 6 * b * b : 0));
+  const rows = Math.ceil(b / (s.replicas ?? 1));
+  return 4 * (2 * rows * s.activationFloats + 4 * b * s.numClasses + (s.pairwise ? 6 * b * b : 0));
 }
 
 /** The largest power-of-two batch size (at least 2) whose step fits in `budget` bytes, or 0. */

@@ -3,6 +3,8 @@ import * as tfl from '@tensorflow/tfjs-layers';
 import { promises as fs } from 'node:fs';
 import { useBackend } from '../backend/select.js';
 import { augmentBatch, datasetDefaults, gatherImages, normalize, type ImageSet } from '../data/index.js';
+import type { ImageShape } from '../types.js';
+import type { MixDraw } from './methods/index.js';
 import { createMethod, getMethod, resolveParams, type TrainingMethod } from './methods/index.js';
 import type { Normalization } from '../types.js';
 import {
@@ -30,10 +32,13 @@ import type { OnProgress } from '../util/progress-event.js';
 import { etaSeconds, trainingStepsLeft } from '../util/progress-format.js';
 import { Rng } from '../util/rng.js';
 import { ICMIX_VERSION } from '../version.js';
-import { resolveConfig } from './config.js';
+import { defaultWorkers, resolveConfig } from './config.js';
+import { mixOnHost } from './parallel/batch.js';
+import { WorkerFailure, WorkerPool } from './parallel/pool.js';
 import { buildModel, checkModelName } from './models/index.js';
 import { activationFloatsPerImage, checkStepFitsWasm, isWasmOutOfMemory, wasmOutOfMemoryError, type StepSize } from './memory.js';
 import { Sgd } from './optimizer.js';
+import { allFinite } from './finite.js';
 import { scheduledLr } from './schedule.js';
 import { chanceWarning, lossWarning, type TrainWarning } from './warnings.js';
 
@@ -82,12 +87,12 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const aug = { pad: cfg.pad ?? defaults.pad, flip: cfg.flip ?? defaults.flip };
   // alpha and gamma as the method will use them (the preset's defaults), recorded in the manifest.
   const { alpha, gamma } = resolveParams(cfg, method.defaults);
-  const config = { ...cfg, alpha, gamma, pad: aug.pad, flip: aug.flip, lrSchedule: cfg.lrSchedule ?? 'step', warmupEpochs: cfg.warmupEpochs ?? 0 };
+  const settings = { ...cfg, alpha, gamma, pad: aug.pad, flip: aug.flip, lrSchedule: cfg.lrSchedule ?? 'step', warmupEpochs: cfg.warmupEpochs ?? 0 };
 
   // On resume: the checkpoint, and which rates changed (anything else changed is refused).
   const state = hooks.resume ? await checkpointToResume(runDir) : undefined;
   const previous = state ? await readManifest(runDir) : undefined;
-  const changed = previous ? resumeChanges(previous.config, config) : {};
+  const changed = previous ? resumeChanges(previous.config, settings) : {};
   if (state && Object.keys(changed).length && state.epoch >= cfg.epochs) {
     throw new IcmixError(`--resume: ${runDir} finished all ${cfg.epochs} epochs, so a changed ${Object.keys(changed).join(' and ')} has nothing to apply to; keep the original options`);
   }
@@ -96,6 +101,10 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const data = await prepareData(cfg, report);
   const { train: trainSet, val: valSet, test: testSet, normalization } = data;
   const shape = trainSet.shape;
+  const n = trainSet.labels.length;
+  const batchRows = Math.min(n, cfg.batchSize);
+  const workers = checkWorkers(cfg.workers, backend.name, batchRows);
+  const config = { ...settings, workers };
   const bound = createMethod(method.name, cfg, { numClasses: trainSet.numClasses, classCounts: data.classCounts });
 
   const manifest: RunManifest = {
@@ -126,7 +135,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   // A batch too large for the wasm heap is refused up front, with a batch size that fits.
   let stepSize: StepSize | undefined;
   const checkFits = (m: tfl.LayersModel) => {
-    stepSize = { batchSize: cfg.batchSize, activationFloats: activationFloatsPerImage(m), numClasses: trainSet.numClasses, pairwise: method.pairwise };
+    stepSize = { batchSize: cfg.batchSize, activationFloats: activationFloatsPerImage(m), numClasses: trainSet.numClasses, pairwise: method.pairwise, replicas: workers };
     if (backend.name === 'wasm') checkStepFitsWasm(stepSize);
   };
 
@@ -156,82 +165,123 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   }
   await writeManifest(runDir, manifest);
 
-  const vars = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // Trainable weights and the BatchNorm statistics the forward pass updates.
   const weightVars = model.weights.map((w) => w.read());
-  const sgd = new Sgd(vars, { momentum: cfg.momentum, weightDecay: cfg.weightDecay });
-  if (optimizerState) sgd.setState(optimizerState);
+  const sgdOptions = { momentum: cfg.momentum, weightDecay: cfg.weightDecay };
+  // One worker trains here; more train as replicas in worker threads (src/train/parallel), and
+  // this model is brought up to date from worker 0 before each evaluation and checkpoint.
+  let pool: WorkerPool | undefined;
+  let sgd: Sgd | undefined;
+  if (workers > 1 && startEpoch < cfg.epochs) {
+    const [h, w, c] = shape;
+    const count = (ws: tfl.LayerVariable[]) => ws.reduce((k, v) => k + v.read().size, 0);
+    pool = await startPool(
+      { workers, batch: batchRows, imageFloats: h * w * c, classes: trainSet.numClasses, params: count(model.trainableWeights), stats: count(model.nonTrainableWeights) },
+      {
+        backend: backend.name === 'wasm' ? 'wasm' : 'cpu',
+        model: { name: cfg.model, shape, numClasses: trainSet.numClasses, width: cfg.width },
+        method: { name: cfg.method, options: cfg, data: { numClasses: trainSet.numClasses, classCounts: data.classCounts } },
+        sgd: sgdOptions,
+        weights: weightVars.map((v) => v.dataSync() as Float32Array),
+        optimizer: optimizerState,
+      },
+    );
+  } else if (workers === 1) {
+    sgd = new Sgd(model.trainableWeights.map((w) => w.read() as tf.Variable), sgdOptions);
+    if (optimizerState) sgd.setState(optimizerState);
+  }
   const forward = (x: tf.Tensor4D) => model.apply(x, { training: true }) as tf.Tensor2D;
-
-  const n = trainSet.labels.length;
-  const stepsPerEpoch = Math.min(Math.floor(n / cfg.batchSize) || 1, cfg.maxStepsPerEpoch ?? Infinity);
-  const root = new Rng(cfg.seed);
-  // The ETA's pace: this session's steps (validation included), over all remaining epochs.
-  const sessionStart = Date.now();
-  let sessionSteps = 0;
-  for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
-    const lr = scheduledLr(cfg, epoch);
-    const stepLosses: number[] = [];
-    // Each epoch's randomness depends only on (seed, epoch), so a resumed run repeats it exactly.
-    const rng = root.fork(`epoch:${epoch}`);
-    const order = rng.permutation(n);
-    const task = `epoch ${epoch + 1}/${cfg.epochs}`;
-    const t0 = Date.now();
-    let lossSum = 0;
-    let images = 0;
-    for (let step = 0; step < stepsPerEpoch; step++) {
-      const idx = order.subarray(step * cfg.batchSize, Math.min(n, (step + 1) * cfg.batchSize));
-      let loss: number;
-      try {
-        loss = trainStep(forward, sgd, bound, trainSet, idx, aug, normalization, rng, lr);
-      } catch (e) {
-        if (backend.name === 'wasm' && stepSize && isWasmOutOfMemory(e)) throw wasmOutOfMemoryError(stepSize, `at epoch ${epoch + 1}, step ${step + 1}`);
-        throw e;
+  try {
+    const stepsPerEpoch = Math.min(Math.floor(n / cfg.batchSize) || 1, cfg.maxStepsPerEpoch ?? Infinity);
+    const root = new Rng(cfg.seed);
+    // The ETA's pace: this session's steps (validation included), over all remaining epochs.
+    const sessionStart = Date.now();
+    let sessionSteps = 0;
+    for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
+      const lr = scheduledLr(cfg, epoch);
+      const stepLosses: number[] = [];
+      // Each epoch's randomness depends only on (seed, epoch), so a resumed run repeats it exactly.
+      const rng = root.fork(`epoch:${epoch}`);
+      const order = rng.permutation(n);
+      const task = `epoch ${epoch + 1}/${cfg.epochs}`;
+      const t0 = Date.now();
+      let lossSum = 0;
+      let images = 0;
+      for (let step = 0; step < stepsPerEpoch; step++) {
+        const idx = order.subarray(step * cfg.batchSize, Math.min(n, (step + 1) * cfg.batchSize));
+        // The same Rng use whoever runs the step: augmentation, then the mixing draw.
+        const batch = drawBatch(bound, trainSet, idx, aug, normalization, rng);
+        let loss: number;
+        let finite: boolean;
+        try {
+          if (pool) {
+            ({ loss, finite } = await pool.step(mixOnHost(bound, batch.images, batch.labels, shape, batch.draw), lr, epoch + 1, step + 1));
+          } else {
+            loss = trainStep(forward, sgd!, bound, shape, batch, lr);
+            finite = allFinite(weightVars);
+          }
+        } catch (e) {
+          const where = e instanceof WorkerFailure ? `in worker ${e.worker} at epoch ${epoch + 1}, step ${step + 1}` : `at epoch ${epoch + 1}, step ${step + 1}`;
+          const reason = e instanceof WorkerFailure ? e.reason : e;
+          if (backend.name === 'wasm' && stepSize && isWasmOutOfMemory(reason)) throw wasmOutOfMemoryError(stepSize, where);
+          if (e instanceof WorkerFailure) throw stoppedError(`worker ${e.worker} of ${workers} failed (${e.reason})`, epoch, step, runDir, ' (add --workers 1 if it fails again)');
+          throw e;
+        }
+        // The loss before the update, then the weights after it: a step can leave NaN or Inf
+        // weights behind a finite loss (a huge --lr), which no later loss check would blame.
+        const bad = !Number.isFinite(loss) ? `the ${cfg.method} loss became ${loss}` : !finite ? `the weights became non-finite (NaN or Infinity; the loss was ${loss})` : undefined;
+        if (bad) throw divergedError(bad, epoch, step, lr, runDir);
+        lossSum += loss;
+        if (epoch === 0) stepLosses.push(loss);
+        images += idx.length;
+        // A turn of the event loop per step, so a caller's SIGINT handler runs mid-epoch.
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        const secs = (Date.now() - t0) / 1000;
+        sessionSteps++;
+        const eta = etaSeconds((Date.now() - sessionStart) / 1000, sessionSteps, trainingStepsLeft(epoch, step, cfg.epochs, stepsPerEpoch));
+        report({ task, done: step + 1, total: stepsPerEpoch, fields: { loss: lossSum / (step + 1), 'img/s': ((step + 1) * idx.length) / secs, lr }, eta });
       }
-      // The loss before the update, then the weights after it: a step can leave NaN or Inf
-      // weights behind a finite loss (a huge --lr), which no later loss check would blame.
-      const bad = !Number.isFinite(loss) ? `the ${cfg.method} loss became ${loss}` : !allFinite(weightVars) ? `the weights became non-finite (NaN or Infinity; the loss was ${loss})` : undefined;
-      if (bad) throw divergedError(bad, epoch, step, lr, runDir);
-      lossSum += loss;
-      if (epoch === 0) stepLosses.push(loss);
-      images += idx.length;
-      // A turn of the event loop per step, so a caller's SIGINT handler runs mid-epoch.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-      const secs = (Date.now() - t0) / 1000;
-      sessionSteps++;
-      const eta = etaSeconds((Date.now() - sessionStart) / 1000, sessionSteps, trainingStepsLeft(epoch, step, cfg.epochs, stepsPerEpoch));
-      report({ task, done: step + 1, total: stepsPerEpoch, fields: { loss: lossSum / (step + 1), 'img/s': ((step + 1) * idx.length) / secs, lr }, eta });
+      const seconds = (Date.now() - t0) / 1000;
+      let optimizerNow: Float32Array;
+      if (pool) {
+        const state = await pool.readState(0);
+        model.setWeights(state.weights.map((w, i) => tf.tensor(w, weightVars[i].shape)));
+        optimizerNow = state.optimizer;
+      } else {
+        optimizerNow = sgd!.getState();
+      }
+      const val = evaluateSet(model, valSet, normalization, 256);
+      const log: EpochLog = {
+        epoch: epoch + 1,
+        lr,
+        trainLoss: lossSum / stepsPerEpoch,
+        valAccuracy: val.accuracy,
+        valLoss: val.loss,
+        seconds,
+        imagesPerSecond: images / seconds,
+      };
+      report({
+        task,
+        finished: true,
+        message: `epoch ${log.epoch}/${cfg.epochs}  loss ${log.trainLoss.toFixed(4)}  ` +
+          (valSet.labels.length ? `val acc ${(100 * log.valAccuracy).toFixed(2)}%  ` : 'no val split  ') +
+          `${log.imagesPerSecond.toFixed(0)} img/s  ${formatDuration(seconds)}`,
+      });
+      // Log line first: a crash before the checkpoint leaves a line past it, which resume drops;
+      // the other order could leave a checkpointed epoch with no line.
+      await appendEpochLog(runDir, log);
+      logs.push(log);
+      const warned = [epoch === 0 ? lossWarning(stepLosses, lr) : undefined, epoch + 1 === cfg.epochs ? chanceWarning(log.valAccuracy, trainSet.numClasses, log.epoch) : undefined].filter((w): w is TrainWarning => !!w);
+      for (const w of warned) report({ task: 'train', message: `warning: ${w.message}` });
+      if (warned.length) {
+        manifest.warnings = [...(manifest.warnings ?? []), ...warned];
+        await writeManifest(runDir, manifest);
+      }
+      await saveCheckpoint(ckptDir, epoch + 1, model, optimizerNow);
+      await hooks.onEpoch?.(log);
     }
-    const seconds = (Date.now() - t0) / 1000;
-    const val = evaluateSet(model, valSet, normalization, 256);
-    const log: EpochLog = {
-      epoch: epoch + 1,
-      lr,
-      trainLoss: lossSum / stepsPerEpoch,
-      valAccuracy: val.accuracy,
-      valLoss: val.loss,
-      seconds,
-      imagesPerSecond: images / seconds,
-    };
-    report({
-      task,
-      finished: true,
-      message: `epoch ${log.epoch}/${cfg.epochs}  loss ${log.trainLoss.toFixed(4)}  ` +
-        (valSet.labels.length ? `val acc ${(100 * log.valAccuracy).toFixed(2)}%  ` : 'no val split  ') +
-        `${log.imagesPerSecond.toFixed(0)} img/s  ${formatDuration(seconds)}`,
-    });
-    // Log line first: a crash before the checkpoint leaves a line past it, which resume drops;
-    // the other order could leave a checkpointed epoch with no line.
-    await appendEpochLog(runDir, log);
-    logs.push(log);
-    const warned = [epoch === 0 ? lossWarning(stepLosses, lr) : undefined, epoch + 1 === cfg.epochs ? chanceWarning(log.valAccuracy, trainSet.numClasses, log.epoch) : undefined].filter((w): w is TrainWarning => !!w);
-    for (const w of warned) report({ task: 'train', message: `warning: ${w.message}` });
-    if (warned.length) {
-      manifest.warnings = [...(manifest.warnings ?? []), ...warned];
-      await writeManifest(runDir, manifest);
-    }
-    await saveCheckpoint(ckptDir, epoch + 1, model, sgd.getState());
-    await hooks.onEpoch?.(log);
+  } finally {
+    await pool?.close();
   }
 
   const test = hooks.skipTest ? undefined : evaluateSet(model, testSet, normalization, 256);
@@ -241,35 +291,60 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const finalManifest: RunManifest = { ...manifest, weightsSha256: saved.weightsSha256, result };
   await writeManifest(runDir, finalManifest);
   report({ task: 'train', finished: true, message: `${test ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%` : 'test split not evaluated'}; model saved to ${paths.model}` });
-  sgd.dispose();
+  sgd?.dispose();
   model.dispose();
   return { runDir, epochs: logs, testAccuracy: test?.accuracy ?? NaN, seconds, manifest: finalManifest, warnings: finalManifest.warnings ?? [] };
 }
 
-/** One SGD step on the batch `idx`; returns the loss before the update. */
-function trainStep(
-  forward: (x: tf.Tensor4D) => tf.Tensor2D,
-  sgd: Sgd,
-  method: TrainingMethod,
-  set: ImageSet,
-  idx: Int32Array,
-  aug: { pad: number; flip: boolean },
-  norm: Normalization,
-  rng: Rng,
-  lr: number,
-): number {
-  const b = idx.length;
-  const [h, w, c] = set.shape;
+/** One step's host inputs: the augmented, normalised images [b*h*w*c], labels [b] and mixing draw. */
+interface DrawnBatch {
+  images: Float32Array;
+  labels: Int32Array;
+  draw: MixDraw;
+}
+
+/** The batch `idx`, augmented and normalised, and the step's mixing draw, from `rng` in that order. */
+function drawBatch(method: TrainingMethod, set: ImageSet, idx: Int32Array, aug: { pad: number; flip: boolean }, norm: Normalization, rng: Rng): DrawnBatch {
   const raw = gatherImages(set, idx);
-  const images = normalize(augmentBatch(raw.images, b, set.shape, aug, rng), set.shape, norm);
-  const draw = method.draw(b, set.shape, rng);
-  const x = tf.tensor4d(images, [b, h, w, c]);
-  const y = tf.tensor1d(raw.labels, 'int32');
-  const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, draw));
+  const images = normalize(augmentBatch(raw.images, idx.length, set.shape, aug, rng), set.shape, norm);
+  return { images, labels: raw.labels, draw: method.draw(idx.length, set.shape, rng) };
+}
+
+/** One SGD step in this thread; returns the loss before the update. */
+function trainStep(forward: (x: tf.Tensor4D) => tf.Tensor2D, sgd: Sgd, method: TrainingMethod, shape: ImageShape, batch: DrawnBatch, lr: number): number {
+  const b = batch.labels.length;
+  const x = tf.tensor4d(batch.images, [b, ...shape]);
+  const y = tf.tensor1d(batch.labels, 'int32');
+  const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, batch.draw));
   const loss = value.dataSync()[0];
   if (Number.isFinite(loss)) sgd.step(grads, lr);
   tf.dispose([x, y, value, ...Object.values(grads)]);
   return loss;
+}
+
+/**
+ * The worker count: the config's, else one per core on wasm and 1 elsewhere (defaultWorkers),
+ * at most one per image of a batch. Native TensorFlow threads itself, so it takes no workers.
+ */
+function checkWorkers(asked: number | undefined, backend: string, batchRows: number): number {
+  if (asked === undefined) return Math.max(1, Math.min(defaultWorkers(backend), batchRows));
+  if (asked > 1 && backend === 'tensorflow') {
+    throw new IcmixError(`--workers ${asked}: the tensorflow backend runs its own threads and trains in one process; use --workers 1, or --backend wasm for worker threads`);
+  }
+  if (asked > batchRows) {
+    throw new IcmixError(`--workers ${asked} is more than the ${batchRows} images of a batch (each worker takes at least one); use --workers ${batchRows} or fewer, or a larger --batch-size`);
+  }
+  return asked;
+}
+
+/** Start the worker pool; a worker that cannot start is named, and the run folder is untouched since. */
+async function startPool(...[sizes, init]: Parameters<typeof WorkerPool.start>): Promise<WorkerPool> {
+  try {
+    return await WorkerPool.start(sizes, init);
+  } catch (e) {
+    if (e instanceof WorkerFailure) throw new IcmixError(`${e.message}; train with --workers 1 to run in one thread`);
+    throw e;
+  }
 }
 
 /** Accuracy and mean cross-entropy of the model (inference mode) on a whole set. */
@@ -298,24 +373,17 @@ export function evaluateSet(model: tfl.LayersModel, set: ImageSet, norm: Normali
   return { accuracy: correct / n, loss: lossSum / n };
 }
 
-/**
- * Whether every value of `vars` is finite, with one reduction and one read: sum(v * 0) is 0 when
- * all are finite and NaN otherwise (NaN * 0 and Inf * 0 are NaN), so a large sum cannot overflow.
- */
-function allFinite(vars: tf.Tensor[]): boolean {
-  const probe = tf.tidy(() => tf.addN(vars.map((v) => tf.sum(tf.mul(v, 0)))));
-  const value = probe.dataSync()[0];
-  probe.dispose();
-  return value === 0;
+/** Why a run diverged at (epoch, step), with the checkpoint it keeps and how to continue it. */
+function divergedError(what: string, epoch: number, step: number, lr: number, runDir: string): IcmixError {
+  return stoppedError(`${what}`, epoch, step, runDir, ` and a lower --lr${epoch === 0 ? '' : ' (or --lr-gamma)'}, or check the input data`, ` (lr ${lr})`);
 }
 
-/** Why a run stopped at (epoch, step), with the checkpoint it keeps and how to continue it. */
-function divergedError(what: string, epoch: number, step: number, lr: number, runDir: string): IcmixError {
-  const where = `${what} at epoch ${epoch + 1}, step ${step + 1} (lr ${lr})`;
-  if (epoch === 0) {
-    return new IcmixError(`${where}; no epoch finished, so there is no checkpoint to keep: start again with --overwrite and a lower --lr, or check the input data`);
-  }
-  return new IcmixError(
-    `${where}; the checkpoint after epoch ${epoch} in ${checkpointDir(runDir)} is kept: continue it with --resume and a lower --lr (or --lr-gamma), or check the input data`,
-  );
+/**
+ * A run stopped by `what` at (epoch, step), 0-based: names the checkpoint it keeps, and how to go
+ * on (`remedy` follows '--resume' or '--overwrite': ' and a lower --lr, ...').
+ */
+function stoppedError(what: string, epoch: number, step: number, runDir: string, remedy: string, detail = ''): IcmixError {
+  const where = `${what} at epoch ${epoch + 1}, step ${step + 1}${detail}`;
+  if (epoch === 0) return new IcmixError(`${where}; no epoch finished, so there is no checkpoint to keep: start again with --overwrite${remedy}`);
+  return new IcmixError(`${where}; the checkpoint after epoch ${epoch} in ${checkpointDir(runDir)} is kept: continue it with --resume${remedy}`);
 }

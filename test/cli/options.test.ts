@@ -51,6 +51,7 @@ const BAD: Record<string, Record<string, string[]>> = {
     pad: ['-3', '1.5'],
     seed: ['-1', '0.5'],
     'max-steps': ['0', '-1', '2.5'],
+    workers: ['0', '1.5', '257'],
     'image-size': ['0x5', 'abc', '64x', '5000x64', '1.5x2', '2x3x4'],
     channels: ['2', '0', 'abc'],
   },
@@ -162,6 +163,7 @@ test('--help shows each numeric flag’s allowed range', () => {
   const d = (y as unknown as { getInternalMethods(): { getUsageInstance(): { getDescriptions(): Record<string, string> } } }).getInternalMethods().getUsageInstance().getDescriptions();
   assert.match(d.alpha, /\(number > 0\)$/);
   assert.match(d['max-steps'], /\(integer >= 1\)$/);
+  assert.match(d.workers, /^data-parallel worker threads.*\(integer in 1\.\.256\)$/);
   assert.match(d['lr-milestones'], /\(list of numbers in \[0, 1\]\)$/);
   assert.match(d.momentum, /\(number in \[0, 1\)\)$/);
 });

@@ -55,3 +55,12 @@ test('a wasm out-of-bounds error is recognised and translated with a smaller bat
   assert.match(e.message, /^the wasm backend ran out of memory at epoch 1, step 1 at batch size 16384; use a batch size of at most (\d+)/);
   assert.ok(Number(/at most (\d+)/.exec(e.message)![1]) <= 8192);
 });
+
+test('data-parallel replicas each hold their slice of the activations, but the whole batch of pair matrices', async () => {
+  const { estimateStepBytes } = await import('../../src/train/memory.js');
+  const s = { batchSize: 128, activationFloats: 10_000, numClasses: 10, pairwise: true };
+  const one = estimateStepBytes(s);
+  const two = estimateStepBytes({ ...s, replicas: 2 });
+  assert.equal(one - two, 4 * 2 * 64 * 10_000); // half the activations (x2 for gradients), float32
+  assert.equal(estimateStepBytes({ ...s, replicas: 3 }), 4 * (2 * 43 * 10_000 + 4 * 128 * 10 + 6 * 128 * 128)); // ceil(128 / 3) rows
+});

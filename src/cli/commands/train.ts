@@ -46,6 +46,7 @@ interface TrainArgs extends FolderFlags {
   resume: boolean;
   overwrite: boolean;
   'max-steps'?: number;
+  workers?: number;
   quiet: boolean;
 }
 
@@ -89,6 +90,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out (--lr and --lr-gamma may change)', group: 'Run:' })
       .option('overwrite', { type: 'boolean', default: false, describe: 'start over in a non-empty --out, deleting its model, checkpoint, log, exports, calibration and reports', group: 'Run:' })
       .option(...ranged('max-steps', R.maxStepsPerEpoch, { describe: 'cap the steps per epoch (smoke tests)', group: 'Run:' }))
+      .option(...ranged('workers', R.workers, { describe: 'data-parallel worker threads, each a model replica training on a slice of every batch (default: one per core on wasm, 1 on cpu and tensorflow)', group: 'Run:' }))
       .option('quiet', { type: 'boolean', default: false, describe: 'no progress output', group: 'Run:' }),
   handler: async (a) => {
     const stopListening = onTrainInterrupt({ runDir: a.out, epochs: a.epochs, args: hideBin(process.argv) });
@@ -126,6 +128,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         backend: a.backend,
         out: a.out,
         maxStepsPerEpoch: a.maxSteps,
+        workers: a.workers,
       },
       { resume: a.resume, overwrite: a.overwrite, quiet: a.quiet, onProgress: a.quiet ? undefined : renderProgress() },
     ).finally(stopListening);

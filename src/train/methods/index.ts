@@ -4,4 +4,4 @@ export { createMethod, type TrainingMethod } from './method.js';
 export { METHOD_PARAM_DEFAULTS, resolveParams, type MethodParams, type MethodOptions, type PresetParams } from './params.js';
 export { MIXERS, createMixer, noMixer, mixupMixer, cutmixMixer, remixMixer, drawMixup, mixupBatch, type MixerName, type MixupOptions, type CutmixOptions, type RemixOptions } from './mixers/index.js';
 export { OBJECTIVES, createObjective, isPairwise, type ObjectiveName, type ObjectiveSpec } from './objectives/index.js';
-export type { MixDraw, MixedBatch, Mixer, MixerInputs, Objective, ObjectiveKind, TrainingData } from './types.js';
+export type { LossTargets, MixDraw, MixedBatch, StepLogits, Mixer, MixerInputs, Objective, ObjectiveKind, TrainingData } from './types.js';

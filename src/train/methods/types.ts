@@ -20,10 +20,8 @@ export interface MixDraw {
   box?: CutmixBox;
 }
 
-/** A mixer's output: the mixed inputs and their targets. */
-export interface MixedBatch {
-  /** Mixed inputs x̃ [b, h, w, c]. */
-  x: tf.Tensor4D;
+/** What an objective compares the logits with: a mixer's targets. */
+export interface LossTargets {
   /** The samples' own labels, int32 [b]. */
   yA: tf.Tensor1D;
   /** Partner labels y[perm], int32 [b]; absent when nothing was mixed (hard targets yA). */
@@ -33,6 +31,20 @@ export interface MixedBatch {
    * draw's; the two differ only under Remix, which rebalances this one by class counts.
    */
   labelLam: number | tf.Tensor1D;
+}
+
+/** A mixer's output: the mixed inputs and their targets. */
+export interface MixedBatch extends LossTargets {
+  /** Mixed inputs x̃ [b, h, w, c]. */
+  x: tf.Tensor4D;
+}
+
+/** The logits one step's loss reads: of the mixed batch, and of the clean batch (cleanCE presets). */
+export interface StepLogits {
+  /** [b, classes] of the mixed inputs. */
+  mixed: tf.Tensor2D;
+  /** [b, classes] of the clean inputs; present exactly when the preset adds a clean-CE term. */
+  clean?: tf.Tensor2D;
 }
 
 /** What a mixer may know about the training set besides the parameters. */
@@ -55,8 +67,8 @@ export interface Mixer {
 
 /** A loss on the logits of a mixer's output. */
 export interface Objective {
-  /** logits [b, classes] of batch.x -> scalar loss, mean over the batch. */
-  loss(logits: tf.Tensor2D, batch: MixedBatch): tf.Scalar;
+  /** logits [b, classes] of the mixed inputs -> scalar loss, mean over the batch. */
+  loss(logits: tf.Tensor2D, batch: LossTargets): tf.Scalar;
 }
 
 /** An objective's registry entry. */

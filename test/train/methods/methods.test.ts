@@ -18,7 +18,8 @@ import { methodApplies } from '../../../src/study/cells.js';
 import type { ImageShape } from '../../../src/types.js';
 import { IcmixError } from '../../../src/util/errors.js';
 import { Rng } from '../../../src/util/rng.js';
-import { close, pseudo } from '../losses/ref.js';
+import { assertAllClose, close, pseudo } from '../losses/ref.js';
+import { lossAndLogitGrads, mixOnHost } from '../../../src/train/parallel/batch.js';
 
 before(async () => {
   await tf.setBackend('cpu');
@@ -186,4 +187,35 @@ test('mixers and objectives compose beyond the presets: no mixing under the ICM 
   assert.ok(close(got, icmLoss(z, y, y, 1, { axes: 'class' }).dataSync()[0], 1e-6));
   // Soft CE on an unmixed batch is plain CE.
   assert.ok(close(createObjective({ kind: 'softCE' }).loss(z, b).dataSync()[0], ceLoss(z, y).dataSync()[0], 1e-6));
+});
+
+// What a data-parallel worker computes (src/train/parallel): the batch mixed once on the host, the
+// whole batch's loss from the logits alone, and each slice backpropagating its rows of dLoss/dZ.
+test('every method: the loss on the logits and the sliced backprop of its logit gradient give loss and gradients of the in-process step', () => {
+  const { K, bias, forward } = tinyModel();
+  const { x, y } = batch();
+  const images = x.dataSync() as Float32Array;
+  const labels = y.dataSync() as Int32Array;
+  for (const name of listMethods()) {
+    for (const lambdaMode of ['batch', 'sample'] as const) {
+      const m = method(name, ctx({ lambdaMode }));
+      const draw = m.draw(B, SHAPE, new Rng(5));
+      const want = tf.variableGrads(() => m.loss(forward, x, y, draw), [K, bias]);
+      const host = mixOnHost(m, images, labels, SHAPE, draw);
+      const logits = (img: Float32Array) => forward(tf.tensor4d(img, [B, ...SHAPE])).dataSync() as Float32Array;
+      const d = lossAndLogitGrads(m, host.targets, C, logits(host.mixed), host.clean && logits(host.clean));
+      assert.ok(close(d.loss, want.value.dataSync()[0]), `${name} (${lambdaMode}): loss ${d.loss} vs ${want.value.dataSync()[0]}`);
+      // Two slices, rows [0, 2) and [2, 6): each backpropagates sum(Z_rows * dZ_rows); the sum is the gradient.
+      const sum = { K: tf.zerosLike(K), b: tf.zerosLike(bias) };
+      for (const [s, e] of [[0, 2], [2, B]]) {
+        const part = (img: Float32Array, dz: Float32Array) =>
+          tf.sum(tf.mul(forward(tf.tensor4d(img.slice(s * 16, e * 16), [e - s, ...SHAPE])), tf.tensor2d(dz.slice(s * C, e * C), [e - s, C])));
+        const g = tf.variableGrads(() => (host.clean && d.dClean ? tf.add(part(host.clean, d.dClean), part(host.mixed, d.dMixed)) : part(host.mixed, d.dMixed)) as tf.Scalar, [K, bias]);
+        sum.K = tf.add(sum.K, g.grads[K.name]);
+        sum.b = tf.add(sum.b, g.grads[bias.name]);
+      }
+      assertAllClose(sum.K.dataSync(), want.grads[K.name].dataSync(), 1e-5, 1e-6, `${name} (${lambdaMode}): dK`);
+      assertAllClose(sum.b.dataSync(), want.grads[bias.name].dataSync(), 1e-5, 1e-6, `${name} (${lambdaMode}): db`);
+    }
+  }
 });
