@@ -3,17 +3,17 @@
  * padding): each variant of a kernel runs interleaved with the others in this process, round after
  * round, so all see the same machine load; prints the median ms per call of each.
  *
- *   npx tsx bench/conv-grad.ts [--batch 128] [--rounds 7] [--variants 0c,1048576c,1048576]
+ *   npx tsx bench/conv-grad.ts [--batch 128] [--rounds 7] [--chunks 0,1048576]
  *
- * Variants of Conv2DBackpropFilter: its batch chunk size in bytes of dy (0 = whole batch, the
- * former kernel), with a trailing 'c' when 1x1 filters also take the swapped conv, not a MatMul. Writes bench/results/conv-grad.json.
+ * Variants of Conv2DBackpropFilter are its batch chunk sizes in bytes of dy (0 = whole batch, the
+ * former kernel). Writes bench/results/conv-grad.json.
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
 import { useBackend } from '../src/backend/select.js';
-import { conv2dBackpropFilterWasm, setFilterGradChunkBytes } from '../src/backend/wasm/conv2d-backprop-filter.js';
+import { conv2dBackpropFilterWasm, DEFAULT_CHUNK_BYTES, setFilterGradChunkBytes } from '../src/backend/wasm/conv2d-backprop-filter.js';
 import { benchStep } from './step.js';
 import { writeJsonAtomic } from '../src/util/atomic.js';
 
@@ -53,11 +53,8 @@ async function main(): Promise<void> {
   const backend = tf.backend() as BackendWasm;
   const batch = Number(arg('batch', '128'));
   const rounds = Number(arg('rounds', '7'));
-  // A variant: chunk bytes, with a trailing 'c' to force the swapped conv for 1x1 filters.
-  const variants = arg('variants', '0c,1048576c,1048576').split(',');
-  const chunks = variants.map((v) => Number(v.replace('c', '')));
-  const conv1x1 = variants.map((v) => v.endsWith('c'));
-  const rows: { layer: string; variant: string; ms: number }[] = [];
+  const chunks = arg('chunks', '0,1048576').split(',').map(Number);
+  const rows: { layer: string; chunkBytes: number; ms: number }[] = [];
   for (const L of RESNET20_LAYERS) {
     const oh = Math.ceil(L.h / L.s);
     const x = tf.randomUniform([batch, L.h, L.h, L.ci], -1, 1, 'float32', 1);
@@ -69,35 +66,45 @@ async function main(): Promise<void> {
     for (let r = 0; r < rounds + 1; r++) {
       chunks.forEach((c, i) => {
         const t0 = performance.now();
-        const out = conv2dBackpropFilterWasm(backend, xi, dyi, attrs, { chunkBytes: c, matmul1x1: !conv1x1[i] });
+        const out = conv2dBackpropFilterWasm(backend, xi, dyi, attrs, { chunkBytes: c });
         const dt = performance.now() - t0;
         backend.disposeData(out.dataId);
         if (r > 0) times[i].push(dt); // round 0 warms up
       });
     }
-    const line = variants.map((v, i) => `${v} ${median(times[i]).toFixed(1)}`).join('  ');
+    const line = chunks.map((c, i) => `${c / 1024}K ${median(times[i]).toFixed(1)}`).join('  ');
     console.log(`${L.name.padEnd(24)} ${line}`);
-    variants.forEach((v, i) => rows.push({ layer: L.name, variant: v, ms: median(times[i]) }));
+    chunks.forEach((c, i) => rows.push({ layer: L.name, chunkBytes: c, ms: median(times[i]) }));
     tf.dispose([x, dy]);
   }
   const load = os.loadavg();
   console.log(`loadavg ${load.map((v) => v.toFixed(2)).join(' ')}`);
   const stepRounds = Number(arg('steps', '0'));
-  const steps: { chunkBytes: number; msPerStep: number }[] = [];
+  const steps: { chunkBytes: number; msPerStep: number; filterGradMsPerStep: number }[] = [];
   if (stepRounds > 0) {
     const s = benchStep('resnet20', 'ce', batch, [28, 28, 1]);
-    const times = chunks.map(() => [] as number[]);
-    for (let r = 0; r < stepRounds + 1; r++) {
-      chunks.forEach((c, i) => {
+    const wall = chunks.map(() => [] as number[]);
+    const kernel = chunks.map(() => [] as number[]);
+    // Odd rounds: wall time unprofiled; even rounds: tf.profile for the kernel's own time in the
+    // step (steadier than the wall time on a shared machine). Round 0 warms up.
+    for (let r = 0; r < 2 * stepRounds + 1; r++) {
+      for (const [i, c] of chunks.entries()) {
         setFilterGradChunkBytes(c);
-        const t0 = performance.now();
-        s.step();
-        if (r > 0) times[i].push(performance.now() - t0);
-      });
+        if (r % 2 === 1) {
+          const t0 = performance.now();
+          s.step();
+          wall[i].push(performance.now() - t0);
+        } else {
+          const p = await tf.profile(() => s.step());
+          const ms = p.kernels.filter((k) => k.name === 'Conv2DBackpropFilter').reduce((a, k) => a + (k.kernelTimeMs as number), 0);
+          if (r > 0) kernel[i].push(ms);
+        }
+      }
     }
     s.dispose();
-    chunks.forEach((c, i) => steps.push({ chunkBytes: c, msPerStep: median(times[i]) }));
-    console.log(`whole step (${stepRounds} rounds): ${steps.map((e) => `${e.chunkBytes / 1024}K ${e.msPerStep.toFixed(0)} ms`).join('  ')}`);
+    setFilterGradChunkBytes(DEFAULT_CHUNK_BYTES);
+    chunks.forEach((c, i) => steps.push({ chunkBytes: c, msPerStep: median(wall[i]), filterGradMsPerStep: median(kernel[i]) }));
+    console.log(`whole step (${stepRounds} rounds, medians): ${steps.map((e) => `${e.chunkBytes / 1024}K ${e.msPerStep.toFixed(0)} ms/step, Conv2DBackpropFilter ${e.filterGradMsPerStep.toFixed(0)} ms`).join('  |  ')}`);
     console.log(`loadavg ${os.loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   }
   writeJsonAtomic(path.join('bench', 'results', 'conv-grad.json'), { batch, rounds, rows, loadavg: load, steps });
