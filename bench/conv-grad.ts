@@ -3,7 +3,7 @@
  * padding): each variant of a kernel runs interleaved with the others in this process, round after
  * round, so all see the same machine load; prints the median ms per call of each.
  *
- *   npx tsx bench/conv-grad.ts [--batch 128] [--rounds 7] [--chunks 0,1048576]
+ *   npx tsx bench/conv-grad.ts [--batch 128] [--rounds 7] [--chunks 0,524288]
  *
  * Variants of Conv2DBackpropFilter are its batch chunk sizes in bytes of dy (0 = whole batch, the
  * former kernel). Writes bench/results/conv-grad.json.
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
   const backend = tf.backend() as BackendWasm;
   const batch = Number(arg('batch', '128'));
   const rounds = Number(arg('rounds', '7'));
-  const chunks = arg('chunks', '0,1048576').split(',').map(Number);
+  const chunks = arg('chunks', '0,524288').split(',').map(Number);
   const rows: { layer: string; chunkBytes: number; ms: number }[] = [];
   for (const L of RESNET20_LAYERS) {
     const oh = Math.ceil(L.h / L.s);
