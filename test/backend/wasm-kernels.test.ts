@@ -13,6 +13,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import '@tensorflow/tfjs-layers';
 import { backend_util } from '@tensorflow/tfjs-core';
 import { registerWasmTrainingKernels } from '../../src/backend/wasm/register.js';
+import { chunkImages, setFilterGradChunkBytes } from '../../src/backend/wasm/conv2d-backprop-filter.js';
 import { Rng } from '../../src/util/rng.js';
 
 type Pad = 'same' | 'valid' | backend_util.ExplicitPadding;
@@ -159,20 +160,62 @@ test('Conv2DBackpropFilter and Conv2DBackpropInput match cpu', async () => {
 
 test('Conv2D backprops with wider channels and stride 2 3x3 on an even map (ResNet shapes)', async () => {
   await setup();
-  for (const [k, s] of [
-    [3, 2],
-    [1, 2],
-    [3, 1],
+  // ci 16 and 64: the stride-2 input gradient scatters pixels with a loop below 64 channels, with
+  // TypedArray.set from 64.
+  for (const [k, s, ci] of [
+    [3, 2, 16],
+    [1, 2, 16],
+    [3, 1, 16],
+    [3, 2, 64],
   ]) {
-    const x = rand([4, 12, 12, 16]);
-    const fShape = [k, k, 16, 32];
+    const x = rand([4, 12, 12, ci]);
+    const fShape = [k, k, ci, 32];
     const f = rand(fShape);
     const dy = rand(outShape(x.shape, fShape, s, 1, 'same', false));
     const fa = { strides: s, pad: 'same', dataFormat: 'NHWC', filterShape: fShape };
     const ia = { strides: s, pad: 'same', dataFormat: 'NHWC', inputShape: x.shape };
     const e1 = relErr(await run('wasm', 'Conv2DBackpropFilter', { x, dy }, fa), await run('cpu', 'Conv2DBackpropFilter', { x, dy }, fa));
     const e2 = relErr(await run('wasm', 'Conv2DBackpropInput', { dy, filter: f }, ia), await run('cpu', 'Conv2DBackpropInput', { dy, filter: f }, ia));
-    assert.ok(e1 < TOL && e2 < TOL, `k=${k} s=${s}: ${e1} ${e2}`);
+    assert.ok(e1 < TOL && e2 < TOL, `k=${k} s=${s} ci=${ci}: ${e1} ${e2}`);
+  }
+});
+
+test('chunkImages splits a batch into even chunks of at most chunkBytes of dy', () => {
+  // 7x7x4 floats = 784 bytes per image.
+  assert.equal(chunkImages(10, 7, 7, 4, 0), 10); // 0 = whole batch
+  assert.equal(chunkImages(10, 7, 7, 4, 1), 1); // smaller than one image: one image per chunk
+  assert.equal(chunkImages(10, 7, 7, 4, 784 * 4), 4); // 3 chunks of ceil(10/3) = 4
+  assert.equal(chunkImages(10, 7, 7, 4, 784 * 6), 5); // 2 chunks of 5, not 6 + 4
+  assert.equal(chunkImages(10, 7, 7, 4, 784 * 100), 10);
+  assert.throws(() => setFilterGradChunkBytes(-1), /chunk size must be a byte count >= 0/);
+});
+
+test('Conv2DBackpropFilter split over batch chunks matches cpu (batch 1, odd sizes, strides, pads, dilation)', async () => {
+  await setup();
+  const prev = setFilterGradChunkBytes(0);
+  try {
+    let n = 0;
+    for (const [b, h, w] of [[1, 7, 7], [5, 9, 6], [7, 8, 8]] as [number, number, number][])
+      for (const [k, s, d] of [[3, 1, 1], [3, 2, 1], [1, 2, 1], [3, 1, 2]])
+        for (const pad of PADS) {
+          const fShape = [k, k, 3, 4];
+          const x = rand([b, h, w, 3]);
+          const dy = rand(outShape(x.shape, fShape, s, d, pad, false));
+          const fa = { strides: s, dilations: d, pad, dataFormat: 'NHWC', filterShape: fShape };
+          // cpu ignores dilations in its backprop kernels; the naive loop is the reference there.
+          const ref = d === 1 ? await run('cpu', 'Conv2DBackpropFilter', { x, dy }, fa) : naiveConvGrads(x, rand(fShape), dy, s, d, pad, false).dW;
+          const perImage = dy.shape[1] * dy.shape[2] * dy.shape[3] * 4;
+          // 1 image per chunk, uneven chunks (ceil(b/2) then the rest), and the whole batch.
+          for (const bytes of [1, perImage * Math.ceil(b / 2), 0]) {
+            setFilterGradChunkBytes(bytes);
+            const e = relErr(await run('wasm', 'Conv2DBackpropFilter', { x, dy }, fa), ref);
+            assert.ok(e < TOL, `x=${x.shape} k=${k} s=${s} d=${d} pad=${JSON.stringify(pad)} chunk=${bytes}: ${e}`);
+            n++;
+          }
+        }
+    assert.equal(n, 3 * 4 * 3 * 3);
+  } finally {
+    setFilterGradChunkBytes(prev);
   }
 });
 
@@ -308,4 +351,12 @@ test('tf.grad of a small conv net: wasm equals cpu', async () => {
   const got = await grads('wasm');
   assert.equal(got.length, 7);
   got.forEach((g, i) => assert.ok(relErr(g, ref[i]) < 1e-4, `grad ${i}: ${relErr(g, ref[i])}`));
+  // Again with Conv2DBackpropFilter split into one image per batch chunk.
+  const prev = setFilterGradChunkBytes(1);
+  try {
+    const chunked = await grads('wasm');
+    chunked.forEach((g, i) => assert.ok(relErr(g, ref[i]) < 1e-4, `chunked grad ${i}: ${relErr(g, ref[i])}`));
+  } finally {
+    setFilterGradChunkBytes(prev);
+  }
 });
