@@ -3,7 +3,7 @@
  * padding): each variant of a kernel runs interleaved with the others in this process, round after
  * round, so all see the same machine load; prints the median ms per call of each.
  *
- *   npx tsx bench/conv-grad.ts [--batch 128] [--rounds 7] [--chunks 0,524288]
+ *   npm run bench:conv-grad -- [--batch 128] [--rounds 7] [--chunks 0,524288]
  *
  * Variants of Conv2DBackpropFilter are its batch chunk sizes in bytes of dy (0 = whole batch, the
  * former kernel). Writes bench/results/conv-grad.json.
