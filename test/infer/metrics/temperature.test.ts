@@ -65,6 +65,27 @@ test('fitTemperature on separable data stops at the lower bound and says so', ()
   assert.equal(fit.atBound, true);
 });
 
+test('fitTemperature follows an optimum above the default range instead of stopping at T = 20', () => {
+  // The analytic case above with logits x100: the optimum is T = 100 / ln 2 ≈ 144.3, which a
+  // search capped at 20 reported as T = 20 (a wrong temperature the user would believe).
+  const z = new Float32Array([100, 0, 100, 0, 100, 0]);
+  const y = new Int32Array([0, 0, 1]);
+  const fit = fitTemperature(z, y, 2);
+  close(fit.temperature, 100 / Math.LN2, 1e-6);
+  assert.equal(fit.atBound, false);
+  // An explicit range is still a range.
+  const capped = fitTemperature(z, y, 2, { max: 20 });
+  close(capped.temperature, 20, 1e-9);
+  assert.equal(capped.atBound, true);
+});
+
+test('temperatureCalibration refuses a model that scores the true class below average (T would grow without end)', () => {
+  // Every label is the class with the lower logit: NLL falls all the way to T = ∞ (uniform).
+  const z = new Float32Array([3, 0, 0, 3, 3, 0]);
+  const y = new Int32Array([1, 0, 1]);
+  assert.throws(() => temperatureCalibration({ logits: z, labels: y }, { logits: z, labels: y }, 2), /no temperature.*accuracy 0\.00%.*preprocessing/s);
+});
+
 test('fitTemperature rejects a bad search range', () => {
   assert.throws(() => fitTemperature(new Float32Array([1, 0]), new Int32Array([0]), 2, { min: 2, max: 1 }), /search range/);
 });
