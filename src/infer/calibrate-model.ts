@@ -77,7 +77,14 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   checkOptions(opts, CALIBRATE_MODEL_RULES, 'calibrate');
   const log = (message: string) => opts.onProgress?.({ task: 'calibrate', message });
   const loaded = await loadModelInfo(model, opts.overrides);
-  const { info } = loaded;
+  const { info, graphOutputs } = loaded;
+  if (graphOutputs.length !== 1) {
+    // Checked before the data is read: the calibrated head goes on the one output there is.
+    throw new IcmixError(
+      `${model} has ${graphOutputs.length} outputs (${graphOutputs.join(', ')}); icmix reads only the first, and the calibrated copy appends its temperature and softmax to one output: ` +
+        `save a copy with only the output to calibrate (e.g. Python: onnx.utils.extract_model('${path.basename(model)}', 'one.onnx', [input names], ['${graphOutputs[0] ?? 'logits'}'])) and calibrate that`,
+    );
+  }
   for (const n of loaded.notes) log(n);
   const dataset = opts.dataset ?? info.dataset;
   if (!dataset) {

@@ -49,6 +49,8 @@ export interface LoadedModelInfo {
   info: ModelInfo;
   /** The graph's image input as declared, e.g. ['N', 1, 28, 28] (null when it has no shape). */
   graphInput: GraphDims | null;
+  /** The graph's output names, in order: icmix reads the first. */
+  graphOutputs: string[];
   /** Where the input layout came from. */
   layoutFrom: 'metadata' | 'flag' | 'graph' | 'default';
   /** A flag that overrode different metadata, or a layout read off the graph: for people. */
@@ -85,6 +87,8 @@ export function applyModelOverrides(header: OnnxHeader, file: string, overrides:
     meta[key] = value;
   };
   const graphInput = header.inputs.length === 1 ? header.inputs[0].dims : null;
+  const graphOutputs = header.outputs.map((o) => o.name);
+  if (graphOutputs.length > 1) notes.push(`${file} has ${graphOutputs.length} outputs (${graphOutputs.join(', ')}); icmix reads the first, ${graphOutputs[0]}`);
   let layoutFrom: LoadedModelInfo['layoutFrom'] = meta[META.inputLayout] !== undefined ? 'metadata' : 'default';
   if (overrides.inputLayout) {
     set(META.inputLayout, overrides.inputLayout, FLAG_OF.inputLayout);
@@ -122,7 +126,7 @@ export function applyModelOverrides(header: OnnxHeader, file: string, overrides:
   const range = meta[INPUT_RANGE_META] ?? '0-1';
   if (!(INPUT_RANGES as readonly string[]).includes(range)) throw new IcmixError(`${file}: metadata ${INPUT_RANGE_META} is '${range}', expected ${INPUT_RANGES.join(' or ')}`);
   const info = modelInfoFromHeader({ ...header, metadata: meta }, file);
-  return { info: { ...info, inputScale: range === '0-255' ? 255 : 1 }, graphInput, layoutFrom, notes };
+  return { info: { ...info, inputScale: range === '0-255' ? 255 : 1 }, graphInput, graphOutputs, layoutFrom, notes };
 }
 
 /** Read an ONNX file's info with `overrides` applied. */
