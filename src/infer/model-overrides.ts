@@ -101,7 +101,17 @@ export function applyModelOverrides(header: OnnxHeader, file: string, overrides:
       if (guess === 'NCHW') notes.push(`${file} has no layout metadata; its input [${graphInput}] reads as NCHW (pass --input-layout NHWC if it is not)`);
     }
   }
-  if (overrides.output) set(META.output, overrides.output, FLAG_OF.output);
+  if (overrides.output) {
+    // Checked here so the error names the flag (model info would blame the metadata it sets).
+    const last = header.outputProducers[0] || 'none';
+    if (overrides.output === 'probabilities' && last !== 'Softmax') {
+      throw new IcmixError(`${file}: --output probabilities, but the graph's last node is ${last}, not a Softmax, so its output is not probabilities; leave --output out (icmix then applies softmax itself)`);
+    }
+    if (overrides.output === 'logits' && last === 'Softmax') {
+      throw new IcmixError(`${file}: --output logits, but the graph ends in a Softmax, so its output is probabilities (softmax would be applied twice); leave --output out, or pass --output probabilities`);
+    }
+    set(META.output, overrides.output, FLAG_OF.output);
+  }
   if (overrides.classNames) {
     const out = header.outputs[0]?.dims;
     const k = out && out.length === 2 && typeof out[1] === 'number' ? out[1] : undefined;

@@ -131,7 +131,7 @@ test('flags override icmix metadata and each differing value is reported', () =>
   assert.equal(r.info.normalizationBaked, false);
   assert.equal(r.layoutFrom, 'flag');
   // A flag cannot make a graph ending in Add output probabilities: refused, not believed.
-  assert.throws(() => applyModelOverrides(header, 'm.onnx', { output: 'probabilities' }), /last node is Add, not a Softmax/);
+  assert.throws(() => applyModelOverrides(header, 'm.onnx', { output: 'probabilities' }), /--output probabilities, but the graph's last node is Add, not a Softmax/);
   assert.ok(r.notes.some((n) => /^--mean\/--std .* overrides the model's metadata icmix.normalization/.test(n)), r.notes.join('\n'));
   assert.ok(r.notes.some((n) => /normalises itself/.test(n)));
   assert.ok(!r.notes.some((n) => n.startsWith('--input-layout')), 'the same value is no conflict');
@@ -139,6 +139,13 @@ test('flags override icmix metadata and each differing value is reported', () =>
   const plain = applyModelOverrides(header, 'm.onnx');
   assert.deepEqual(plain.notes, []);
   assert.equal(plain.info.inputScale, 1);
+});
+
+test('a wrong --output flag is refused naming the flag, not metadata the user never wrote', () => {
+  const logits = readOnnxHeader(tinyOnnx({ shape: [8, 8, 1], classes: 3, noMetadata: true }));
+  const probs = readOnnxHeader(tinyOnnx({ shape: [8, 8, 1], classes: 3, probabilities: true, noMetadata: true }));
+  assert.throws(() => applyModelOverrides(logits, 'm.onnx', { output: 'probabilities' }), /m\.onnx: --output probabilities, but the graph's last node is Add, not a Softmax.*leave --output out/);
+  assert.throws(() => applyModelOverrides(probs, 'p.onnx', { output: 'logits' }), /p\.onnx: --output logits, but the graph ends in a Softmax.*leave --output out/);
 });
 
 test('a model that does not fit the data: the error names the mismatch and the flag that fixes it', async () => {
