@@ -135,8 +135,28 @@ export function applyModelOverrides(header: OnnxHeader, file: string, overrides:
   if (overrides.inputRange) set(INPUT_RANGE_META, overrides.inputRange, FLAG_OF.inputRange);
   const range = meta[INPUT_RANGE_META] ?? '0-1';
   if (!(INPUT_RANGES as readonly string[]).includes(range)) throw new IcmixError(`${file}: metadata ${INPUT_RANGE_META} is '${range}', expected ${INPUT_RANGES.join(' or ')}`);
+  checkNormalizationUnits(overrides, range as InputRange, notes);
   const info = modelInfoFromHeader({ ...header, metadata: meta }, file);
   return { info: { ...info, inputScale: range === '0-255' ? 255 : 1 }, graphInput, graphOutputs, layoutFrom, notes };
+}
+
+/**
+ * --mean/--std are in --input-range units, and the two are easy to mix up (torchvision's
+ * 0.485 with a 0-255 model, or 124 with the 0-1 default). A mean of 0-1 pixels outside [-1, 1]
+ * cannot be, so it is refused; 0-1-sized values with 0-255 are only unlikely, so they are noted.
+ */
+function checkNormalizationUnits(o: ModelOverrides, range: InputRange, notes: string[]): void {
+  if (!o.mean && !o.std) return;
+  const mean = o.mean ?? [];
+  const std = o.std ?? [];
+  if (range === '0-1') {
+    const bad = mean.find((m) => Math.abs(m) > 1);
+    if (bad !== undefined) {
+      throw new IcmixError(`--mean ${bad} is outside 0-1, the units of --input-range 0-1 (the default): for a model that takes 0-255 pixels pass --input-range 0-255, else give the mean in 0-1 units (divide it by 255)`);
+    }
+  } else if ([...mean, ...std].every((v) => Math.abs(v) <= 1) && [...mean, ...std].some((v) => v !== 0 && v !== 1)) {
+    notes.push(`--mean/--std look like 0-1 values but --input-range is 0-255, their units: if the model was trained on 0-1 pixels leave --input-range out, else multiply them by 255`);
+  }
 }
 
 /** Read an ONNX file's info with `overrides` applied. */

@@ -148,6 +148,18 @@ test('a wrong --output flag is refused naming the flag, not metadata the user ne
   assert.throws(() => applyModelOverrides(probs, 'p.onnx', { output: 'logits' }), /p\.onnx: --output logits, but the graph ends in a Softmax.*leave --output out/);
 });
 
+test('--mean/--std in the wrong units for --input-range: an impossible mean is refused, a likely slip is noted', () => {
+  const header = readOnnxHeader(tinyOnnx({ shape: [8, 8, 3], classes: 3, noMetadata: true }));
+  // A mean of pixels in [0, 1] cannot be 73: the 0-255 values with the 0-1 default range.
+  assert.throws(() => applyModelOverrides(header, 'm.onnx', { mean: [73], std: [90] }), /--mean 73 is outside 0-1, the units of --input-range 0-1.*--input-range 0-255/);
+  // 0-1 values with --input-range 0-255 are possible but unlikely: said, not refused.
+  const slip = applyModelOverrides(header, 'm.onnx', { inputRange: '0-255', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+  assert.ok(slip.notes.some((n) => /--mean\/--std look like 0-1 values but --input-range is 0-255.*multiply them by 255/.test(n)), slip.notes.join('\n'));
+  const right = applyModelOverrides(header, 'm.onnx', { inputRange: '0-255', mean: [124, 116, 104], std: [58, 57, 57] });
+  assert.ok(!right.notes.some((n) => /look like/.test(n)));
+  assert.ok(!applyModelOverrides(header, 'm.onnx', { mean: [0.5], std: [0.5] }).notes.some((n) => /look like/.test(n)));
+});
+
 test('a model that does not fit the data: the error names the mismatch and the flag that fixes it', async () => {
   const ev = (overrides: object, dataset = 'cifar10') => evaluate({ model: logitsModel, dataset, dataDir: dataset === 'cifar10' ? cifarDir : undefined, suites: ['id'], overrides });
   await assert.rejects(ev({ inputLayout: 'NHWC' }), (e: Error) => {
