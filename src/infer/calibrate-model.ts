@@ -19,7 +19,7 @@ import { IcmixError } from '../util/errors.js';
 import { checkOptions, nonNegativeInt, type RuleTable } from '../util/ranges.js';
 import { CALIBRATE_RULES, valTestOutputs, writeCalibratedModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
 import type { OodThreshold } from './model-info.js';
-import { loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
+import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 
 /** Metadata key of the calibrated copy: how its temperature was fitted (JSON FitRecord). */
 export const CALIBRATION_META = 'icmix.calibration';
@@ -105,6 +105,8 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   if (test.numClasses !== C) {
     throw new IcmixError(`${model} outputs ${C} classes but ${dataset} has ${test.numClasses}; calibrate on the dataset the model was trained for`);
   }
+  const order = info.metadata[META.classNames] !== undefined ? classOrderMismatch(dataset, test.classNames, info.classNames, model) : undefined;
+  if (order) throw new IcmixError(order);
   if (val.labels.length === 0) throw new IcmixError(`the validation split of ${dataset} is empty (--val-size 0); calibration needs held-out images, never the test split`);
   const ownVal = typeof split.protocol.valSplit === 'string' && split.protocol.valSplit.startsWith("the dataset's own");
   const fit: FitRecord = {

@@ -13,7 +13,7 @@ import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
 import type { ModelInfo } from './model-info.js';
-import { loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
+import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 import { batchCount, DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
 import type { CalibrationResult, CorruptionResult, EvalReport, OodScoreName, OodSetResult, ParityResult, RuntimeResult } from './report/types.js';
 import { OOD_SCORE_NAMES, REPORT_SCHEMA_VERSION } from './report/types.js';
@@ -131,6 +131,8 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   if (test.numClasses > C) {
     throw new IcmixError(`${datasetName} has ${test.numClasses} classes but ${opts.model} outputs ${C}; evaluate on the dataset the model was trained for`);
   }
+  const order = info.metadata[META.classNames] !== undefined ? classOrderMismatch(datasetName, test.classNames, info.classNames, opts.model) : undefined;
+  if (order) throw new IcmixError(order);
 
   const runtimes: InferenceRuntime[] = [];
   const results: RuntimeResult[] = [];

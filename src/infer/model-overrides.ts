@@ -221,3 +221,23 @@ export function shapeMismatch(datasetName: string, data: readonly number[], load
   }
   return `${head}: the model takes ${want[1]}x${want[0]} pixels (width x height), the data is ${data[1]}x${data[0]}; ${verb} on a dataset of that size (a folder:<dir> dataset is resized to it; no flag resizes the others)`;
 }
+
+/**
+ * The error when the data's class names sit at other indices of the model's class names, so every
+ * label would be read as another class (a folder dataset's labels are its sorted folder names);
+ * undefined when they agree, or share no name (unnamed classes, or names that are only spelled
+ * differently: nothing to go on).
+ */
+export function classOrderMismatch(datasetName: string, dataNames: readonly string[], modelNames: readonly string[], model: string): string | undefined {
+  const at = new Map(modelNames.map((n, i) => [n, i]));
+  for (let i = 0; i < dataNames.length; i++) {
+    const j = at.get(dataNames[i]);
+    if (j === undefined || j === i) continue;
+    return (
+      `${datasetName}'s class ${i} is ${dataNames[i]} but ${model}'s output ${i} is ${modelNames[i] ?? '(none)'} (${dataNames[i]} is its output ${j}), so every label would be read as another class; ` +
+      `the data's classes in order: ${dataNames.join(', ')}; the model's: ${modelNames.join(', ')}. ` +
+      `If the model's names are right, make the data's order match (a folder dataset's classes are its folder names, sorted: rename them, e.g. 00_${modelNames[0]}); if they are wrong, pass --class-names in the model's output order`
+    );
+  }
+  return undefined;
+}
