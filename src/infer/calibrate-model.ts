@@ -18,11 +18,11 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { checkOptions, nonNegativeInt, type RuleTable } from '../util/ranges.js';
 import { CALIBRATE_RULES, valTestOutputs, writeCalibratedModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
+import { CALIBRATION_META, sourceRecord, type SourceRecord } from './calibrated-source.js';
 import type { OodThreshold } from './model-info.js';
 import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 
-/** Metadata key of the calibrated copy: how its temperature was fitted (JSON FitRecord). */
-export const CALIBRATION_META = 'icmix.calibration';
+export { CALIBRATION_META } from './calibrated-source.js';
 
 export interface CalibrateModelOptions extends Omit<CalibrateOptions, 'source' | 'backend' | 'dataDir'> {
   /** The dataset the model classifies (any name icmix reads, e.g. cifar10, folder:<dir>); default: its icmix.dataset metadata. */
@@ -45,7 +45,7 @@ export const CALIBRATE_MODEL_RULES: RuleTable<CalibrateModelOptions> = {
 };
 
 /** How the temperature of a model made elsewhere was fitted: recorded in its metadata and its calibration record. */
-export interface FitRecord {
+export interface FitRecord extends Partial<SourceRecord> {
   dataset: string;
   /** 'val': never the test split. */
   split: 'val';
@@ -123,6 +123,8 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   const asLogits = fit.logitsFrom === 'logits' ? (x: Float32Array) => x : logitsOfProbabilities;
   const out = opts.out ?? defaultCalibratedPath(model);
   if (path.resolve(out) === path.resolve(model)) throw new IcmixError(`--out ${out} is the model itself; write the calibrated copy to another file`);
+  // Which file and bytes the copy is made from, so a copy left beside a changed source is refused.
+  Object.assign(fit, await sourceRecord(model, out));
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
   let written: Awaited<ReturnType<typeof writeCalibratedModel>>;
   try {

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { checkOptions, type RuleTable } from '../util/ranges.js';
+import { checkCalibratedSource } from './calibrated-source.js';
 import { modelInfoFromHeader, readOnnxHeader, type GraphDims, type ModelInfo, type OnnxHeader } from './model-info.js';
 
 export const INPUT_LAYOUTS = ['NHWC', 'NCHW'] as const;
@@ -173,7 +174,9 @@ export async function loadModelInfo(file: string, overrides: ModelOverrides = {}
   } catch (e) {
     throw new IcmixError(`${file} is not a readable ONNX model (${(e as Error).message})`);
   }
-  return applyModelOverrides(header, file, overrides);
+  const loaded = applyModelOverrides(header, file, overrides);
+  await checkCalibratedSource(file, header.metadata);
+  return loaded;
 }
 
 /** Class names from a file: a JSON array of strings, or one name per line (blank lines ignored). */

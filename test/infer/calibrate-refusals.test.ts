@@ -27,3 +27,25 @@ test('a model with two outputs (logits and probabilities) is refused up front, n
     (e: Error) => /two\.onnx has 2 outputs \(y, logits_out\).*reads only the first.*one output/s.test(e.message),
   );
 });
+
+test('a calibrated copy whose source model has changed since is refused; moved away from it, it is read as it is', async () => {
+  const { evaluate } = await import('../../src/infer/evaluate.js');
+  const { loadModelInfo } = await import('../../src/infer/model-overrides.js');
+  const { writeClasses } = await import('../data/folder-fixtures.js');
+  const { copyFileSync, mkdirSync } = await import('node:fs');
+  const data = path.join(root, 'data');
+  writeClasses(data, ['a', 'b', 'c'], 8);
+  const model = path.join(root, 'src.onnx');
+  const spec = { shape: [8, 8, 1] as [number, number, number], classes: 3, noMetadata: true };
+  writeFileSync(model, tinyOnnx({ ...spec, seed: 1 }));
+  const r = await calibrateModel(model, { dataset: `folder:${data}`, valSize: 6 });
+  await loadModelInfo(r.path); // fresh: fine
+  writeFileSync(model, tinyOnnx({ ...spec, seed: 2 })); // retrained in place
+  const stale = /src\.calibrated\.onnx was calibrated from .*src\.onnx, which has changed since .*calibrate it again/;
+  await assert.rejects(loadModelInfo(r.path), stale);
+  await assert.rejects(evaluate({ model: r.path, suites: ['id'] }), stale);
+  const away = path.join(root, 'elsewhere');
+  mkdirSync(away);
+  copyFileSync(r.path, path.join(away, 'src.calibrated.onnx'));
+  await loadModelInfo(path.join(away, 'src.calibrated.onnx'));
+});
