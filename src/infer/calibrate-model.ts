@@ -86,6 +86,7 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
     );
   }
   for (const n of loaded.notes) log(n);
+  const out = await checkedOut(model, opts.out);
   const dataset = opts.dataset ?? info.dataset;
   if (!dataset) {
     throw new IcmixError(`calibrating ${model} needs the data it classifies and it records none (metadata ${META.dataset}): name it with --dataset (the validation split is held out of its training set)`);
@@ -121,8 +122,6 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
 
   const raw = await valTestOutputs(model, info, val, test, opts, log);
   const asLogits = fit.logitsFrom === 'logits' ? (x: Float32Array) => x : logitsOfProbabilities;
-  const out = opts.out ?? defaultCalibratedPath(model);
-  if (path.resolve(out) === path.resolve(model)) throw new IcmixError(`--out ${out} is the model itself; write the calibrated copy to another file`);
   // Which file and bytes the copy is made from, so a copy left beside a changed source is refused.
   Object.assign(fit, await sourceRecord(model, out));
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
@@ -148,6 +147,15 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   const calibrationFile = calibrationRecordPath(out);
   await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out), source: path.resolve(model), fit } satisfies Record<string, unknown> & { oodThreshold: OodThreshold });
   return { path: out, calibration, oodThreshold, verificationMaxAbsDiff, calibrationFile, fit, notes: loaded.notes };
+}
+
+/** Where the calibrated copy goes, checked before any data is read so a typo does not cost the fit. */
+async function checkedOut(model: string, given: string | undefined): Promise<string> {
+  const out = given ?? defaultCalibratedPath(model);
+  if (path.resolve(out) === path.resolve(model)) throw new IcmixError(`--out ${out} is the model itself; write the calibrated copy to another file`);
+  if ((await fs.stat(out).catch(() => undefined))?.isDirectory()) throw new IcmixError(`--out ${out} is a folder; name the calibrated .onnx file, e.g. ${path.join(out, path.basename(defaultCalibratedPath(model)))}`);
+  if (path.extname(out).toLowerCase() !== '.onnx') throw new IcmixError(`--out ${out}: the calibrated copy is an ONNX model; name it .onnx (its record goes beside it as .calibration.json)`);
+  return out;
 }
 
 /** `<dir>/<name>.calibration.json` beside `<dir>/<name>.onnx`. */

@@ -49,3 +49,12 @@ test('a calibrated copy whose source model has changed since is refused; moved a
   copyFileSync(r.path, path.join(away, 'src.calibrated.onnx'));
   await loadModelInfo(path.join(away, 'src.calibrated.onnx'));
 });
+
+test('a bad --out is refused before any data is read: not .onnx, a folder, or the model itself', async () => {
+  const file = path.join(root, 'plain.onnx');
+  writeFileSync(file, tinyOnnx({ shape: [4, 4, 1], classes: 3, noMetadata: true }));
+  const dataset = `folder:${path.join(root, 'none')}`;
+  await assert.rejects(calibrateModel(file, { dataset, out: path.join(root, 'out.json') }), /--out .*out\.json: the calibrated copy is an ONNX model; name it \.onnx/);
+  await assert.rejects(calibrateModel(file, { dataset, out: root }), /--out .* is a folder; name the calibrated \.onnx file/);
+  await assert.rejects(calibrateModel(file, { dataset, out: file }), /is the model itself/);
+});
