@@ -121,6 +121,17 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   if (fit.logitsFrom !== 'logits') log(`${model} outputs probabilities: fitting on their log, which equals the logits up to one constant per image (softmax ignores it)`);
 
   const raw = await valTestOutputs(model, info, val, test, opts, log);
+  if (fit.logitsFrom !== 'logits') {
+    // log p is the logits up to a constant only where p did not underflow: a 0 is floored at
+    // log(PROBABILITY_FLOOR) ≈ -87, which clips the logit gaps T is fitted on.
+    const zeros = raw.val.reduce((k, v) => k + (v < PROBABILITY_FLOOR ? 1 : 0), 0);
+    if (zeros > 0) {
+      log(
+        `${((100 * zeros) / raw.val.length).toFixed(1)}% of the validation probabilities are 0 (underflowed in float32); their log is floored at ${Math.log(PROBABILITY_FLOOR).toFixed(1)}, ` +
+          'so T is fitted on clipped logit gaps: for an exact fit, calibrate the logits (a copy of the model without its final Softmax)',
+      );
+    }
+  }
   const asLogits = fit.logitsFrom === 'logits' ? (x: Float32Array) => x : logitsOfProbabilities;
   // Which file and bytes the copy is made from, so a copy left beside a changed source is refused.
   Object.assign(fit, await sourceRecord(model, out));

@@ -58,3 +58,15 @@ test('a bad --out is refused before any data is read: not .onnx, a folder, or th
   await assert.rejects(calibrateModel(file, { dataset, out: root }), /--out .* is a folder; name the calibrated \.onnx file/);
   await assert.rejects(calibrateModel(file, { dataset, out: file }), /is the model itself/);
 });
+
+test('a probabilities model whose probabilities underflow to 0 is calibrated with a note that its log was floored', async () => {
+  const { writeClasses } = await import('../data/folder-fixtures.js');
+  const data = path.join(root, 'data-underflow');
+  writeClasses(data, ['a', 'b', 'c'], 8);
+  const file = path.join(root, 'sharp.onnx');
+  // Logits divided by 0.001 before the softmax: every non-top probability is 0 in float32.
+  writeFileSync(file, tinyOnnx({ shape: [8, 8, 1], classes: 3, probabilities: true, temperature: 0.001, noMetadata: true }));
+  const messages: string[] = [];
+  await calibrateModel(file, { dataset: `folder:${data}`, valSize: 6, onProgress: (e) => e.message && messages.push(e.message) });
+  assert.ok(messages.some((m) => /\d+(\.\d+)?% of the validation probabilities are 0 .*floored.*calibrate the logits/.test(m)), messages.join('\n'));
+});
