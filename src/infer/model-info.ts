@@ -104,6 +104,18 @@ function graphTemperature(header: OnnxHeader, output: ModelInfo['output'], file:
   return temperature;
 }
 
+/** Why a model has no usable [H, W, C], in terms of what its graph input declares. */
+function noImageShape(file: string, dims: (number | string)[] | null): string {
+  const fix = `icmix feeds images as [N, H, W, C] or [N, C, H, W] with fixed height, width and channels`;
+  if (dims && dims.length === 4) {
+    return `${file}: its input [${dims}] leaves the image size open; ${fix}: export the model with them fixed (PyTorch: torch.onnx.export with dynamic_axes for the batch only), or give ${META.inputShape} = [H, W, C] in its metadata`;
+  }
+  if (dims) {
+    return `${file}: its input [${dims}] is not an image batch; ${fix}: export the model with a Reshape from the image to what it takes at the start of the graph`;
+  }
+  return `${file}: no image input shape [H, W, C] in metadata (${META.inputShape}) or in the graph input; export the model with \`icmix export\`, or with its input shape declared`;
+}
+
 /** ModelInfo from the parsed header; `file` names the model in error messages. */
 export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo {
   const meta = header.metadata;
@@ -122,7 +134,7 @@ export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo
     inputShape = inputLayout === 'NCHW' ? [d[2], d[3], d[1]] : [d[1], d[2], d[3]];
   }
   if (!inputShape || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new IcmixError(`${file}: no image input shape [H, W, C] in metadata (${META.inputShape}) or in the graph input; export the model with \`icmix export\``);
+    throw new IcmixError(noImageShape(file, inDims));
   }
   const outDims = header.outputs[0]?.dims;
   const graphClasses = outDims && outDims.length === 2 && typeof outDims[1] === 'number' ? outDims[1] : undefined;

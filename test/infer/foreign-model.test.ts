@@ -160,6 +160,18 @@ test('--mean/--std in the wrong units for --input-range: an impossible mean is r
   assert.ok(!applyModelOverrides(header, 'm.onnx', { mean: [0.5], std: [0.5] }).notes.some((n) => /look like/.test(n)));
 });
 
+test('an input without a fixed image shape says what the graph takes and how to fix it', async () => {
+  const { decodeModel, encodeModel } = await import('../../src/onnx/index.js');
+  const { modelInfoFromBytes } = await import('../../src/infer/model-info.js');
+  const withInput = (dims: (number | string)[]) => {
+    const m = decodeModel(tinyOnnx({ shape: [4, 4, 1], classes: 3, noMetadata: true }));
+    m.graph!.input![0].type!.tensorType!.shape!.dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
+    return encodeModel(m);
+  };
+  assert.throws(() => modelInfoFromBytes(withInput(['N', 'C', 'H', 'W']), 'dyn.onnx'), /dyn\.onnx: its input \[N,C,H,W\] leaves the image size open.*fixed height, width and channels.*dynamic_axes/);
+  assert.throws(() => modelInfoFromBytes(withInput(['N', 16]), 'flat.onnx'), /flat\.onnx: its input \[N,16\] is not an image batch.*\[N, H, W, C\] or \[N, C, H, W\].*Reshape/);
+});
+
 test('a model that does not fit the data: the error names the mismatch and the flag that fixes it', async () => {
   const ev = (overrides: object, dataset = 'cifar10') => evaluate({ model: logitsModel, dataset, dataDir: dataset === 'cifar10' ? cifarDir : undefined, suites: ['id'], overrides });
   await assert.rejects(ev({ inputLayout: 'NHWC' }), (e: Error) => {
