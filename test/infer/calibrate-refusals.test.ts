@@ -70,3 +70,29 @@ test('a probabilities model whose probabilities underflow to 0 is calibrated wit
   await calibrateModel(file, { dataset: `folder:${data}`, valSize: 6, onProgress: (e) => e.message && messages.push(e.message) });
   assert.ok(messages.some((m) => /\d+(\.\d+)?% of the validation probabilities are 0 .*floored.*calibrate the logits/.test(m)), messages.join('\n'));
 });
+
+test('validation logits that want T = ∞ (true class below average) are calibrated to near-uniform with a warning naming the likely causes', async () => {
+  const { writeCalibratedModel } = await import('../../src/infer/calibrate.js');
+  const { referenceLogits, tinyWeights, randomImages } = await import('./runtimes/tiny-model.js');
+  const spec = { shape: [4, 4, 1] as [number, number, number], classes: 2, noMetadata: true };
+  const file = path.join(root, 'anti.onnx');
+  writeFileSync(file, tinyOnnx(spec));
+  const n = 4;
+  const images = randomImages(n, spec.shape);
+  const testLogits = Float32Array.from(referenceLogits(images, n, spec, tinyWeights(spec)));
+  const messages: string[] = [];
+  const scratch = mkdtempSync(path.join(root, 'scratch-'));
+  const r = await writeCalibratedModel({
+    source: file,
+    out: path.join(root, 'anti.calibrated.onnx'),
+    scratch,
+    // Every validation label is the class with the lower logit.
+    val: { logits: new Float32Array([3, 0, 0, 3, 3, 0]), labels: new Int32Array([1, 0, 1]) },
+    test: { images, logits: testLogits, labels: new Int32Array(n) },
+    numClasses: 2,
+    opts: {},
+    log: (m) => messages.push(m),
+  });
+  assert.ok(r.calibration.temperature > 1e5);
+  assert.ok(messages.some((m) => /validation NLL still falls at T = 2\.00e\+5.*below the average class.*near-uniform.*--input-layout, --mean\/--std, --input-range/.test(m)), messages.join('\n'));
+});

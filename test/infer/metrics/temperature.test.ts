@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { MAX_DEFAULT_TEMPERATURE } from '../../../src/infer/metrics/temperature.js';
 import { fitTemperature, nllFromLogits, softmax, logSoftmax, logSumExp, temperatureCalibration } from '../../../src/infer/metrics/index.js';
 import { Rng } from '../../../src/util/rng.js';
 
@@ -79,11 +80,15 @@ test('fitTemperature follows an optimum above the default range instead of stopp
   assert.equal(capped.atBound, true);
 });
 
-test('temperatureCalibration refuses a model that scores the true class below average (T would grow without end)', () => {
-  // Every label is the class with the lower logit: NLL falls all the way to T = ∞ (uniform).
+test('logits that score the true class below average want T = ∞: the fit stops at the widest bound, where probabilities are uniform', () => {
+  // Every label is the class with the lower logit: the NLL falls all the way to T = ∞.
   const z = new Float32Array([3, 0, 0, 3, 3, 0]);
   const y = new Int32Array([1, 0, 1]);
-  assert.throws(() => temperatureCalibration({ logits: z, labels: y }, { logits: z, labels: y }, 2), /no temperature.*accuracy 0\.00%.*preprocessing/s);
+  const fit = fitTemperature(z, y, 2);
+  assert.equal(fit.atBound, true);
+  close(fit.temperature, MAX_DEFAULT_TEMPERATURE, 1e-6 * MAX_DEFAULT_TEMPERATURE);
+  const r = temperatureCalibration({ logits: z, labels: y }, { logits: z, labels: y }, 2);
+  close(r.after.nll, Math.log(2), 1e-4);
 });
 
 test('fitTemperature rejects a bad search range', () => {
