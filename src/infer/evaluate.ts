@@ -33,6 +33,8 @@ export interface EvaluateOptions {
   /** Evaluation dataset; default the model's icmix.dataset metadata. */
   dataset?: string;
   dataDir?: string;
+  /** Folder datasets: stop at a file that does not decode instead of skipping it. */
+  strict?: boolean;
   /** Default ['cpu']; the first is the primary one. */
   runtimes?: RuntimeName[];
   /** Default all: id, ood, corruptions. */
@@ -124,7 +126,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
 
   log(`loading ${datasetName}`);
   // A folder dataset is decoded at the model's input size and channels.
-  const data = await loadDataset(datasetName, { dir: opts.dataDir, ...shapeOptions(datasetName, info.inputShape) });
+  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, ...shapeOptions(datasetName, info.inputShape) });
   const test = data.test;
   const mismatch = shapeMismatch(datasetName, test.shape, loaded);
   if (mismatch) throw new IcmixError(mismatch);
