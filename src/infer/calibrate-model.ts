@@ -98,7 +98,7 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   }
   const seed = opts.seed ?? 0;
   log(`loading ${dataset} and holding out its validation split`);
-  const split = await runSplit({ dataset, dataDir: opts.dataDir, strict: opts.strict, valSize: opts.valSize, seed, ...shapeOptions(dataset, info.inputShape) }, opts.onProgress);
+  const split = await runSplit({ dataset, dataDir: opts.dataDir, strict: opts.strict, valSize: opts.valSize, seed, ...shapeOptions(dataset, info.inputShape) }, opts.onProgress ?? (() => {})); // none: --quiet, also while a folder is decoded
   const { val, test } = split;
   const mismatch = shapeMismatch(dataset, test.shape, loaded, 'calibrate');
   if (mismatch) throw new IcmixError(mismatch);

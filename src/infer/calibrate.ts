@@ -91,7 +91,7 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
   const manifest = await readManifest(runDir);
   await useBackend(opts.backend ?? 'auto');
   log(`regenerating the validation split of ${manifest.dataset.name}`);
-  const { val, test } = await regenerateSplits(manifest, opts.dataDir);
+  const { val, test } = await regenerateSplits(manifest, opts.dataDir, opts.onProgress ?? (() => {})); // none: --quiet, also while a folder is decoded
 
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
   try {

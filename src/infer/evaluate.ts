@@ -125,8 +125,10 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   }
 
   log(`loading ${datasetName}`);
+  // No onProgress means none at all (--quiet), also while a folder dataset is decoded.
+  const quiet = () => {};
   // A folder dataset is decoded at the model's input size and channels.
-  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, ...shapeOptions(datasetName, info.inputShape) });
+  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape) });
   const test = data.test;
   const mismatch = shapeMismatch(datasetName, test.shape, loaded);
   if (mismatch) throw new IcmixError(mismatch);

@@ -131,3 +131,31 @@ test('icmix eval --strict stops at a file that does not decode (the skip note te
     delete process.env.ICMIX_CACHE_DIR;
   }
 });
+
+test('--quiet eval, calibrate (a model made elsewhere or a run) and train print nothing on stderr while decoding a folder', async () => {
+  const data = path.join(tmp, 'quiet');
+  writeTiny(data);
+  const { writeFileSync } = await import('node:fs');
+  const { tinyOnnx } = await import('../infer/runtimes/tiny-model.js');
+  const model = path.join(tmp, 'quiet.onnx');
+  writeFileSync(model, tinyOnnx({ shape: [10, 12, 3], classes: 2, noMetadata: true }));
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    for (const argv of [
+      ['eval', model, '--dataset', `folder:${data}`, '--suite', 'id', '--quiet', '--out', path.join(tmp, 'quiet-out')],
+      ['calibrate', model, '--dataset', `folder:${data}`, '--val-size', '4', '--quiet'],
+      ['train', '--dataset', `folder:${data}`, '--model', 'mlp', '--epochs', '1', '--batch-size', '8', '--val-size', '4', '--backend', 'cpu', '--out', path.join(tmp, 'quiet-run'), '--quiet'],
+      ['calibrate', path.join(tmp, 'quiet-run'), '--backend', 'cpu', '--quiet'],
+    ]) {
+      process.env.ICMIX_CACHE_DIR = path.join(tmp, `cache-quiet-${argv[0]}-${argv.length}`); // a fresh cache: the folder is decoded
+      clearDatasetCache();
+      await main(argv);
+    }
+  } finally {
+    process.stderr.write = write;
+    delete process.env.ICMIX_CACHE_DIR;
+  }
+  assert.deepEqual(written, []);
+});
