@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { readOnnxHeader, type OnnxHeader } from '../onnx/index.js';
+import { DATA_TYPE_NAMES, DataType, readOnnxHeader, type OnnxHeader } from '../onnx/index.js';
 import { META, type ImageShape, type Normalization } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import type { InputSpec } from './preprocess.js';
@@ -126,6 +126,15 @@ export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo
   const inputLayout = layoutRaw as 'NHWC' | 'NCHW';
   if (header.inputs.length !== 1) {
     throw new IcmixError(`${file}: the graph has ${header.inputs.length} inputs; icmix evaluates image classifiers with exactly one image input`);
+  }
+  // onnxruntime hands other element types over as their own arrays (float16 as raw 16-bit words):
+  // read as float32 they would give wrong numbers, fed float32 they fail deep in the runtime.
+  const [input, out0] = [header.inputs[0], header.outputs[0]];
+  if (input.elemType !== undefined && input.elemType !== DataType.FLOAT) {
+    throw new IcmixError(`${file}: its input ${input.name} is ${DATA_TYPE_NAMES[input.elemType] ?? `type ${input.elemType}`}; icmix feeds float32 images: export the model with a float32 input (or put a Cast to its type at the graph's start)`);
+  }
+  if (out0?.elemType !== undefined && out0.elemType !== DataType.FLOAT) {
+    throw new IcmixError(`${file}: its output ${out0.name} is ${DATA_TYPE_NAMES[out0.elemType] ?? `type ${out0.elemType}`}; icmix reads float32 outputs: export the model with a float32 output (or append a Cast to float32)`);
   }
   const inDims = header.inputs[0].dims;
   let inputShape = parseJson<ImageShape>(meta, META.inputShape, file);

@@ -33,8 +33,9 @@ export function graphInputs(g: GraphProto): ValueInfoProto[] {
 
 export interface OnnxHeader {
   metadata: Record<string, string>;
-  inputs: { name: string; dims: GraphDims | null }[];
-  outputs: { name: string; dims: GraphDims | null }[];
+  /** elemType: TensorProto.DataType (undefined when the value has no tensor type). */
+  inputs: { name: string; dims: GraphDims | null; elemType?: number }[];
+  outputs: { name: string; dims: GraphDims | null; elemType?: number }[];
   /** op_type of the node producing each graph output, looking through PASS_THROUGH_OPS ('' for none), in output order. */
   outputProducers: string[];
   /**
@@ -70,7 +71,10 @@ export function headerOf(model: ModelProto): OnnxHeader {
     return n;
   };
   const producerOp = (value: string): string => through(value, PASS_THROUGH_OPS)?.opType ?? '';
-  const io = (v: ValueInfoProto) => ({ name: v.name ?? '', dims: valueDims(v) });
+  const io = (v: ValueInfoProto) => {
+    const elemType = v.type?.tensorType?.elemType;
+    return { name: v.name ?? '', dims: valueDims(v), ...(elemType ? { elemType: Number(elemType) } : {}) };
+  };
   const outputs = (g.output ?? []).map(io);
   const inits = new Map((g.initializer ?? []).map((t) => [t.name ?? '', t]));
   const constant = (value: string): number | null => {
