@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 
 /** Bump when the decoding, the resize or the format changes, so old entries are not reused. */
-export const FOLDER_CACHE_VERSION = 1;
+export const FOLDER_CACHE_VERSION = 2; // 2: truncated PNGs are bad files, no longer decoded from stale memory
 const MAGIC = 'ICMIXFC1';
 
 /** A file the loader could not use: its path relative to the dataset folder and why. */

@@ -1,7 +1,8 @@
 /**
  * The layout of an image-folder dataset (torchvision's ImageFolder, Keras'
  * image_dataset_from_directory): one subfolder per class, sorted names = class names, images found
- * recursively inside; optionally the whole thing under train/, test/ and val/. Only the layout
+ * recursively inside (names compared and sorted in Unicode NFC); optionally the whole thing under
+ * train/, test/ and val/. Only the layout
  * and file list: no image is opened here.
  */
 import { promises as fs, type Dirent } from 'node:fs';
@@ -59,6 +60,24 @@ async function subfolders(dir: string): Promise<string[]> {
   return out;
 }
 
+/**
+ * Class folders by their name in Unicode NFC, sorted by it, each with its name on disk. macOS
+ * writes decomposed (NFD) names, so a copy made on a Mac must give the same classes in the same
+ * order (the labels) as one made elsewhere.
+ */
+async function classFolders(dir: string): Promise<Map<string, string>> {
+  const byNfc = new Map<string, string>();
+  for (const name of await subfolders(dir)) {
+    const key = name.normalize('NFC');
+    const other = byNfc.get(key);
+    if (other !== undefined) {
+      throw new IcmixError(`folder dataset: ${path.join(dir, other)} and ${path.join(dir, name)} are two class folders with the same name in Unicode (NFC), spelled with other code points; rename or merge them`);
+    }
+    byNfc.set(key, name);
+  }
+  return new Map([...byNfc].sort(([a], [b]) => byName(a, b)));
+}
+
 /** Image files under `dir` (recursively, sorted), as paths relative to `root`. */
 async function imagesUnder(root: string, dir: string, ignored: Record<string, number>): Promise<string[]> {
   const out: string[] = [];
@@ -97,7 +116,8 @@ export async function scanFolderLayout(root: string): Promise<FolderLayout> {
   const classDir = (split: FolderSplit | undefined) => (split ? path.join(root, split) : root);
 
   const mainDir = classDir(splitFolders.length ? 'train' : undefined);
-  const classNames = await subfolders(mainDir);
+  const mainFolders = await classFolders(mainDir);
+  const classNames = [...mainFolders.keys()];
   if (classNames.length === 0) throw new IcmixError(`folder dataset: ${mainDir} holds no class folders; it needs ${WANT}`);
   if (classNames.length === 1) {
     throw new IcmixError(`folder dataset: ${mainDir} holds one class folder (${classNames[0]}); a classifier needs at least 2 classes, ${WANT}`);
@@ -107,19 +127,20 @@ export async function scanFolderLayout(root: string): Promise<FolderLayout> {
   const files: FolderFile[] = [];
   for (const split of splitFolders.length ? splitFolders : (['train'] as FolderSplit[])) {
     const dir = classDir(splitFolders.length ? split : undefined);
+    let folders = mainFolders;
     if (split !== 'train') {
-      const here = await subfolders(dir);
-      const extra = here.filter((c) => !classNames.includes(c));
+      folders = await classFolders(dir);
+      const extra = [...folders.keys()].filter((c) => !mainFolders.has(c));
       if (extra.length > 0) {
-        throw new IcmixError(`folder dataset: ${path.join(dir, extra[0])} is a class only in ${split}/, not in ${mainDir}; add it to train/ or remove it from ${split}/`);
+        throw new IcmixError(`folder dataset: ${path.join(dir, folders.get(extra[0])!)} is a class only in ${split}/, not in ${mainDir}; add it to train/ or remove it from ${split}/`);
       }
-      const missing = classNames.filter((c) => !here.includes(c));
+      const missing = classNames.filter((c) => !folders.has(c));
       if (missing.length > 0) {
-        throw new IcmixError(`folder dataset: class ${missing[0]} (${path.join(mainDir, missing[0])}) has no folder in ${dir}; every split needs the same class folders`);
+        throw new IcmixError(`folder dataset: class ${missing[0]} (${path.join(mainDir, mainFolders.get(missing[0])!)}) has no folder in ${dir}; every split needs the same class folders`);
       }
     }
     for (const [label, name] of classNames.entries()) {
-      const cdir = path.join(dir, name);
+      const cdir = path.join(dir, folders.get(name)!);
       const found = await imagesUnder(root, cdir, ignored);
       if (found.length === 0) throw new IcmixError(`folder dataset: class folder ${cdir} holds no ${IMAGE_EXTENSIONS.join('/')} files; add its images or remove the folder`);
       for (const rel of found) files.push({ rel, split, label });

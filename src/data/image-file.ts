@@ -3,6 +3,7 @@
  * without decoding, and full decoding to RGBA bytes with pngjs and jpeg-js. Errors are plain
  * Errors saying what is wrong with the bytes; callers add the file name.
  */
+import * as zlib from 'node:zlib';
 import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
 
@@ -79,11 +80,50 @@ function checked(h: ImageHeader): ImageHeader {
   return h;
 }
 
+/** Samples per pixel of each PNG colour type. */
+const PNG_CHANNELS: Record<number, number> = { 0: 1, 2: 3, 3: 1, 4: 2, 6: 4 };
+/** Adam7 passes: [x0, y0, dx, dy]. */
+const ADAM7 = [[0, 0, 8, 8], [4, 0, 8, 8], [0, 4, 4, 8], [2, 0, 4, 4], [0, 2, 2, 4], [1, 0, 2, 2], [0, 1, 1, 2]];
+
+/**
+ * Throws unless the PNG's IDAT stream inflates completely to the bytes its header needs. pngjs
+ * does not check this: a truncated stream leaves the tail of its buffer as whatever memory held,
+ * which then decodes to a random image or a random error. Costs one more inflate of the data.
+ */
+export function checkPngData(bytes: Uint8Array): void {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const idat: Buffer[] = [];
+  for (let at = 8; at + 8 <= buf.length; ) {
+    const len = buf.readUInt32BE(at);
+    if (buf.toString('latin1', at + 4, at + 8) === 'IDAT') idat.push(buf.subarray(at + 8, Math.min(buf.length, at + 8 + len)));
+    at += 12 + len;
+  }
+  if (buf.length < 29) throw new Error('PNG without an IHDR header (truncated?)');
+  const width = buf.readUInt32BE(16);
+  const height = buf.readUInt32BE(20);
+  const bits = (PNG_CHANNELS[buf[25]] ?? 4) * buf[24];
+  const rowBytes = (w: number) => (w > 0 ? Math.ceil((w * bits) / 8) + 1 : 0);
+  const need =
+    buf[28] === 1
+      ? ADAM7.reduce((s, [x0, y0, dx, dy]) => s + rowBytes(Math.ceil((width - x0) / dx)) * Math.max(0, Math.ceil((height - y0) / dy)), 0)
+      : rowBytes(width) * height;
+  let got: number;
+  try {
+    got = zlib.inflateSync(Buffer.concat(idat), { maxOutputLength: Math.max(1, need) }).length;
+  } catch (e) {
+    // More data than the header needs is pngjs's business (it ignores the rest); less is not.
+    if ((e as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') return;
+    throw new Error(`the image data ends early (truncated?): ${(e as Error).message}`);
+  }
+  if (got < need) throw new Error(`the image data ends early (truncated?): ${got} of ${need} bytes`);
+}
+
 /** Decode to RGBA bytes; throws when the file is damaged or not a PNG/JPEG. */
 export function decodeImageFile(bytes: Uint8Array): RgbaImage {
   const header = readImageHeader(bytes);
   let img: RgbaImage;
   if (header.format === 'png') {
+    checkPngData(bytes);
     const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
     img = { width: png.width, height: png.height, data: new Uint8Array(png.data.buffer, png.data.byteOffset, png.data.byteLength) };
   } else {

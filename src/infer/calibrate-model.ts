@@ -18,11 +18,11 @@ import { writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { checkOptions, nonNegativeInt, type RuleTable } from '../util/ranges.js';
 import { CALIBRATE_RULES, valTestOutputs, writeCalibratedModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
+import { CALIBRATION_META, sourceRecord, type SourceRecord } from './calibrated-source.js';
 import type { OodThreshold } from './model-info.js';
-import { loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
+import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 
-/** Metadata key of the calibrated copy: how its temperature was fitted (JSON FitRecord). */
-export const CALIBRATION_META = 'icmix.calibration';
+export { CALIBRATION_META } from './calibrated-source.js';
 
 export interface CalibrateModelOptions extends Omit<CalibrateOptions, 'source' | 'backend' | 'dataDir'> {
   /** The dataset the model classifies (any name icmix reads, e.g. cifar10, folder:<dir>); default: its icmix.dataset metadata. */
@@ -45,7 +45,7 @@ export const CALIBRATE_MODEL_RULES: RuleTable<CalibrateModelOptions> = {
 };
 
 /** How the temperature of a model made elsewhere was fitted: recorded in its metadata and its calibration record. */
-export interface FitRecord {
+export interface FitRecord extends Partial<SourceRecord> {
   dataset: string;
   /** 'val': never the test split. */
   split: 'val';
@@ -77,8 +77,16 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   checkOptions(opts, CALIBRATE_MODEL_RULES, 'calibrate');
   const log = (message: string) => opts.onProgress?.({ task: 'calibrate', message });
   const loaded = await loadModelInfo(model, opts.overrides);
-  const { info } = loaded;
+  const { info, graphOutputs } = loaded;
+  if (graphOutputs.length !== 1) {
+    // Checked before the data is read: the calibrated head goes on the one output there is.
+    throw new IcmixError(
+      `${model} has ${graphOutputs.length} outputs (${graphOutputs.join(', ')}); icmix reads only the first, and the calibrated copy appends its temperature and softmax to one output: ` +
+        `save a copy with only the output to calibrate (e.g. Python: onnx.utils.extract_model('${path.basename(model)}', 'one.onnx', [input names], ['${graphOutputs[0] ?? 'logits'}'])) and calibrate that`,
+    );
+  }
   for (const n of loaded.notes) log(n);
+  const out = await checkedOut(model, opts.out);
   const dataset = opts.dataset ?? info.dataset;
   if (!dataset) {
     throw new IcmixError(`calibrating ${model} needs the data it classifies and it records none (metadata ${META.dataset}): name it with --dataset (the validation split is held out of its training set)`);
@@ -90,7 +98,7 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   }
   const seed = opts.seed ?? 0;
   log(`loading ${dataset} and holding out its validation split`);
-  const split = await runSplit({ dataset, dataDir: opts.dataDir, strict: opts.strict, valSize: opts.valSize, seed, ...shapeOptions(dataset, info.inputShape) }, opts.onProgress);
+  const split = await runSplit({ dataset, dataDir: opts.dataDir, strict: opts.strict, valSize: opts.valSize, seed, ...shapeOptions(dataset, info.inputShape) }, opts.onProgress ?? (() => {})); // none: --quiet, also while a folder is decoded
   const { val, test } = split;
   const mismatch = shapeMismatch(dataset, test.shape, loaded, 'calibrate');
   if (mismatch) throw new IcmixError(mismatch);
@@ -98,6 +106,8 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   if (test.numClasses !== C) {
     throw new IcmixError(`${model} outputs ${C} classes but ${dataset} has ${test.numClasses}; calibrate on the dataset the model was trained for`);
   }
+  const order = info.metadata[META.classNames] !== undefined ? classOrderMismatch(dataset, test.classNames, info.classNames, model) : undefined;
+  if (order) throw new IcmixError(order);
   if (val.labels.length === 0) throw new IcmixError(`the validation split of ${dataset} is empty (--val-size 0); calibration needs held-out images, never the test split`);
   const ownVal = typeof split.protocol.valSplit === 'string' && split.protocol.valSplit.startsWith("the dataset's own");
   const fit: FitRecord = {
@@ -111,9 +121,20 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   if (fit.logitsFrom !== 'logits') log(`${model} outputs probabilities: fitting on their log, which equals the logits up to one constant per image (softmax ignores it)`);
 
   const raw = await valTestOutputs(model, info, val, test, opts, log);
+  if (fit.logitsFrom !== 'logits') {
+    // log p is the logits up to a constant only where p did not underflow: a 0 is floored at
+    // log(PROBABILITY_FLOOR) ≈ -87, which clips the logit gaps T is fitted on.
+    const zeros = raw.val.reduce((k, v) => k + (v < PROBABILITY_FLOOR ? 1 : 0), 0);
+    if (zeros > 0) {
+      log(
+        `${((100 * zeros) / raw.val.length).toFixed(1)}% of the validation probabilities are 0 (underflowed in float32); their log is floored at ${Math.log(PROBABILITY_FLOOR).toFixed(1)}, ` +
+          'so T is fitted on clipped logit gaps: for an exact fit, calibrate the logits (a copy of the model without its final Softmax)',
+      );
+    }
+  }
   const asLogits = fit.logitsFrom === 'logits' ? (x: Float32Array) => x : logitsOfProbabilities;
-  const out = opts.out ?? defaultCalibratedPath(model);
-  if (path.resolve(out) === path.resolve(model)) throw new IcmixError(`--out ${out} is the model itself; write the calibrated copy to another file`);
+  // Which file and bytes the copy is made from, so a copy left beside a changed source is refused.
+  Object.assign(fit, await sourceRecord(model, out));
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
   let written: Awaited<ReturnType<typeof writeCalibratedModel>>;
   try {
@@ -137,6 +158,15 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   const calibrationFile = calibrationRecordPath(out);
   await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out), source: path.resolve(model), fit } satisfies Record<string, unknown> & { oodThreshold: OodThreshold });
   return { path: out, calibration, oodThreshold, verificationMaxAbsDiff, calibrationFile, fit, notes: loaded.notes };
+}
+
+/** Where the calibrated copy goes, checked before any data is read so a typo does not cost the fit. */
+async function checkedOut(model: string, given: string | undefined): Promise<string> {
+  const out = given ?? defaultCalibratedPath(model);
+  if (path.resolve(out) === path.resolve(model)) throw new IcmixError(`--out ${out} is the model itself; write the calibrated copy to another file`);
+  if ((await fs.stat(out).catch(() => undefined))?.isDirectory()) throw new IcmixError(`--out ${out} is a folder; name the calibrated .onnx file, e.g. ${path.join(out, path.basename(defaultCalibratedPath(model)))}`);
+  if (path.extname(out).toLowerCase() !== '.onnx') throw new IcmixError(`--out ${out}: the calibrated copy is an ONNX model; name it .onnx (its record goes beside it as .calibration.json)`);
+  return out;
 }
 
 /** `<dir>/<name>.calibration.json` beside `<dir>/<name>.onnx`. */

@@ -14,6 +14,7 @@ import { META } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { maxAbsDiff, mspScore, softmax, temperatureCalibration, thresholdAtTpr } from './metrics/index.js';
+import { MAX_DEFAULT_TEMPERATURE } from './metrics/temperature.js';
 import { readModelInfo, type ModelInfo, type OodThreshold } from './model-info.js';
 import type { ImageSet } from '../data/index.js';
 import { loadModelInfo, type ModelOverrides } from './model-overrides.js';
@@ -90,7 +91,7 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
   const manifest = await readManifest(runDir);
   await useBackend(opts.backend ?? 'auto');
   log(`regenerating the validation split of ${manifest.dataset.name}`);
-  const { val, test } = await regenerateSplits(manifest, opts.dataDir);
+  const { val, test } = await regenerateSplits(manifest, opts.dataDir, opts.onProgress ?? (() => {})); // none: --quiet, also while a folder is decoded
 
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
   try {
@@ -189,6 +190,13 @@ export interface CalibratedModelJob {
 export async function writeCalibratedModel(job: CalibratedModelJob): Promise<{ calibration: CalibrationResult; oodThreshold: OodThreshold; verificationMaxAbsDiff: number }> {
   const { out, test, numClasses: C, opts } = job;
   const { calibration, oodThreshold } = calibrateFromLogits(job.val, test, C, opts);
+  if (calibration.temperature >= MAX_DEFAULT_TEMPERATURE * (1 - 1e-6)) {
+    // The NLL wants T = ∞ (uniform): the honest fit, but almost always a sign of the wrong data.
+    job.log(
+      `warning: the validation NLL still falls at T = ${MAX_DEFAULT_TEMPERATURE.toExponential(2)}, the largest T tried: the model scores the true class below the average class, ` +
+        'so the calibrated probabilities are near-uniform; check that the data and its preprocessing are the ones the model was trained with (--dataset, --input-layout, --mean/--std, --input-range)',
+    );
+  }
   job.log(`T = ${calibration.temperature.toFixed(4)}; writing the calibrated model`);
   const calibrated = appendTemperatureSoftmax(
     decodeModel(await fs.readFile(job.source), job.source),

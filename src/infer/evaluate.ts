@@ -13,7 +13,7 @@ import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
 import type { ModelInfo } from './model-info.js';
-import { loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
+import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 import { batchCount, DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
 import type { CalibrationResult, CorruptionResult, EvalReport, OodScoreName, OodSetResult, ParityResult, RuntimeResult } from './report/types.js';
 import { OOD_SCORE_NAMES, REPORT_SCHEMA_VERSION } from './report/types.js';
@@ -33,6 +33,8 @@ export interface EvaluateOptions {
   /** Evaluation dataset; default the model's icmix.dataset metadata. */
   dataset?: string;
   dataDir?: string;
+  /** Folder datasets: stop at a file that does not decode instead of skipping it. */
+  strict?: boolean;
   /** Default ['cpu']; the first is the primary one. */
   runtimes?: RuntimeName[];
   /** Default all: id, ood, corruptions. */
@@ -123,14 +125,18 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   }
 
   log(`loading ${datasetName}`);
+  // No onProgress means none at all (--quiet), also while a folder dataset is decoded.
+  const quiet = () => {};
   // A folder dataset is decoded at the model's input size and channels.
-  const data = await loadDataset(datasetName, { dir: opts.dataDir, ...shapeOptions(datasetName, info.inputShape) });
+  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape) });
   const test = data.test;
   const mismatch = shapeMismatch(datasetName, test.shape, loaded);
   if (mismatch) throw new IcmixError(mismatch);
   if (test.numClasses > C) {
     throw new IcmixError(`${datasetName} has ${test.numClasses} classes but ${opts.model} outputs ${C}; evaluate on the dataset the model was trained for`);
   }
+  const order = info.metadata[META.classNames] !== undefined ? classOrderMismatch(datasetName, test.classNames, info.classNames, opts.model) : undefined;
+  if (order) throw new IcmixError(order);
 
   const runtimes: InferenceRuntime[] = [];
   const results: RuntimeResult[] = [];

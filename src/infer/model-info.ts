@@ -1,5 +1,5 @@
 import { promises as fs } from 'node:fs';
-import { readOnnxHeader, type OnnxHeader } from '../onnx/index.js';
+import { DATA_TYPE_NAMES, DataType, readOnnxHeader, type OnnxHeader } from '../onnx/index.js';
 import { META, type ImageShape, type Normalization } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import type { InputSpec } from './preprocess.js';
@@ -104,6 +104,18 @@ function graphTemperature(header: OnnxHeader, output: ModelInfo['output'], file:
   return temperature;
 }
 
+/** Why a model has no usable [H, W, C], in terms of what its graph input declares. */
+function noImageShape(file: string, dims: (number | string)[] | null): string {
+  const fix = `icmix feeds images as [N, H, W, C] or [N, C, H, W] with fixed height, width and channels`;
+  if (dims && dims.length === 4) {
+    return `${file}: its input [${dims}] leaves the image size open; ${fix}: export the model with them fixed (PyTorch: torch.onnx.export with dynamic_axes for the batch only), or give ${META.inputShape} = [H, W, C] in its metadata`;
+  }
+  if (dims) {
+    return `${file}: its input [${dims}] is not an image batch; ${fix}: export the model with a Reshape from the image to what it takes at the start of the graph`;
+  }
+  return `${file}: no image input shape [H, W, C] in metadata (${META.inputShape}) or in the graph input; export the model with \`icmix export\`, or with its input shape declared`;
+}
+
 /** ModelInfo from the parsed header; `file` names the model in error messages. */
 export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo {
   const meta = header.metadata;
@@ -115,6 +127,15 @@ export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo
   if (header.inputs.length !== 1) {
     throw new IcmixError(`${file}: the graph has ${header.inputs.length} inputs; icmix evaluates image classifiers with exactly one image input`);
   }
+  // onnxruntime hands other element types over as their own arrays (float16 as raw 16-bit words):
+  // read as float32 they would give wrong numbers, fed float32 they fail deep in the runtime.
+  const [input, out0] = [header.inputs[0], header.outputs[0]];
+  if (input.elemType !== undefined && input.elemType !== DataType.FLOAT) {
+    throw new IcmixError(`${file}: its input ${input.name} is ${DATA_TYPE_NAMES[input.elemType] ?? `type ${input.elemType}`}; icmix feeds float32 images: export the model with a float32 input (or put a Cast to its type at the graph's start)`);
+  }
+  if (out0?.elemType !== undefined && out0.elemType !== DataType.FLOAT) {
+    throw new IcmixError(`${file}: its output ${out0.name} is ${DATA_TYPE_NAMES[out0.elemType] ?? `type ${out0.elemType}`}; icmix reads float32 outputs: export the model with a float32 output (or append a Cast to float32)`);
+  }
   const inDims = header.inputs[0].dims;
   let inputShape = parseJson<ImageShape>(meta, META.inputShape, file);
   if (!inputShape && inDims && inDims.length === 4 && inDims.slice(1).every((d) => typeof d === 'number')) {
@@ -122,7 +143,7 @@ export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo
     inputShape = inputLayout === 'NCHW' ? [d[2], d[3], d[1]] : [d[1], d[2], d[3]];
   }
   if (!inputShape || inputShape.length !== 3 || !inputShape.every((d) => Number.isInteger(d) && d > 0)) {
-    throw new IcmixError(`${file}: no image input shape [H, W, C] in metadata (${META.inputShape}) or in the graph input; export the model with \`icmix export\``);
+    throw new IcmixError(noImageShape(file, inDims));
   }
   const outDims = header.outputs[0]?.dims;
   const graphClasses = outDims && outDims.length === 2 && typeof outDims[1] === 'number' ? outDims[1] : undefined;

@@ -8,6 +8,7 @@ import { promises as fs } from 'node:fs';
 import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { checkOptions, type RuleTable } from '../util/ranges.js';
+import { checkCalibratedSource } from './calibrated-source.js';
 import { modelInfoFromHeader, readOnnxHeader, type GraphDims, type ModelInfo, type OnnxHeader } from './model-info.js';
 
 export const INPUT_LAYOUTS = ['NHWC', 'NCHW'] as const;
@@ -49,6 +50,8 @@ export interface LoadedModelInfo {
   info: ModelInfo;
   /** The graph's image input as declared, e.g. ['N', 1, 28, 28] (null when it has no shape). */
   graphInput: GraphDims | null;
+  /** The graph's output names, in order: icmix reads the first. */
+  graphOutputs: string[];
   /** Where the input layout came from. */
   layoutFrom: 'metadata' | 'flag' | 'graph' | 'default';
   /** A flag that overrode different metadata, or a layout read off the graph: for people. */
@@ -85,6 +88,8 @@ export function applyModelOverrides(header: OnnxHeader, file: string, overrides:
     meta[key] = value;
   };
   const graphInput = header.inputs.length === 1 ? header.inputs[0].dims : null;
+  const graphOutputs = header.outputs.map((o) => o.name);
+  if (graphOutputs.length > 1) notes.push(`${file} has ${graphOutputs.length} outputs (${graphOutputs.join(', ')}); icmix reads the first, ${graphOutputs[0]}`);
   let layoutFrom: LoadedModelInfo['layoutFrom'] = meta[META.inputLayout] !== undefined ? 'metadata' : 'default';
   if (overrides.inputLayout) {
     set(META.inputLayout, overrides.inputLayout, FLAG_OF.inputLayout);
@@ -97,7 +102,17 @@ export function applyModelOverrides(header: OnnxHeader, file: string, overrides:
       if (guess === 'NCHW') notes.push(`${file} has no layout metadata; its input [${graphInput}] reads as NCHW (pass --input-layout NHWC if it is not)`);
     }
   }
-  if (overrides.output) set(META.output, overrides.output, FLAG_OF.output);
+  if (overrides.output) {
+    // Checked here so the error names the flag (model info would blame the metadata it sets).
+    const last = header.outputProducers[0] || 'none';
+    if (overrides.output === 'probabilities' && last !== 'Softmax') {
+      throw new IcmixError(`${file}: --output probabilities, but the graph's last node is ${last}, not a Softmax, so its output is not probabilities; leave --output out (icmix then applies softmax itself)`);
+    }
+    if (overrides.output === 'logits' && last === 'Softmax') {
+      throw new IcmixError(`${file}: --output logits, but the graph ends in a Softmax, so its output is probabilities (softmax would be applied twice); leave --output out, or pass --output probabilities`);
+    }
+    set(META.output, overrides.output, FLAG_OF.output);
+  }
   if (overrides.classNames) {
     const out = header.outputs[0]?.dims;
     const k = out && out.length === 2 && typeof out[1] === 'number' ? out[1] : undefined;
@@ -121,8 +136,28 @@ export function applyModelOverrides(header: OnnxHeader, file: string, overrides:
   if (overrides.inputRange) set(INPUT_RANGE_META, overrides.inputRange, FLAG_OF.inputRange);
   const range = meta[INPUT_RANGE_META] ?? '0-1';
   if (!(INPUT_RANGES as readonly string[]).includes(range)) throw new IcmixError(`${file}: metadata ${INPUT_RANGE_META} is '${range}', expected ${INPUT_RANGES.join(' or ')}`);
+  checkNormalizationUnits(overrides, range as InputRange, notes);
   const info = modelInfoFromHeader({ ...header, metadata: meta }, file);
-  return { info: { ...info, inputScale: range === '0-255' ? 255 : 1 }, graphInput, layoutFrom, notes };
+  return { info: { ...info, inputScale: range === '0-255' ? 255 : 1 }, graphInput, graphOutputs, layoutFrom, notes };
+}
+
+/**
+ * --mean/--std are in --input-range units, and the two are easy to mix up (torchvision's
+ * 0.485 with a 0-255 model, or 124 with the 0-1 default). A mean of 0-1 pixels outside [-1, 1]
+ * cannot be, so it is refused; 0-1-sized values with 0-255 are only unlikely, so they are noted.
+ */
+function checkNormalizationUnits(o: ModelOverrides, range: InputRange, notes: string[]): void {
+  if (!o.mean && !o.std) return;
+  const mean = o.mean ?? [];
+  const std = o.std ?? [];
+  if (range === '0-1') {
+    const bad = mean.find((m) => Math.abs(m) > 1);
+    if (bad !== undefined) {
+      throw new IcmixError(`--mean ${bad} is outside 0-1, the units of --input-range 0-1 (the default): for a model that takes 0-255 pixels pass --input-range 0-255, else give the mean in 0-1 units (divide it by 255)`);
+    }
+  } else if ([...mean, ...std].every((v) => Math.abs(v) <= 1) && [...mean, ...std].some((v) => v !== 0 && v !== 1)) {
+    notes.push(`--mean/--std look like 0-1 values but --input-range is 0-255, their units: if the model was trained on 0-1 pixels leave --input-range out, else multiply them by 255`);
+  }
 }
 
 /** Read an ONNX file's info with `overrides` applied. */
@@ -139,7 +174,9 @@ export async function loadModelInfo(file: string, overrides: ModelOverrides = {}
   } catch (e) {
     throw new IcmixError(`${file} is not a readable ONNX model (${(e as Error).message})`);
   }
-  return applyModelOverrides(header, file, overrides);
+  const loaded = applyModelOverrides(header, file, overrides);
+  await checkCalibratedSource(file, header.metadata);
+  return loaded;
 }
 
 /** Class names from a file: a JSON array of strings, or one name per line (blank lines ignored). */
@@ -186,4 +223,24 @@ export function shapeMismatch(datasetName: string, data: readonly number[], load
     return `${head}: the model takes ${want[2]} channel(s), the data has ${data[2]}; ${verb} on data with ${want[2]} channel(s) (no flag converts them)`;
   }
   return `${head}: the model takes ${want[1]}x${want[0]} pixels (width x height), the data is ${data[1]}x${data[0]}; ${verb} on a dataset of that size (a folder:<dir> dataset is resized to it; no flag resizes the others)`;
+}
+
+/**
+ * The error when the data's class names sit at other indices of the model's class names, so every
+ * label would be read as another class (a folder dataset's labels are its sorted folder names);
+ * undefined when they agree, or share no name (unnamed classes, or names that are only spelled
+ * differently: nothing to go on).
+ */
+export function classOrderMismatch(datasetName: string, dataNames: readonly string[], modelNames: readonly string[], model: string): string | undefined {
+  const at = new Map(modelNames.map((n, i) => [n, i]));
+  for (let i = 0; i < dataNames.length; i++) {
+    const j = at.get(dataNames[i]);
+    if (j === undefined || j === i) continue;
+    return (
+      `${datasetName}'s class ${i} is ${dataNames[i]} but ${model}'s output ${i} is ${modelNames[i] ?? '(none)'} (${dataNames[i]} is its output ${j}), so every label would be read as another class; ` +
+      `the data's classes in order: ${dataNames.join(', ')}; the model's: ${modelNames.join(', ')}. ` +
+      `If the model's names are right, make the data's order match (a folder dataset's classes are its folder names, sorted: rename them, e.g. 00_${modelNames[0]}); if they are wrong, pass --class-names in the model's output order`
+    );
+  }
+  return undefined;
 }

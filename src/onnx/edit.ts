@@ -37,7 +37,8 @@ export interface TemperatureHeadOptions {
 
 /**
  * `model` with Div by `temperature` and Softmax over the last axis appended to its one output,
- * which becomes `probabilities` ([batch, classes] as before); with `fromProbabilities`, Max with
+ * which becomes `probabilities` ([batch, classes]; an output of another rank is flattened to that
+ * first); with `fromProbabilities`, Max with
  * PROBABILITY_FLOOR and Log come first. Every metadata entry is kept; `metadata` entries are added
  * or replace existing ones. The input model is not changed.
  */
@@ -57,6 +58,19 @@ export function appendTemperatureSoftmax(model: ModelProto, temperature: number,
   const logHead: NodeProto[] = [];
   const logInits: TensorProto[] = [];
   let divInput = logits.name ?? '';
+  // A head of rank other than 2 (e.g. [N, C, 1, 1] from a conv without Flatten): flatten to
+  // [N, classes] first, or the Softmax over its last axis would normalise over a size-1 axis.
+  const dims = logits.type?.tensorType?.shape?.dim;
+  let outType = logits.type;
+  if (dims && dims.length !== 2) {
+    const flat = fresh(used, 'flat_logits');
+    logHead.push({ opType: 'Flatten', input: [divInput], output: [flat], name: fresh(used, 'calibration/Flatten'), attribute: [{ name: 'axis', type: AttributeType.INT, i: 1 }] });
+    divInput = flat;
+    const rest = dims.slice(1).map((d) => (d.dimValue !== undefined && d.dimValue !== null ? Number(d.dimValue) : NaN));
+    const classes = rest.reduce((a, b) => a * b, 1);
+    const classDim = Number.isFinite(classes) ? { dimValue: classes } : { dimParam: 'classes' };
+    outType = { ...logits.type, tensorType: { ...logits.type!.tensorType, shape: { dim: [dims[0] ?? { dimParam: 'batch' }, classDim] } } };
+  }
   if (opts.fromProbabilities) {
     // Max broadcasts a scalar from opset 8 on.
     const opset = (model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx')?.version;
@@ -83,7 +97,7 @@ export function appendTemperatureSoftmax(model: ModelProto, temperature: number,
         { opType: 'Softmax', input: [scaled], output: [probs], name: fresh(used, 'calibration/Softmax'), attribute: [{ name: 'axis', type: AttributeType.INT, i: -1 }] },
       ],
       initializer: [...(g.initializer ?? []), ...logInits, { name: tName, dims: [], dataType: DataType.FLOAT, rawData: new Uint8Array(Float32Array.of(temperature).buffer) }],
-      output: [{ ...logits, name: probs }],
+      output: [{ ...logits, name: probs, type: outType }],
     },
     metadataProps: [...merged].map(([key, value]) => ({ key, value })),
   };

@@ -33,12 +33,13 @@ export function graphInputs(g: GraphProto): ValueInfoProto[] {
 
 export interface OnnxHeader {
   metadata: Record<string, string>;
-  inputs: { name: string; dims: GraphDims | null }[];
-  outputs: { name: string; dims: GraphDims | null }[];
-  /** op_type of the node producing each graph output, looking through Identity ('' for none), in output order. */
+  /** elemType: TensorProto.DataType (undefined when the value has no tensor type). */
+  inputs: { name: string; dims: GraphDims | null; elemType?: number }[];
+  outputs: { name: string; dims: GraphDims | null; elemType?: number }[];
+  /** op_type of the node producing each graph output, looking through PASS_THROUGH_OPS ('' for none), in output order. */
   outputProducers: string[];
   /**
-   * Per graph output: the scalar constant a Div applies last before it (through Identity and one
+   * Per graph output: the scalar constant a Div applies last before it (through PASS_THROUGH_OPS and one
    * Softmax), i.e. the temperature icmix's exporter and calibrate put in the graph; null for none.
    */
   outputDivisors: (number | null)[];
@@ -53,17 +54,27 @@ function scalarFloat(t: TensorProto | undefined): number | null {
   return null;
 }
 
+/**
+ * Ops that move values without changing them: a graph output reached through them is what the op
+ * before them computed (Keras and tf2onnx heads often end Softmax -> Reshape).
+ */
+export const PASS_THROUGH_OPS = ['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze'];
+
 /** What model info needs from a decoded model: metadata, real inputs, outputs and their producers. */
 export function headerOf(model: ModelProto): OnnxHeader {
   const g = model.graph ?? {};
   const producers = new Map<string, NodeProto>();
   for (const n of g.node ?? []) for (const o of n.output ?? []) producers.set(o, n);
-  const producerOp = (value: string): string => {
+  const through = (value: string, ops: string[]): NodeProto | undefined => {
     let n = producers.get(value);
-    for (let hops = 0; n?.opType === 'Identity' && hops < 100; hops++) n = producers.get(n.input?.[0] ?? '');
-    return n?.opType ?? '';
+    for (let hops = 0; n && ops.includes(n.opType ?? '') && hops < 100; hops++) n = producers.get(n.input?.[0] ?? '');
+    return n;
   };
-  const io = (v: ValueInfoProto) => ({ name: v.name ?? '', dims: valueDims(v) });
+  const producerOp = (value: string): string => through(value, PASS_THROUGH_OPS)?.opType ?? '';
+  const io = (v: ValueInfoProto) => {
+    const elemType = v.type?.tensorType?.elemType;
+    return { name: v.name ?? '', dims: valueDims(v), ...(elemType ? { elemType: Number(elemType) } : {}) };
+  };
   const outputs = (g.output ?? []).map(io);
   const inits = new Map((g.initializer ?? []).map((t) => [t.name ?? '', t]));
   const constant = (value: string): number | null => {
@@ -71,14 +82,9 @@ export function headerOf(model: ModelProto): OnnxHeader {
     if (!n) return scalarFloat(inits.get(value));
     return n.opType === 'Constant' ? scalarFloat(n.attribute?.find((a) => a.name === 'value')?.t) : null;
   };
-  const through = (value: string, ops: string[]): NodeProto | undefined => {
-    let n = producers.get(value);
-    for (let hops = 0; n && ops.includes(n.opType ?? '') && hops < 100; hops++) n = producers.get(n.input?.[0] ?? '');
-    return n;
-  };
   const divisor = (value: string): number | null => {
-    let n = through(value, ['Identity']);
-    if (n?.opType === 'Softmax') n = through(n.input?.[0] ?? '', ['Identity']);
+    let n = through(value, PASS_THROUGH_OPS);
+    if (n?.opType === 'Softmax') n = through(n.input?.[0] ?? '', PASS_THROUGH_OPS);
     return n?.opType === 'Div' ? constant(n.input?.[1] ?? '') : null;
   };
   return {

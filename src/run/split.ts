@@ -49,7 +49,7 @@ export async function prepareData(cfg: SplitConfig, onProgress?: OnProgress): Pr
 }
 
 /** The validation split the run held out, regenerated from its manifest (same protocol, same seed). */
-export async function regenerateSplits(manifest: RunManifest, dataDir?: string): Promise<{ val: ImageSet; test: ImageSet }> {
+export async function regenerateSplits(manifest: RunManifest, dataDir?: string, onProgress?: OnProgress): Promise<{ val: ImageSet; test: ImageSet }> {
   // Read from disk: a hand-written or old manifest may lack fields the type promises.
   const cfg: Partial<TrainConfig> = manifest.config ?? {};
   const seed = cfg.seed ?? (manifest.dataset.protocol.seed as number | undefined);
@@ -57,7 +57,7 @@ export async function regenerateSplits(manifest: RunManifest, dataDir?: string):
   // A folder dataset is decoded at the size and channels the run trained on (its input shape).
   const name = manifest.dataset.name;
   const shape = { imageSize: undefined, channels: undefined, ...shapeOptions(name, manifest.inputShape) };
-  const split = await runSplit({ ...cfg, ...shape, dataset: name, dataDir: dataDir ?? cfg.dataDir, seed });
+  const split = await runSplit({ ...cfg, ...shape, dataset: name, dataDir: dataDir ?? cfg.dataDir, seed }, onProgress);
   if (split.val.labels.length === 0) {
     throw new IcmixError('the run held out no validation images (trained with --val-size 0); retrain with a validation split to calibrate');
   }

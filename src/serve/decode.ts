@@ -1,5 +1,6 @@
 import { PNG } from 'pngjs';
 import jpeg from 'jpeg-js';
+import { checkPngData } from '../data/image-file.js';
 import type { ImageShape } from '../types.js';
 import { imageToPixels, rgbaToPixels } from '../../web/preprocess.js';
 import { BadInput } from './errors.js';
@@ -24,6 +25,7 @@ interface Rgba {
 function decodeRgba(bytes: Uint8Array, format: ImageFormat, source: ImageSource): Rgba {
   try {
     if (format === 'png') {
+      checkPngData(bytes);
       const png = PNG.sync.read(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
       return { width: png.width, height: png.height, data: png.data };
     }

@@ -107,3 +107,55 @@ test('study files accept folder:<dir> datasets and the folder options', () => {
   assert.equal(study.cells[0].train.channels, 1);
   assert.ok(!study.cells[0].id.includes('/'), study.cells[0].id);
 });
+
+test('icmix eval --strict stops at a file that does not decode (the skip note tells users to pass it)', async () => {
+  const data = path.join(tmp, 'strict-eval');
+  writeTiny(data);
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(path.join(data, 'dark', 'zz-empty.png'), new Uint8Array(0));
+  const { tinyOnnx } = await import('../infer/runtimes/tiny-model.js');
+  const model = path.join(tmp, 'strict-eval.onnx');
+  writeFileSync(model, tinyOnnx({ shape: [10, 12, 3], classes: 2, noMetadata: true }));
+  process.env.ICMIX_CACHE_DIR = path.join(tmp, 'cache-strict');
+  try {
+    clearDatasetCache();
+    await assert.rejects(
+      main(['eval', model, '--dataset', `folder:${data}`, '--suite', 'id', '--strict', '--quiet', '--out', path.join(tmp, 'strict-out')]),
+      /zz-empty\.png does not decode \(the file is empty\)/,
+    );
+    // Without it the file is skipped and the rest evaluated.
+    clearDatasetCache();
+    await main(['eval', model, '--dataset', `folder:${data}`, '--suite', 'id', '--quiet', '--out', path.join(tmp, 'strict-out')]);
+    assert.ok(existsSync(path.join(tmp, 'strict-out', 'report.json')));
+  } finally {
+    delete process.env.ICMIX_CACHE_DIR;
+  }
+});
+
+test('--quiet eval, calibrate (a model made elsewhere or a run) and train print nothing on stderr while decoding a folder', async () => {
+  const data = path.join(tmp, 'quiet');
+  writeTiny(data);
+  const { writeFileSync } = await import('node:fs');
+  const { tinyOnnx } = await import('../infer/runtimes/tiny-model.js');
+  const model = path.join(tmp, 'quiet.onnx');
+  writeFileSync(model, tinyOnnx({ shape: [10, 12, 3], classes: 2, noMetadata: true }));
+  const written: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
+  try {
+    for (const argv of [
+      ['eval', model, '--dataset', `folder:${data}`, '--suite', 'id', '--quiet', '--out', path.join(tmp, 'quiet-out')],
+      ['calibrate', model, '--dataset', `folder:${data}`, '--val-size', '4', '--quiet'],
+      ['train', '--dataset', `folder:${data}`, '--model', 'mlp', '--epochs', '1', '--batch-size', '8', '--val-size', '4', '--backend', 'cpu', '--out', path.join(tmp, 'quiet-run'), '--quiet'],
+      ['calibrate', path.join(tmp, 'quiet-run'), '--backend', 'cpu', '--quiet'],
+    ]) {
+      process.env.ICMIX_CACHE_DIR = path.join(tmp, `cache-quiet-${argv[0]}-${argv.length}`); // a fresh cache: the folder is decoded
+      clearDatasetCache();
+      await main(argv);
+    }
+  } finally {
+    process.stderr.write = write;
+    delete process.env.ICMIX_CACHE_DIR;
+  }
+  assert.deepEqual(written, []);
+});

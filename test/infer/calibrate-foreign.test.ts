@@ -7,6 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, promises as fs, rmSync } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -79,7 +80,7 @@ test('a logits model without metadata: T is fitted on the held-out validation sp
   const out = path.join(root, 'torch.calibrated.onnx');
   const r = await calibrateModel(logitsModel, { dataset, valSize: VAL, seed: SEED, overrides: { mean: [MEAN], std: [STD] } });
   assert.equal(r.path, out);
-  assert.deepEqual(r.fit, { dataset, split: 'val', splitHow: `stratified hold-out of ${dataset}'s training set (seed 3), as icmix train's`, valSize: VAL, seed: SEED, logitsFrom: 'logits' });
+  assert.deepEqual(r.fit, { dataset, split: 'val', splitHow: `stratified hold-out of ${dataset}'s training set (seed 3), as icmix train's`, valSize: VAL, seed: SEED, logitsFrom: 'logits', source: 'torch.onnx', sourceSha256: createHash('sha256').update(await fs.readFile(logitsModel)).digest('hex') });
   // T is the one the validation logits give, not the test logits.
   const valZ = await referenceLogits(split.val);
   const testZ = await referenceLogits(split.test);

@@ -131,7 +131,7 @@ test('flags override icmix metadata and each differing value is reported', () =>
   assert.equal(r.info.normalizationBaked, false);
   assert.equal(r.layoutFrom, 'flag');
   // A flag cannot make a graph ending in Add output probabilities: refused, not believed.
-  assert.throws(() => applyModelOverrides(header, 'm.onnx', { output: 'probabilities' }), /last node is Add, not a Softmax/);
+  assert.throws(() => applyModelOverrides(header, 'm.onnx', { output: 'probabilities' }), /--output probabilities, but the graph's last node is Add, not a Softmax/);
   assert.ok(r.notes.some((n) => /^--mean\/--std .* overrides the model's metadata icmix.normalization/.test(n)), r.notes.join('\n'));
   assert.ok(r.notes.some((n) => /normalises itself/.test(n)));
   assert.ok(!r.notes.some((n) => n.startsWith('--input-layout')), 'the same value is no conflict');
@@ -139,6 +139,37 @@ test('flags override icmix metadata and each differing value is reported', () =>
   const plain = applyModelOverrides(header, 'm.onnx');
   assert.deepEqual(plain.notes, []);
   assert.equal(plain.info.inputScale, 1);
+});
+
+test('a wrong --output flag is refused naming the flag, not metadata the user never wrote', () => {
+  const logits = readOnnxHeader(tinyOnnx({ shape: [8, 8, 1], classes: 3, noMetadata: true }));
+  const probs = readOnnxHeader(tinyOnnx({ shape: [8, 8, 1], classes: 3, probabilities: true, noMetadata: true }));
+  assert.throws(() => applyModelOverrides(logits, 'm.onnx', { output: 'probabilities' }), /m\.onnx: --output probabilities, but the graph's last node is Add, not a Softmax.*leave --output out/);
+  assert.throws(() => applyModelOverrides(probs, 'p.onnx', { output: 'logits' }), /p\.onnx: --output logits, but the graph ends in a Softmax.*leave --output out/);
+});
+
+test('--mean/--std in the wrong units for --input-range: an impossible mean is refused, a likely slip is noted', () => {
+  const header = readOnnxHeader(tinyOnnx({ shape: [8, 8, 3], classes: 3, noMetadata: true }));
+  // A mean of pixels in [0, 1] cannot be 73: the 0-255 values with the 0-1 default range.
+  assert.throws(() => applyModelOverrides(header, 'm.onnx', { mean: [73], std: [90] }), /--mean 73 is outside 0-1, the units of --input-range 0-1.*--input-range 0-255/);
+  // 0-1 values with --input-range 0-255 are possible but unlikely: said, not refused.
+  const slip = applyModelOverrides(header, 'm.onnx', { inputRange: '0-255', mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] });
+  assert.ok(slip.notes.some((n) => /--mean\/--std look like 0-1 values but --input-range is 0-255.*multiply them by 255/.test(n)), slip.notes.join('\n'));
+  const right = applyModelOverrides(header, 'm.onnx', { inputRange: '0-255', mean: [124, 116, 104], std: [58, 57, 57] });
+  assert.ok(!right.notes.some((n) => /look like/.test(n)));
+  assert.ok(!applyModelOverrides(header, 'm.onnx', { mean: [0.5], std: [0.5] }).notes.some((n) => /look like/.test(n)));
+});
+
+test('an input without a fixed image shape says what the graph takes and how to fix it', async () => {
+  const { decodeModel, encodeModel } = await import('../../src/onnx/index.js');
+  const { modelInfoFromBytes } = await import('../../src/infer/model-info.js');
+  const withInput = (dims: (number | string)[]) => {
+    const m = decodeModel(tinyOnnx({ shape: [4, 4, 1], classes: 3, noMetadata: true }));
+    m.graph!.input![0].type!.tensorType!.shape!.dim = dims.map((d) => (typeof d === 'number' ? { dimValue: d } : { dimParam: d }));
+    return encodeModel(m);
+  };
+  assert.throws(() => modelInfoFromBytes(withInput(['N', 'C', 'H', 'W']), 'dyn.onnx'), /dyn\.onnx: its input \[N,C,H,W\] leaves the image size open.*fixed height, width and channels.*dynamic_axes/);
+  assert.throws(() => modelInfoFromBytes(withInput(['N', 16]), 'flat.onnx'), /flat\.onnx: its input \[N,16\] is not an image batch.*\[N, H, W, C\] or \[N, C, H, W\].*Reshape/);
 });
 
 test('a model that does not fit the data: the error names the mismatch and the flag that fixes it', async () => {

@@ -110,3 +110,29 @@ test('appendTemperatureSoftmax fromProbabilities: Max, Log, Div, Softmax; ORT = 
   assert.throws(() => appendTemperatureSoftmax(old, T, {}, { fromProbabilities: true }), /opset 7; taking the log of its probabilities needs opset 8 or later/);
   tf.disposeVariables();
 });
+
+test('appendTemperatureSoftmax on a [N, C, 1, 1] output (a conv head without Flatten) flattens first: softmax over the classes, not over a size-1 axis', async () => {
+  const tiny = await import('../infer/runtimes/tiny-model.js');
+  const m = decodeModel(tiny.tinyOnnx({ shape: [4, 4, 1], classes: 3, noMetadata: true }));
+  const g = m.graph!;
+  const last = g.node![g.node!.length - 1];
+  last.output = ['logits2d'];
+  g.initializer!.push({ name: 'to4d', dims: [4], dataType: 7, int64Data: [-1, 3, 1, 1] });
+  g.node!.push({ opType: 'Reshape', input: ['logits2d', 'to4d'], output: [g.output![0].name!] });
+  g.output![0].type!.tensorType!.shape!.dim = [{ dimParam: 'N' }, { dimValue: 3 }, { dimValue: 1 }, { dimValue: 1 }];
+  const plain = encodeModel(m);
+  const T = 2.5;
+  const bytes = encodeModel(appendTemperatureSoftmax(decodeModel(plain), T));
+  const n = 5;
+  const x = Float32Array.from({ length: n * 16 }, (_, i) => ((i * 37) % 17) / 17);
+  const logits = await run(plain, x, [n, 4, 4, 1]);
+  const probs = await run(bytes, x, [n, 4, 4, 1]);
+  const want = softmax(logits, 3, T);
+  assert.equal(probs.length, want.length);
+  for (let i = 0; i < want.length; i++) assert.ok(Math.abs(probs[i] - want[i]) <= 1e-6, `p[${i}] ${probs[i]} vs ${want[i]}`);
+  const out = decodeModel(bytes).graph!.output![0].type!.tensorType!.shape!.dim!;
+  assert.deepEqual(out.map((d) => (d.dimValue !== undefined ? Number(d.dimValue) : d.dimParam)), ['N', 3]);
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'icmix-onnx-edit-')), 'flat.onnx');
+  writeFileSync(file, bytes);
+  assert.ok(runChecker([file])[0].ok);
+});

@@ -16,6 +16,7 @@ interface EvalArgs extends ModelFlagArgs {
   model: string;
   dataset?: string;
   'data-dir'?: string;
+  strict?: boolean;
   runtime: string;
   suite: string;
   'batch-size': number;
@@ -58,6 +59,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
         .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file (or a run folder holding model.onnx / model.calibrated.onnx)' })
         .option('dataset', { type: 'string', describe: `evaluation data (default: the model's icmix.dataset metadata). ${Object.keys(describeDatasets()).join(', ')}`, group: 'Data:' })
         .option('data-dir', { type: 'string', describe: 'folder of the dataset files (cifar10/cifar100)', group: 'Data:' })
+        .option('strict', { type: 'boolean', describe: 'folder:<dir> datasets: stop at a file that does not decode instead of skipping it', group: 'Data:' })
         .option(...ranged('limit', EVAL_RULES.limit, { describe: 'evaluate the id suite on a seeded subset of this many test images', group: 'Data:' }))
         .option('runtime', { type: 'string', default: 'cpu', describe: `comma-separated runtimes, the first is primary: ${listRuntimes().map((r) => `${r.name} (${r.description})`).join('; ')}`, group: 'Runtimes:' })
         .option(...ranged('threads', EVAL_RULES.threads, { describe: 'intra-op threads (cpu, cuda) or wasm threads (web); default: the idle cores (cores minus load average, at least 1)', group: 'Runtimes:' }))
@@ -86,6 +88,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       model,
       dataset: a.dataset,
       dataDir: a.dataDir,
+      strict: a.strict,
       runtimes: parseRuntimeList(a.runtime),
       suites: suites as SuiteName[],
       batchSize: a.batchSize,

@@ -25,7 +25,11 @@ export interface TemperatureFit {
 }
 
 export interface TemperatureFitOptions {
-  /** Search range for T (default [0.05, 20]). */
+  /**
+   * Search range for T (default [0.05, 20], its upper end widened tenfold, up to 2e5, while the
+   * optimum sits on it: a model with large logits can want T = 100, and stopping at 20 would
+   * report a temperature that is not the fit).
+   */
   min?: number;
   max?: number;
 }
@@ -58,6 +62,9 @@ function nllAndDerivatives(z: Float64Array, labels: ArrayLike<number>, C: number
   return [f / n, g / n, h / n];
 }
 
+/** The widest default upper end of the search: beyond it softmax(z / T) is uniform to float32 for any sane logits. */
+export const MAX_DEFAULT_TEMPERATURE = 2e5;
+
 /** Fit T on logits [n, C] and labels [n]. */
 export function fitTemperature(
   logits: ArrayLike<number>,
@@ -65,14 +72,23 @@ export function fitTemperature(
   numClasses: number,
   opts: TemperatureFitOptions = {},
 ): TemperatureFit {
-  const C = numClasses;
-  checkRowsAndLabels(logits, labels, C, 'fitTemperature', 'logits');
+  checkRowsAndLabels(logits, labels, numClasses, 'fitTemperature', 'logits');
+  const z = Float64Array.from(logits as ArrayLike<number>);
   const tMin = opts.min ?? 0.05;
-  const tMax = opts.max ?? 20;
+  if (opts.max !== undefined) return fitInRange(z, labels, numClasses, tMin, opts.max);
+  let evaluations = 0;
+  for (let tMax = 20; ; tMax *= 10) {
+    const fit = fitInRange(z, labels, numClasses, tMin, tMax);
+    evaluations += fit.evaluations;
+    const atTop = fit.atBound && fit.temperature > Math.sqrt(tMax * tMin);
+    if (!atTop || tMax * 10 > MAX_DEFAULT_TEMPERATURE) return { ...fit, evaluations };
+  }
+}
+
+function fitInRange(z: Float64Array, labels: ArrayLike<number>, C: number, tMin: number, tMax: number): TemperatureFit {
   if (!(tMin > 0 && tMax > tMin && Number.isFinite(tMax))) {
     throw new IcmixError(`fitTemperature: need 0 < min < max < ∞ for the search range, got [${tMin}, ${tMax}]`);
   }
-  const z = Float64Array.from(logits as ArrayLike<number>);
   let evaluations = 0;
   const nllAtLogT = (u: number): number => {
     evaluations++;

@@ -30,8 +30,13 @@ export function wrapOrtSession(
     }
     const feeds = Object.fromEntries(session.inputNames.map((name, i) => [name, new Tensor('float32', inputs[i].data, inputs[i].dims)]));
     const out = (await session.run(feeds))[outputName];
+    if (!(out.data instanceof Float32Array)) {
+      // e.g. float16 as a Uint16Array of raw bits: read as numbers they would be wrong numbers.
+      const kind = (out.data as object | null)?.constructor?.name ?? typeof out.data;
+      throw new IcmixError(`${names.name}: output ${outputName} holds ${kind} values, not float32; icmix reads float32 outputs: export the model with a float32 output (or append a Cast to float32)`);
+    }
     // No copy here: predictRaw copies each batch out before the next run.
-    return { data: out.data as Float32Array, dims: [...out.dims] };
+    return { data: out.data, dims: [...out.dims] };
   };
   return {
     ...names,

@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { MAX_DEFAULT_TEMPERATURE } from '../../../src/infer/metrics/temperature.js';
 import { fitTemperature, nllFromLogits, softmax, logSoftmax, logSumExp, temperatureCalibration } from '../../../src/infer/metrics/index.js';
 import { Rng } from '../../../src/util/rng.js';
 
@@ -63,6 +64,31 @@ test('fitTemperature on separable data stops at the lower bound and says so', ()
   const fit = fitTemperature(z, y, 2);
   close(fit.temperature, 0.05, 1e-9);
   assert.equal(fit.atBound, true);
+});
+
+test('fitTemperature follows an optimum above the default range instead of stopping at T = 20', () => {
+  // The analytic case above with logits x100: the optimum is T = 100 / ln 2 ≈ 144.3, which a
+  // search capped at 20 reported as T = 20 (a wrong temperature the user would believe).
+  const z = new Float32Array([100, 0, 100, 0, 100, 0]);
+  const y = new Int32Array([0, 0, 1]);
+  const fit = fitTemperature(z, y, 2);
+  close(fit.temperature, 100 / Math.LN2, 1e-6);
+  assert.equal(fit.atBound, false);
+  // An explicit range is still a range.
+  const capped = fitTemperature(z, y, 2, { max: 20 });
+  close(capped.temperature, 20, 1e-9);
+  assert.equal(capped.atBound, true);
+});
+
+test('logits that score the true class below average want T = ∞: the fit stops at the widest bound, where probabilities are uniform', () => {
+  // Every label is the class with the lower logit: the NLL falls all the way to T = ∞.
+  const z = new Float32Array([3, 0, 0, 3, 3, 0]);
+  const y = new Int32Array([1, 0, 1]);
+  const fit = fitTemperature(z, y, 2);
+  assert.equal(fit.atBound, true);
+  close(fit.temperature, MAX_DEFAULT_TEMPERATURE, 1e-6 * MAX_DEFAULT_TEMPERATURE);
+  const r = temperatureCalibration({ logits: z, labels: y }, { logits: z, labels: y }, 2);
+  close(r.after.nll, Math.log(2), 1e-4);
 });
 
 test('fitTemperature rejects a bad search range', () => {
