@@ -32,7 +32,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line: file, label, index, confidence, ood, top, probabilities (or file, error)' })
         .option('runtime', { type: 'string', default: 'cpu', describe: 'cpu, cuda, web or webgpu' })
         .option('fallback', { choices: ['cpu'] as const, describe: 'when cuda or webgpu is unavailable, continue on cpu' })
-        .option(...ranged('threads', PREDICT_IMAGES_RULES.threads, { describe: 'intra-op threads (cpu, cuda) or wasm threads (web); default: the idle cores' }))
+        .option(...ranged('threads', PREDICT_IMAGES_RULES.threads, { describe: 'intra-op threads (cpu, cuda) or wasm threads (web); default: every core' }))
         .option(...ranged('batch-size', PREDICT_IMAGES_RULES.batchSize, { default: 256, describe: 'images decoded and run per model call (more images than this get a progress bar on stderr)' }))
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
         .epilogue(

@@ -56,7 +56,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         .option(...ranged('top-k', SERVE_RULES.topK, { default: SERVE_DEFAULTS.topK, describe: 'classes listed per prediction (a request may pass ?top_k=)' }))
         .option('report', { type: 'string', describe: 'report.json (from icmix eval) whose reliability diagram the page shows; default: report.json next to the model' })
         .option('web', { type: 'boolean', default: true, describe: 'serve the web demo page at / (--no-web to turn off)' })
-        .option(...ranged('threads', SERVE_RULES.threads, { describe: 'intra-op threads for the runtime (default: the idle cores at start, cores minus load average)' }))),
+        .option(...ranged('threads', SERVE_RULES.threads, { describe: 'intra-op threads for the runtime (default: every core)' }))),
   handler: async (args) => {
     const overrides = await modelOverrides(args);
     for (const note of (await loadModelInfo(args.model, overrides)).notes) console.error(`icmix serve: ${note}`);

@@ -10,7 +10,7 @@ export async function createOrtNode(
   names: { name: RuntimeName; requested: RuntimeName; note?: string },
 ): Promise<InferenceRuntime> {
   const ort = await import('onnxruntime-node');
-  // ORT's own default (0) is one thread per physical core, busy or not; see ./threads.ts.
+  // ORT's own default (0) is one thread per physical core; ours is every core (./threads.ts).
   const threads = opts.threads ?? defaultOrtThreads();
   const session = await openOrtSession(ort, modelPath, `onnxruntime-node (${providers.join(', ')})`, {
     executionProviders: providers,

@@ -1,16 +1,16 @@
-import { availableParallelism, loadavg } from 'node:os';
+import { availableParallelism } from 'node:os';
 
 /**
  * Default intra-op threads for ONNX Runtime (node's intraOpNumThreads, web's env.wasm.numThreads)
- * when the user gives none: the cores not already busy, i.e. cores - 1-minute load average,
- * rounded, at least 1.
+ * when the user gives none: every core.
  *
- * Why not every core: each parallel operator waits for its slowest thread, so a thread that
- * shares a core with another process stalls the whole run. Measured on a 2-core machine at load
- * ~4 (docs/benchmarks.md, "Evaluation threads"): onnxruntime-node at 2 threads gave 1,700-2,000
- * img/s against 3,300-3,450 at 1, and onnxruntime-web at 2 threads anywhere from 0.5x to 1.8x its
- * 1-thread figure; on idle cores more threads pay. An explicit --threads always wins.
+ * Measured on a quiet 2-core machine (docs/benchmarks.md, "Evaluation threads"), 2 threads gave
+ * onnxruntime-node 1.8x and onnxruntime-web 1.66x their 1-thread figures. On a machine that other
+ * processes keep busy, each parallel operator waits for its slowest thread and 1 thread can be
+ * faster: pass --threads there. The default does not guess from the load average, which also
+ * counts icmix's own work just before (a study's training, the previous bench row) and so picked
+ * 1 thread on a quiet machine.
  */
-export function defaultOrtThreads(cores = availableParallelism(), load1 = loadavg()[0]): number {
-  return Math.max(1, Math.min(cores, Math.round(cores - load1)));
+export function defaultOrtThreads(cores = availableParallelism()): number {
+  return Math.max(1, cores);
 }

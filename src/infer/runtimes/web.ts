@@ -16,7 +16,7 @@ export async function createWebRuntime(modelPath: string, opts: RuntimeOptions =
   const ort = await import('onnxruntime-web');
   if (initialisedThreads === undefined) {
     // Set before the first session: the wasm module starts its thread pool once, with this count.
-    // onnxruntime's own default (0) is half the cores, at most 4; ours is the idle cores (see
+    // onnxruntime's own default (0) is half the cores, at most 4; ours is every core (see
     // ./threads.ts). 1 means no worker threads.
     ort.env.wasm.numThreads = opts.threads ?? defaultOrtThreads();
     ort.env.wasm.simd = true;

@@ -1,12 +1,12 @@
-/** ONNX Runtime's default thread count: the idle cores (cores minus load), never below 1 or above the cores. */
+/** ONNX Runtime's default thread count: every core, at least 1. */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { defaultOrtThreads } from '../../../src/infer/runtimes/threads.js';
 
-test('defaultOrtThreads gives the idle cores, at least 1 and at most every core', () => {
-  assert.equal(defaultOrtThreads(2, 0.1), 2); // idle 2-core machine: both
-  assert.equal(defaultOrtThreads(2, 0.7), 1); // one core mostly busy
-  assert.equal(defaultOrtThreads(2, 6.2), 1); // oversubscribed: never 0
-  assert.equal(defaultOrtThreads(16, 3.4), 13);
-  assert.equal(defaultOrtThreads(8, 0), 8);
+test('defaultOrtThreads is every core, never 0', () => {
+  assert.equal(defaultOrtThreads(2), 2);
+  assert.equal(defaultOrtThreads(16), 16);
+  assert.equal(defaultOrtThreads(0), 1);
+  assert.equal(defaultOrtThreads(), availableParallelism());
 });
