@@ -37,8 +37,8 @@ test('the header reader drops initializers listed as inputs and names each outpu
     metadataProps: [{ key: 'k', value: 'v' }],
   });
   const h = readOnnxHeader(bytes);
-  assert.deepEqual(h.inputs, [{ name: 'x', dims: ['N', 4] }]);
-  assert.deepEqual(h.outputs, [{ name: 'p', dims: ['N', 3] }]);
+  assert.deepEqual(h.inputs, [{ name: 'x', dims: ['N', 4], elemType: DataType.FLOAT }]);
+  assert.deepEqual(h.outputs, [{ name: 'p', dims: ['N', 3], elemType: DataType.FLOAT }]);
   assert.deepEqual(h.outputProducers, ['Softmax']);
   assert.deepEqual(h.metadata, { k: 'v' });
   assert.throws(() => modelInfoFromBytes(new Uint8Array([0xff, 0xff, 0xff, 0xff, 0x0f, 1, 2]), 'bad.onnx'), /bad\.onnx/);
