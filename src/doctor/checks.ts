@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { useBackend } from '../backend/select.js';
+import { defaultWorkers } from '../train/config.js';
 import { FASHION_MNIST_DIR, loadDataset } from '../data/index.js';
 import { CUDA_INSTALL_HINT, createRuntime, type RuntimeName } from '../infer/runtimes/index.js';
 import { PROBE_INPUT, PROBE_OUTPUT } from './probe-model.js';
@@ -51,7 +52,9 @@ function tfjsProbe(name: 'tensorflow' | 'wasm' | 'cpu', fix: string): DoctorProb
       const b = await useBackend(name);
       const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0]);
       if (sum !== 3) return { ok: false, detail: `loaded, but 1 + 2 gave ${sum}`, fix: 'please report this with `icmix doctor --json`' };
-      return { ok: true, detail: `${b.package}${b.threads !== undefined ? `, ${b.threads} thread(s)` : ''}` };
+      // Training's data-parallel default on this backend (--workers), so a user sees what train will use.
+      const workers = defaultWorkers(b.name);
+      return { ok: true, detail: `${b.package}${b.threads !== undefined ? `, ${b.threads} thread(s)` : ''}, trains with ${workers} worker${workers === 1 ? '' : 's'} by default` };
     },
   };
 }

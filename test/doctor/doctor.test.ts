@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { formatDoctorReport, PROBES, runDoctor, type DoctorReport } from '../../src/doctor/index.js';
 import { cudaUnavailableReason } from '../../src/infer/runtimes/index.js';
@@ -28,6 +29,9 @@ test('doctor probes every capability for real; each missing one carries a fix (t
   assert.equal(by('onnxruntime', 'web').ok, true);
   assert.equal(by('tfjs backend', 'cpu').ok, true);
   assert.match(by('tfjs backend', 'wasm').detail, /\d+ thread\(s\)/);
+  // Training's worker default: one per core on wasm, in-process on cpu.
+  assert.match(by('tfjs backend', 'wasm').detail, new RegExp(`trains with ${availableParallelism()} workers? by default`));
+  assert.match(by('tfjs backend', 'cpu').detail, /trains with 1 worker by default/);
   // CUDA: missing exactly when its provider library is; then the fix is how to install it.
   const cuda = by('onnxruntime', 'cuda');
   assert.equal(cuda.ok, cudaUnavailableReason() === undefined);
