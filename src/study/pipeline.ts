@@ -66,7 +66,7 @@ async function claimCellFolder(cell: Cell, runDir: string): Promise<void> {
 }
 
 export interface RunCellOptions {
-  /** ORT intra-op threads for this cell. */
+  /** The cores this cell may use (ORT threads, default training workers); see StageContext. */
   threads?: number;
   /** Called when a stage starts and with progress inside it; `line`: a finished step's summary (an epoch line) to print, not just a status. */
   onStage?: (stage: Stage, detail: string, line?: boolean) => void;

@@ -1,5 +1,6 @@
 import { fork, type ChildProcess } from 'node:child_process';
 import { existsSync, openSync, closeSync, promises as fs } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readReport } from '../infer/report/read.js';
@@ -284,7 +285,8 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
     for (const ch of children) ch.kill('SIGINT');
   };
   opts.signal?.addEventListener('abort', onAbort, { once: true });
-  const threads = jobs > 1 ? 1 : undefined;
+  // Each of `jobs` cells gets its share of the cores, for ORT threads and training workers alike.
+  const threads = jobs > 1 ? Math.max(1, Math.floor(availableParallelism() / jobs)) : undefined;
   const pollMs = opts.pollMs ?? 2000;
 
   // One picker at a time, so this runner's own workers do not race over the list.

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readReport } from '../../src/infer/report/index.js';
@@ -30,6 +30,9 @@ test('studies/ci.yaml end to end with two parallel jobs: every cell trained, exp
       assert.ok(report.calibration && report.calibration.temperature > 0);
       assert.ok(existsSync(path.join(out, 'runs', cells[i], 'model.calibrated.onnx')));
       assert.equal(report.runtimes[0].suites.corruptions!.results.length, 6); // 2 corruptions x 3 severities
+      // Two cells side by side share the cores: each trained with its share of workers.
+      const manifest = JSON.parse(readFileSync(path.join(out, 'runs', cells[i], 'manifest.json'), 'utf8'));
+      assert.equal(manifest.config.workers, Math.max(1, Math.floor(availableParallelism() / 2)));
       // The study's numbers are exactly the cell reports' numbers.
       const m = json.cellMetrics[cells[i]];
       const rt = report.runtimes[0];

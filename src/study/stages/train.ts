@@ -11,11 +11,13 @@ import type { StageFn } from './types.js';
  * files an earlier attempt left in the cell folder are its own, so they are overwritten. A tune
  * cell never evaluates the test split: its lr is chosen on validation accuracy alone.
  */
-export const trainStage: StageFn = async ({ cell, runDir, onProgress }) => {
+export const trainStage: StageFn = async ({ cell, runDir, threads, onProgress }) => {
   const resume = hasCheckpoint(runDir);
   const epochs = cell.train.epochs;
   onProgress({ task: 'train', message: resume ? 'resuming' : `epoch 0/${epochs}` });
-  await train({ ...cell.train, out: runDir }, { resume, overwrite: !resume, skipTest: cell.tune !== undefined, onProgress: studyTrainProgress(onProgress) });
+  // Cells running side by side share the cores: the runner's per-cell share is the default worker
+  // count, unless the study file sets train.workers.
+  await train({ ...cell.train, workers: cell.train.workers ?? threads, out: runDir }, { resume, overwrite: !resume, skipTest: cell.tune !== undefined, onProgress: studyTrainProgress(onProgress) });
 };
 
 /** How often a running cell's step status is passed on (each crosses a process boundary). */

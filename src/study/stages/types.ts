@@ -6,7 +6,10 @@ export interface StageContext {
   cell: Cell;
   /** The cell's run folder (absolute). */
   runDir: string;
-  /** ONNX Runtime intra-op threads (1 when cells run in parallel); undefined = ORT's default. */
+  /**
+   * The cores this cell may use when cells run in parallel (cores / jobs, at least 1): ONNX Runtime's
+   * intra-op threads and the default training workers. undefined = their own defaults (every core).
+   */
   threads?: number;
   /** Progress within the stage; the study shows each event's text ('epoch 3/10'). */
   onProgress: OnProgress;
