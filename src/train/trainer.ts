@@ -245,7 +245,9 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       let optimizerNow: Float32Array;
       if (pool) {
         const state = await pool.readState(0);
-        model.setWeights(state.weights.map((w, i) => tf.tensor(w, weightVars[i].shape)));
+        const fresh = state.weights.map((w, i) => tf.tensor(w, weightVars[i].shape));
+        model.setWeights(fresh); // the variables keep their own reference, so these can go
+        tf.dispose(fresh);
         optimizerNow = state.optimizer;
       } else {
         optimizerNow = sgd!.getState();
