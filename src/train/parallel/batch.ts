@@ -87,3 +87,18 @@ export function lossAndLogitGrads(method: TrainingMethod, targets: HostTargets, 
   });
   return out!;
 }
+
+/**
+ * Set each variable to its run of `flat` (vars in order, each x.size floats). In a tidy: assign
+ * shares the new tensor's data with the variable, and an undisposed source would keep every
+ * step's copy alive.
+ */
+export function assignFlat(vars: readonly tf.Variable[], flat: Float32Array): void {
+  tf.tidy(() => {
+    let o = 0;
+    for (const x of vars) {
+      x.assign(tf.tensor(flat.slice(o, o + x.size), x.shape));
+      o += x.size;
+    }
+  });
+}

@@ -14,7 +14,7 @@ import { createMethod, type MethodOptions, type TrainingData, type TrainingMetho
 import { allFinite } from '../finite.js';
 import { buildModel } from '../models/index.js';
 import { Sgd, type SgdOptions } from '../optimizer.js';
-import { lossAndLogitGrads, type HostTargets } from './batch.js';
+import { assignFlat, lossAndLogitGrads, type HostTargets } from './batch.js';
 import { BarrierAborted, abortBarrier, barrier, sliceOf, sumInOrder, viewShared, type SharedBuffers, type SharedViews } from './shared.js';
 
 /** What the pool gives each worker at start (structured-cloned; the buffers stay shared). */
@@ -136,11 +136,7 @@ class Replica {
       tf.dispose(Object.values(named));
     }
     sumInOrder(parts(v.statsOf), this.averaged, 1 / workers);
-    o = 0;
-    for (const x of this.stats) {
-      x.assign(tf.tensor(this.averaged.slice(o, o + x.size), x.shape));
-      o += x.size;
-    }
+    assignFlat(this.stats, this.averaged);
     // The last barrier's readers are done with grads/stats only once all reach the next step's
     // first barrier, which no worker passes before every worker finished this one.
     return { type: 'done', loss, finite: allFinite(this.model.weights.map((w) => w.read())) };
