@@ -4,6 +4,7 @@ import { runPaths } from '../run/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { progressText } from '../util/progress-event.js';
 import { IcmixError } from '../util/errors.js';
+import { TrainingDiverged } from '../train/trainer.js';
 import { DEFAULT_STAGES, type StageImpls } from './stages/index.js';
 import { chosenLr, writeTuneRecord } from './tune.js';
 import { CELL_FILES, STAGES, type Cell, type Stage } from './types.js';
@@ -95,6 +96,7 @@ export async function runCell(cell: Cell, runDir: string, opts: RunCellOptions =
   const impls: StageImpls = { ...DEFAULT_STAGES, ...opts.stages };
   const done = await readStagesDone(runDir);
   const ran: Stage[] = [];
+  let tuneRecorded = false;
   // A tuned cell trains at its group's choice: the tune cells must have finished (else an error
   // naming them). The choice is recorded next to the run.
   let run = cell;
@@ -110,6 +112,17 @@ export async function runCell(cell: Cell, runDir: string, opts: RunCellOptions =
     try {
       await impls[stage]({ cell: run, runDir, threads: opts.threads, onProgress: (e) => opts.onStage?.(stage, progressText(e), e.finished === true && Boolean(e.message)) });
     } catch (err) {
+      // A swept lr that diverges is a result of the sweep (it is never chosen), not a failure:
+      // rerunning would diverge again, and its group's main cells would wait for it forever.
+      if (cell.tune && stage === 'train' && err instanceof TrainingDiverged) {
+        await writeTuneRecord(cell, runDir, err.message);
+        tuneRecorded = true;
+        opts.onStage?.(stage, `diverged: ${err.message}`, true);
+        done[stage] = { seconds: (Date.now() - t0) / 1000, finishedAt: new Date().toISOString() };
+        await writeJsonAtomic(path.join(runDir, CELL_FILES.stages), done);
+        ran.push(stage);
+        continue;
+      }
       const msg = err instanceof Error ? err.message : String(err);
       const detail = err instanceof IcmixError || !(err instanceof Error) ? '' : `\n\n${err.stack ?? ''}`;
       await writeFileAtomic(path.join(runDir, CELL_FILES.error), `stage ${stage} failed: ${msg}${detail}\n`);
@@ -120,6 +133,6 @@ export async function runCell(cell: Cell, runDir: string, opts: RunCellOptions =
     ran.push(stage);
   }
   // Last: tune.json marks the tune cell finished.
-  if (cell.tune) await writeTuneRecord(cell, runDir);
+  if (cell.tune && !tuneRecorded) await writeTuneRecord(cell, runDir);
   return { ran, seconds: (Date.now() - started) / 1000 };
 }

@@ -16,8 +16,10 @@ import { CELL_FILES, type Cell, type TuneGroup } from './types.js';
 export interface TuneRecord {
   lr: number;
   seed: number;
-  /** Validation accuracy after the last epoch. */
+  /** Validation accuracy after the last epoch; NaN (null in the file) when training diverged. */
   valAccuracy: number;
+  /** Why training stopped, when its loss or weights became non-finite. */
+  diverged?: string;
   epochs: number;
   /** The tune cell's training config, so a main cell can tell a record made with other settings. */
   train?: Cell['train'];
@@ -47,11 +49,15 @@ export function tuneCellId(group: string, lr: number, seed: number): string {
 
 /**
  * The choice from a complete set of records: the lr with the highest mean validation accuracy
- * over its seeds; a tie goes to the lr listed first in the sweep. Pure: reads nothing but `records`.
+ * over its seeds; a tie goes to the lr listed first in the sweep. An lr that diverged on any seed
+ * (a record with no finite accuracy) scores NaN and is never chosen: averaging only its surviving
+ * seeds would favour an unstable lr. Pure: reads nothing but `records`.
  */
 export function selectLr(group: TuneGroup, records: ReadonlyMap<string, TuneRecord>): TuneChoice {
   const scores: TuneScore[] = group.lr.map((lr) => {
-    const vals = group.seeds.map((seed) => records.get(tuneCellId(group.group, lr, seed))?.valAccuracy).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    const recs = group.seeds.map((seed) => records.get(tuneCellId(group.group, lr, seed))).filter((r): r is TuneRecord => r !== undefined);
+    const vals = recs.map((r) => r.valAccuracy).filter((v) => Number.isFinite(v));
+    if (vals.length < recs.length) return { lr, valAccuracy: NaN, n: 0 };
     return { lr, valAccuracy: vals.length ? vals.reduce((a, b) => a + b, 0) / vals.length : NaN, n: vals.length };
   });
   let best: TuneScore | undefined;
@@ -60,8 +66,17 @@ export function selectLr(group: TuneGroup, records: ReadonlyMap<string, TuneReco
   return { group: group.group, lr: best.lr, scores };
 }
 
-/** Record a finished tune cell's validation accuracy (the last epoch of its log) in tune.json. */
-export async function writeTuneRecord(cell: Cell, runDir: string): Promise<TuneRecord> {
+/**
+ * Record a finished tune cell's validation accuracy (the last epoch of its log) in tune.json; or,
+ * given `diverged` (why its training stopped), a record of NaN accuracy, so the sweep goes on
+ * without that lr instead of waiting for a cell that can never finish.
+ */
+export async function writeTuneRecord(cell: Cell, runDir: string, diverged?: string): Promise<TuneRecord> {
+  if (diverged !== undefined) {
+    const record: TuneRecord = { lr: cell.train.lr, seed: cell.seed, valAccuracy: NaN, epochs: cell.train.epochs, diverged, train: cell.train };
+    await writeJsonAtomic(path.join(runDir, CELL_FILES.tune), record);
+    return record;
+  }
   const logs = await readEpochLog(runDir);
   const last = logs[logs.length - 1];
   if (!last || last.epoch !== cell.train.epochs) throw new IcmixError(`tune cell ${cell.id}: ${runDir} has no log line for its last epoch (${cell.train.epochs}); training did not finish`);
@@ -74,7 +89,9 @@ export async function writeTuneRecord(cell: Cell, runDir: string): Promise<TuneR
 export async function readTuneRecord(runDir: string): Promise<TuneRecord | undefined> {
   const file = path.join(runDir, CELL_FILES.tune);
   if (!existsSync(file)) return undefined;
-  return JSON.parse(await fs.readFile(file, 'utf8')) as TuneRecord;
+  const r = JSON.parse(await fs.readFile(file, 'utf8')) as TuneRecord;
+  // JSON has no NaN: a diverged record's accuracy is written as null.
+  return { ...r, valAccuracy: typeof r.valAccuracy === 'number' ? r.valAccuracy : NaN };
 }
 
 /** The group's finished records, read from the tune cells' folders under `runsDir`. */

@@ -375,9 +375,17 @@ export function evaluateSet(model: tfl.LayersModel, set: ImageSet, norm: Normali
   return { accuracy: correct / n, loss: lossSum / n };
 }
 
+/** A run stopped because its loss or weights became non-finite (a learning-rate sweep scores it as diverged). */
+export class TrainingDiverged extends IcmixError {
+  constructor(message: string) {
+    super(message);
+    this.name = 'TrainingDiverged';
+  }
+}
+
 /** Why a run diverged at (epoch, step), with the checkpoint it keeps and how to continue it. */
-function divergedError(what: string, epoch: number, step: number, lr: number, runDir: string): IcmixError {
-  return stoppedError(`${what}`, epoch, step, runDir, ` and a lower --lr${epoch === 0 ? '' : ' (or --lr-gamma)'}, or check the input data`, ` (lr ${lr})`);
+function divergedError(what: string, epoch: number, step: number, lr: number, runDir: string): TrainingDiverged {
+  return new TrainingDiverged(stoppedError(`${what}`, epoch, step, runDir, ` and a lower --lr${epoch === 0 ? '' : ' (or --lr-gamma)'}, or check the input data`, ` (lr ${lr})`).message);
 }
 
 /**

@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { TrainingDiverged } from '../../src/train/trainer.js';
+import { runCell } from '../../src/study/pipeline.js';
+import type { Cell } from '../../src/study/types.js';
 import { allCells, chosenLr, expandStudy, type StudySpec, cellDir, runStudy, selectLr, studyFromObject, tuneCellId, type TuneGroup, type TuneRecord } from '../../src/study/index.js';
 
 // mnist digits (bundled), an MLP, 4 steps of 32: seconds per cell.
@@ -51,7 +54,11 @@ test('selectLr: argmax of the mean validation accuracy over tune seeds; ties to 
   // means: 0.01 -> 0.6, 0.1 -> 0.7, 1 -> NaN (diverged) for seed 0, 0.9 for seed 1 (n = 1)
   const c = selectLr(g, new Map([rec(0.01, 0, 0.5), rec(0.01, 1, 0.7), rec(0.1, 0, 0.8), rec(0.1, 1, 0.6), rec(1, 0, NaN), rec(1, 1, 0.65)]));
   assert.equal(c.lr, 0.1);
-  assert.deepEqual(c.scores.map((s) => [s.lr, Number(s.valAccuracy.toFixed(10)), s.n]), [[0.01, 0.6, 2], [0.1, 0.7, 2], [1, 0.65, 1]]);
+  assert.deepEqual(c.scores.map((s) => [s.lr, Number(s.valAccuracy.toFixed(10)), s.n]), [[0.01, 0.6, 2], [0.1, 0.7, 2], [1, NaN, 0]]);
+  // An lr that diverged on one seed never wins on its surviving seeds, however high they score.
+  const unstable = selectLr(g, new Map([rec(0.01, 0, 0.5), rec(0.01, 1, 0.7), rec(0.1, 0, 0.8), rec(0.1, 1, 0.6), rec(1, 0, NaN), rec(1, 1, 0.95)]));
+  assert.equal(unstable.lr, 0.1);
+  assert.ok(Number.isNaN(unstable.scores[2].valAccuracy));
   const tie = selectLr(g, new Map([rec(0.01, 0, 0.5), rec(0.1, 0, 0.5)]));
   assert.equal(tie.lr, 0.01);
   assert.throws(() => selectLr(g, new Map([rec(0.01, 0, NaN)])), /no tune cell has a finite validation accuracy/);
@@ -128,6 +135,31 @@ test('a main cell refuses tune records made with other training settings', async
     await assert.rejects(chosenLr(main, runs), /tune cell tune_mnist_balanced_icm_lr0.05_seed0 was made with other training settings/);
     write(study.tuneCells[1], study.tuneCells[1].train);
     assert.equal((await chosenLr(main, runs)).lr, 0.0001); // a tie goes to the first lr
+  } finally {
+    rmSync(runs, { recursive: true, force: true });
+  }
+});
+
+test('a tune cell whose training diverges records NaN in tune.json, and the group chooses among the other lrs', async () => {
+  const runs = mkdtempSync(path.join(tmpdir(), 'icmix-tune-diverged-'));
+  try {
+    const study = studyFromObject(spec);
+    const [low, high] = study.tuneCells;
+    // The stand-in train stage: the high lr diverges, the low one leaves a finished epoch log.
+    const trainStub = async ({ cell, runDir }: { cell: Cell; runDir: string }) => {
+      if (cell.train.lr === high.train.lr) throw new TrainingDiverged(`the icm loss became NaN at epoch 1, step 2 (lr ${cell.train.lr})`);
+      writeFileSync(path.join(runDir, 'log.jsonl'), JSON.stringify({ epoch: 1, lr: cell.train.lr, trainLoss: 1, valAccuracy: 0.4, valLoss: 1, seconds: 1, imagesPerSecond: 1 }) + '\n');
+    };
+    for (const c of [low, high]) await runCell(c, path.join(runs, c.id), { stages: { train: trainStub } });
+    const rec = JSON.parse(readFileSync(path.join(runs, high.id, 'tune.json'), 'utf8'));
+    assert.equal(rec.valAccuracy, null);
+    assert.match(rec.diverged, /loss became NaN/);
+    // Finished: a rerun does not train it again.
+    assert.deepEqual((await runCell(high, path.join(runs, high.id), { stages: { train: trainStub } })).ran, []);
+    const main = { ...study.cells[0], tuned: study.cells[0].tuned! };
+    const choice = await chosenLr(main, runs);
+    assert.equal(choice.lr, low.train.lr);
+    assert.ok(Number.isNaN(choice.scores[1].valAccuracy));
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }
