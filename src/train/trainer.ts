@@ -68,6 +68,8 @@ export interface TrainHooks {
   overwrite?: boolean;
   /** Never touch the test split (learning-rate tune runs select on validation only); testAccuracy is NaN. */
   skipTest?: boolean;
+  /** The cores this run may use (a study cell's share): caps the default worker count; an explicit `workers` is not capped. */
+  maxWorkers?: number;
 }
 
 /** Train a model as `cfg` says, writing checkpoints, a log and the final model into cfg.out. */
@@ -103,7 +105,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const shape = trainSet.shape;
   const n = trainSet.labels.length;
   const batchRows = Math.min(n, cfg.batchSize);
-  const workers = checkWorkers(cfg.workers, backend.name, batchRows);
+  const workers = checkWorkers(cfg.workers, backend.name, batchRows, hooks.maxWorkers);
   const config = { ...settings, workers };
   const bound = createMethod(method.name, cfg, { numClasses: trainSet.numClasses, classCounts: data.classCounts });
 
@@ -326,10 +328,10 @@ function trainStep(forward: (x: tf.Tensor4D) => tf.Tensor2D, sgd: Sgd, method: T
 
 /**
  * The worker count: the config's, else one per core on wasm and 1 elsewhere (defaultWorkers),
- * at most one per image of a batch. Native TensorFlow threads itself, so it takes no workers.
+ * at most `cap` and one per image of a batch. Native TensorFlow threads itself, so it takes no workers.
  */
-function checkWorkers(asked: number | undefined, backend: string, batchRows: number): number {
-  if (asked === undefined) return Math.max(1, Math.min(defaultWorkers(backend), batchRows));
+function checkWorkers(asked: number | undefined, backend: string, batchRows: number, cap = Infinity): number {
+  if (asked === undefined) return Math.max(1, Math.min(defaultWorkers(backend), batchRows, cap));
   if (asked > 1 && backend === 'tensorflow') {
     throw new IcmixError(`--workers ${asked}: the tensorflow backend runs its own threads and trains in one process; use --workers 1, or --backend wasm for worker threads`);
   }

@@ -15,9 +15,11 @@ export const trainStage: StageFn = async ({ cell, runDir, threads, onProgress })
   const resume = hasCheckpoint(runDir);
   const epochs = cell.train.epochs;
   onProgress({ task: 'train', message: resume ? 'resuming' : `epoch 0/${epochs}` });
-  // Cells running side by side share the cores: the runner's per-cell share is the default worker
-  // count, unless the study file sets train.workers.
-  await train({ ...cell.train, workers: cell.train.workers ?? threads, out: runDir }, { resume, overwrite: !resume, skipTest: cell.tune !== undefined, onProgress: studyTrainProgress(onProgress) });
+  // Cells running side by side share the cores: the runner's per-cell share caps the default
+  // worker count (one per core on wasm, 1 on cpu and tensorflow), unless the study file sets
+  // train.workers. A cap, not --workers: the trainer refuses more workers than a batch's images,
+  // and any on tensorflow.
+  await train({ ...cell.train, out: runDir }, { resume, overwrite: !resume, skipTest: cell.tune !== undefined, maxWorkers: threads, onProgress: studyTrainProgress(onProgress) });
 };
 
 /** How often a running cell's step status is passed on (each crosses a process boundary). */
