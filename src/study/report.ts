@@ -172,7 +172,8 @@ export function renderStudyMarkdown(r: StudyReport): string {
         const k = digits(col);
         const ci = d.n >= 2 ? `[${signed(scale(col, d.low), k)}, ${signed(scale(col, d.high), k)}]` : '–';
         const better = col.higherIsBetter ? d.mean > 0 : d.mean < 0;
-        const verdict = d.n >= 2 && (d.low > 0 || d.high < 0) ? (better ? `${c.method} better` : `${c.baseline} better`) : d.mean === 0 ? 'equal' : d.n >= 2 ? 'interval includes 0' : better ? `${c.method} ahead (one seed)` : `${c.baseline} ahead (one seed)`;
+        // Descriptive and uncorrected: "better" and "ahead" are left to the Holm-corrected claims.
+        const verdict = d.n >= 2 && (d.low > 0 || d.high < 0) ? `excludes 0, favours ${better ? c.method : c.baseline} (uncorrected)` : d.mean === 0 ? 'equal' : d.n >= 2 ? 'interval includes 0' : 'one seed: no interval';
         body.push([`${c.dataset}: ${c.protocol}`, col.title, signed(scale(col, d.mean), k), ci, String(d.n), verdict]);
       }
     }

@@ -162,3 +162,15 @@ test('cell metrics come from the primary runtime, the named OOD set (each catalo
   assert.match(svg, /<svg x="0" y="26" /);
   assert.match(svg, /mixup \(ECE 10\.00%\)/); // (|0.5-0.4|*2 + |1-0.9|*2) / 4 = 0.1
 });
+
+test('the descriptive paired table never words a reading as better or ahead: that is for the Holm-corrected claims', () => {
+  const prov: StudyProvenance = { command: 'icmix study x.yaml', versions: { icmix: '0.1.0' }, machine: { os: 'Linux', cpu: 'Test CPU', cores: 2, memoryGiB: 8 }, wallSeconds: 61, cellSeconds: 100, invocations: [] };
+  // NLL lower for icm by 0.1 ± 0.01 on every seed: an interval well clear of 0.
+  const metrics = new Map([...handMetrics()].map(([id, m]) => [id, id.includes('_icm_') ? { ...m, nll: 0.4 - 0.01 * Number(id.slice(-1)) } : m]));
+  const md = renderStudyMarkdown(buildStudyReport(study, metrics, { provenance: prov, failed: [], figures: [] }));
+  const section = md.split('## Paired comparison')[1].split('\n## ')[0];
+  const readings = section.split('\n').filter((l) => l.startsWith('| fashion-mnist')).map((l) => l.split('|').at(-2)!.trim());
+  assert.ok(readings.length > 0);
+  for (const r of readings) assert.doesNotMatch(r, /better|ahead/, `reading '${r}'`);
+  assert.ok(readings.some((r) => /^excludes 0, favours (icm|mixup) \(uncorrected\)$/.test(r)), `no excluding reading among ${readings.join('; ')}`);
+});
