@@ -97,3 +97,16 @@ test('claim tests: the comparison family per protocol, Holm over each claim, "ah
   const one = claimTests({ ...study, cells: study.cells.filter((c) => c.seed === 0) }, metrics);
   assert.ok(one.every((t) => t.verdict === 'too few seeds' && Number.isNaN(t.pHolm)));
 });
+
+test('calibration claim: ECE is lower-is-better, so a lower ECE reads "method ahead" and a higher one "baseline ahead"', () => {
+  const study = studyFromObject({ name: 'ece', datasets: ['mnist'], protocols: ['balanced'], methods: ['ce', 'mixup', 'icm'], seeds: [0, 1, 2, 3, 4], model: 'mlp', epochs: 1, suites: ['id'] });
+  const metrics = new Map<string, CellMetrics>();
+  const put = (method: string, values: number[]) => values.forEach((v, s) => metrics.set(`mnist_balanced_${method}_seed${s}`, { ece: v }));
+  const base = [0.05, 0.06, 0.04, 0.05, 0.07];
+  put('mixup', base);
+  put('icm', base.map((x, i) => x - D[0][i])); // icm − mixup = −D[0]: lower ECE, p = 1.45e-4
+  put('ce', base.map((x, i) => x - 2 * D[0][i])); // icm − ce = +D[0]: higher ECE
+  const ece = claimTests(study, metrics).filter((t) => t.claim === 'calibration');
+  assert.deepEqual(ece.map((t) => [t.baseline, t.verdict]), [['mixup', 'method ahead'], ['ce', 'baseline ahead']]);
+  assert.ok(ece[0].holmHigh < 0 && ece[1].holmLow > 0, 'each Holm interval excludes 0 on its side');
+});
