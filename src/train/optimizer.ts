@@ -53,11 +53,14 @@ export class Sgd {
     if (state.length !== total) {
       throw new Error(`optimizer state holds ${state.length} values but the model needs ${total}`);
     }
-    let o = 0;
-    for (const b of this.buffers) {
-      b.assign(tf.tensor(state.subarray(o, o + b.size), b.shape));
-      o += b.size;
-    }
+    // In a tidy: assign shares the new tensor's data, and the undisposed source would keep it alive.
+    tf.tidy(() => {
+      let o = 0;
+      for (const b of this.buffers) {
+        b.assign(tf.tensor(state.subarray(o, o + b.size), b.shape));
+        o += b.size;
+      }
+    });
   }
 
   dispose(): void {

@@ -31,3 +31,15 @@ test('step decay matches the paper schedule (x0.2 at 50/100/150 of 200 epochs)',
   assert.ok(Math.abs(stepLr(0.1, 50, 200, m, 0.2) - 0.02) < 1e-12);
   assert.ok(Math.abs(stepLr(0.1, 150, 200, m, 0.2) - 0.1 * 0.008) < 1e-12);
 });
+
+test('setState leaves no tensor behind (resume and every worker replica call it)', () => {
+  const w = tf.variable(tf.tensor1d([1, -2]));
+  const sgd = new Sgd([w], { momentum: 0.9, weightDecay: 0 });
+  const before = tf.memory();
+  sgd.setState(Float32Array.from([0.5, 0.25]));
+  sgd.setState(Float32Array.from([0.5, 0.25]));
+  assert.equal(tf.memory().numTensors, before.numTensors);
+  assert.deepEqual(Array.from(sgd.getState()), [0.5, 0.25]);
+  sgd.dispose();
+  w.dispose();
+});

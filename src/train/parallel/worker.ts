@@ -67,7 +67,9 @@ class Replica {
   constructor(private readonly init: WorkerInit) {
     const m = init.model;
     this.model = buildModel(m.name, m.shape, m.numClasses, { width: m.width, seed: 0 });
-    this.model.setWeights(init.weights.map((w, i) => tf.tensor(w, this.model.weights[i].shape as number[])));
+    const start = init.weights.map((w, i) => tf.tensor(w, this.model.weights[i].shape as number[]));
+    this.model.setWeights(start);
+    tf.dispose(start); // the variables keep their own reference
     this.vars = this.model.trainableWeights.map((w) => w.read() as tf.Variable);
     this.stats = this.model.nonTrainableWeights.map((w) => w.read() as tf.Variable);
     this.sgd = new Sgd(this.vars, init.sgd);
