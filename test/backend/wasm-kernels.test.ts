@@ -317,6 +317,62 @@ test('Tile matches cpu for float32, int32 and bool at ranks 1-5', async () => {
   }
 });
 
+test('BatchMatMul with transposed operands matches cpu, frees its copies and leaves its inputs intact', async () => {
+  await setup();
+  const cases: [number[], number[], boolean, boolean][] = [
+    [[7, 5], [5, 3], false, false],
+    [[5, 7], [5, 3], true, false],
+    [[7, 5], [3, 5], false, true],
+    [[5, 7], [3, 5], true, true],
+    [[1, 5, 7], [1, 3, 5], true, true], // one matrix each, rank 3
+    [[1, 1, 6, 4], [6, 2], true, false], // broadcast outer dims of size 1
+    [[2, 5, 7], [2, 5, 3], true, false], // batched: the built-in kernel's own path
+    [[1, 130, 70], [1, 130, 33], true, false],
+  ];
+  for (const [sa, sb, ta, tb] of cases) {
+    const a = rand(sa);
+    const b = rand(sb);
+    const ref = await run('cpu', 'BatchMatMul', { a, b }, { transposeA: ta, transposeB: tb });
+    await tf.setBackend('wasm');
+    const backend = tf.backend() as unknown as { numDataIds(): number };
+    const at = tf.tensor(a.data, a.shape);
+    const bt = tf.tensor(b.data, b.shape);
+    const before = backend.numDataIds();
+    const out = tf.engine().runKernel('BatchMatMul', { a: at, b: bt }, { transposeA: ta, transposeB: tb }) as tf.Tensor;
+    assert.equal(backend.numDataIds(), before + 1, `${sa} x ${sb}: only the output is new`);
+    const got = { shape: out.shape, data: (await out.data()) as Float32Array };
+    assert.ok(relErr(got, ref) < 1e-5, `${sa}${ta ? 'T' : ''} x ${sb}${tb ? 'T' : ''}: ${relErr(got, ref)}`);
+    assert.deepEqual(await at.data(), a.data, 'a unchanged');
+    assert.deepEqual(await bt.data(), b.data, 'b unchanged');
+    tf.dispose([at, bt, out]);
+  }
+  await tf.setBackend('wasm');
+  assert.throws(
+    () => tf.engine().runKernel('BatchMatMul', { a: tf.zeros([4, 3]), b: tf.zeros([4, 2]) }, { transposeA: false, transposeB: true }),
+    /inner sizes differ \(3 vs 2\)/,
+  );
+});
+
+test('tf.grad of a two-layer MLP (dense gradients are transposed products): wasm equals cpu', async () => {
+  await setup();
+  const x = rand([33, 20]);
+  const params = [rand([20, 16]), rand([16]), rand([16, 5]), rand([5])];
+  const grads = async (backend: string) => {
+    await tf.setBackend(backend);
+    const xs = tf.tensor(x.data, x.shape);
+    const ps = params.map((p) => tf.tensor(p.data, p.shape));
+    const f = (xv: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) =>
+      tf.mean(tf.square(tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(xv, w1), b1)), w2), b2)));
+    const gs = tf.grads(f)([xs, ...ps]);
+    const out = await Promise.all(gs.map(async (g) => ({ shape: g.shape, data: (await g.data()) as Float32Array })));
+    tf.dispose([xs, ...ps, ...gs]);
+    return out;
+  };
+  const ref = await grads('cpu');
+  const got = await grads('wasm');
+  got.forEach((g, i) => assert.ok(relErr(g, ref[i]) < 1e-5, `grad ${i}: ${relErr(g, ref[i])}`));
+});
+
 test('tf.grad of a small conv net: wasm equals cpu', async () => {
   await setup();
   const x = rand([3, 9, 9, 2]);

@@ -6,6 +6,7 @@ import { conv2dBackpropInputConfig } from './conv2d-backprop-input.js';
 import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
 import { tileConfig } from './tile.js';
+import { batchMatMulConfig } from './batch-matmul.js';
 import { registerLeanBatchNormGradient, restoreCoreBatchNormGradient } from '../batchnorm-grad.js';
 import { installFusedTraining, uninstallFusedTraining } from '../fused/layer.js';
 
@@ -17,7 +18,7 @@ export const MISSING_KERNELS: KernelConfig[] = [
 ];
 
 /** Kernels wasm has but that dominate a training step; ours are faster (see each file). */
-export const FASTER_KERNELS: KernelConfig[] = [conv2dBackpropInputConfig, tileConfig];
+export const FASTER_KERNELS: KernelConfig[] = [conv2dBackpropInputConfig, tileConfig, batchMatMulConfig];
 
 /** tfjs's own configs of the kernels we replaced, kept so `faster: false` can restore them. */
 const originals = new Map<string, KernelConfig | undefined>();
@@ -56,7 +57,7 @@ export interface WasmKernelOptions {
 
 /**
  * Register icmix's wasm training kernels. Idempotent; callable before or after the wasm backend
- * initialises (none of our kernels needs a setup step). Returns the kernel names now ours.
+ * initialises (only BatchMatMul has a setup step: the built-in one it wraps). Returns the kernel names now ours.
  */
 export function registerWasmTrainingKernels(opts: WasmKernelOptions = {}): string[] {
   for (const k of MISSING_KERNELS) put(k);
