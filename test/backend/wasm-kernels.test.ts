@@ -353,6 +353,47 @@ test('BatchMatMul with transposed operands matches cpu, frees its copies and lea
   );
 });
 
+test('MaxPoolGrad matches cpu: overlapping and strided windows, same/valid padding, ties, -Infinity and NaN', async () => {
+  await setup();
+  const cases: [number[], number, number, 'same' | 'valid'][] = [
+    [[2, 8, 8, 3], 2, 2, 'valid'],
+    [[2, 7, 9, 5], 2, 2, 'same'],
+    [[1, 9, 7, 4], 3, 2, 'same'],
+    [[3, 6, 6, 2], 3, 1, 'same'],
+    [[1, 5, 5, 1], 3, 1, 'valid'],
+  ];
+  for (const [shape, size, stride, pad] of cases) {
+    for (const variant of ['random', 'ties', 'special']) {
+      const x = rand(shape);
+      // Ties: few distinct values, so windows often hold the maximum twice.
+      if (variant === 'ties') for (let i = 0; i < x.data.length; i++) x.data[i] = Math.round(x.data[i] * 1.5);
+      if (variant === 'special') {
+        for (let i = 0; i < x.data.length; i += 3) x.data[i] = -Infinity;
+        for (let i = 1; i < x.data.length; i += 7) x.data[i] = NaN;
+        // Image 0, channel 0: the top rows all -Infinity, so whole windows have no maximum.
+        for (let r = 0; r < 3; r++) for (let c = 0; c < shape[2]; c++) x.data[(r * shape[2] + c) * shape[3]] = -Infinity;
+      }
+      const attrs = { filterSize: size, strides: stride, pad };
+      await tf.setBackend('cpu');
+      const xt = tf.tensor(x.data, x.shape) as tf.Tensor4D;
+      const y = tf.maxPool(xt, size, stride, pad);
+      const output = { shape: y.shape, data: (await y.data()) as Float32Array };
+      tf.dispose([xt, y]);
+      const dy = rand(output.shape);
+      const inputs = { dy, input: x, output };
+      const ref = await run('cpu', 'MaxPoolGrad', inputs, attrs);
+      const got = await run('wasm', 'MaxPoolGrad', inputs, attrs);
+      assert.deepEqual(got.shape, ref.shape);
+      assert.ok(relErr(got, ref) < 1e-6, `${shape} ${size}/${stride} ${pad} ${variant}: ${relErr(got, ref)}`);
+    }
+  }
+  await tf.setBackend('wasm');
+  assert.throws(
+    () => tf.engine().runKernel('MaxPoolGrad', { dy: tf.zeros([1, 3, 3, 2]), input: tf.zeros([1, 8, 8, 2]), output: tf.zeros([1, 3, 3, 2]) }, { filterSize: 2, strides: 2, pad: 'valid' }),
+    /dy is \[1,3,3,2\], expected \[1,4,4,2\]/,
+  );
+});
+
 test('tf.grad of a two-layer MLP (dense gradients are transposed products): wasm equals cpu', async () => {
   await setup();
   const x = rand([33, 20]);

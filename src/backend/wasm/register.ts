@@ -7,6 +7,7 @@ import { depthwiseBackpropFilterConfig } from './depthwise-backprop-filter.js';
 import { depthwiseBackpropInputConfig } from './depthwise-backprop-input.js';
 import { tileConfig } from './tile.js';
 import { batchMatMulConfig } from './batch-matmul.js';
+import { maxPoolGradConfig } from './max-pool-grad.js';
 import { registerLeanBatchNormGradient, restoreCoreBatchNormGradient } from '../batchnorm-grad.js';
 import { installFusedTraining, uninstallFusedTraining } from '../fused/layer.js';
 
@@ -18,7 +19,7 @@ export const MISSING_KERNELS: KernelConfig[] = [
 ];
 
 /** Kernels wasm has but that dominate a training step; ours are faster (see each file). */
-export const FASTER_KERNELS: KernelConfig[] = [conv2dBackpropInputConfig, tileConfig, batchMatMulConfig];
+export const FASTER_KERNELS: KernelConfig[] = [conv2dBackpropInputConfig, tileConfig, batchMatMulConfig, maxPoolGradConfig];
 
 /** tfjs's own configs of the kernels we replaced, kept so `faster: false` can restore them. */
 const originals = new Map<string, KernelConfig | undefined>();
