@@ -37,6 +37,63 @@ export interface KernelRow {
   share: number;
 }
 
+/** The three convolution directions, and the kernels that run them. */
+const CONV_DIRECTIONS: Record<string, string> = {
+  FusedConv2D: 'forward',
+  Conv2D: 'forward',
+  Conv2DBackpropInput: 'input gradient',
+  Conv2DBackpropFilter: 'filter gradient',
+};
+
+export interface ConvRate {
+  direction: string;
+  calls: number;
+  /** Multiply-adds x 2, per step. */
+  gflop: number;
+  ms: number;
+  gflops: number;
+}
+
+/**
+ * FLOPs of one conv kernel record: 2 x (output-side elements) x kh*kw*ci. Every direction of the
+ * same layer does the same work: the forward's y, the input gradient's dy and the filter
+ * gradient's dy all have the layer's output shape.
+ */
+export function convFlops(name: string, inputShapes: number[][], outputShapes: number[][]): number {
+  const size = (s: number[]) => s.reduce((a, b) => a * b, 1);
+  if (name === 'FusedConv2D' || name === 'Conv2D') {
+    const [kh, kw, ci] = inputShapes[1];
+    return 2 * size(outputShapes[0]) * kh * kw * ci;
+  }
+  if (name === 'Conv2DBackpropInput') {
+    const [kh, kw, ci] = inputShapes[1]; // (dy, filter)
+    return 2 * size(inputShapes[0]) * kh * kw * ci;
+  }
+  if (name === 'Conv2DBackpropFilter') {
+    const [kh, kw, ci] = outputShapes[0]; // (x, dy) -> filter
+    return 2 * size(inputShapes[1]) * kh * kw * ci;
+  }
+  return 0;
+}
+
+/** Per-direction GFLOP and achieved GFLOP/s from tf.profile records (per step). */
+export function convRates(
+  kernels: { name: string; kernelTimeMs: number; inputShapes: number[][]; outputShapes: number[][] }[],
+  steps: number,
+): ConvRate[] {
+  const by = new Map<string, ConvRate>();
+  for (const k of kernels) {
+    const direction = CONV_DIRECTIONS[k.name];
+    if (!direction) continue;
+    const e = by.get(direction) ?? { direction, calls: 0, gflop: 0, ms: 0, gflops: 0 };
+    e.calls += 1 / steps;
+    e.gflop += convFlops(k.name, k.inputShapes, k.outputShapes) / 1e9 / steps;
+    e.ms += k.kernelTimeMs / steps;
+    by.set(direction, e);
+  }
+  return [...by.values()].map((e) => ({ ...e, gflops: e.ms > 0 ? e.gflop / (e.ms / 1000) : 0 }));
+}
+
 /** Sum tf.profile's kernel records by name (wrappers of customGrad ops excluded), per step. */
 export function tabulate(kernels: { name: string; kernelTimeMs: number }[], steps: number): KernelRow[] {
   const by = new Map<string, { calls: number; ms: number }>();
@@ -95,16 +152,17 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   for (let i = 0; i < steps; i++) step();
   const stepMs = (performance.now() - t0) / steps;
-  const kernels: { name: string; kernelTimeMs: number }[] = [];
+  const kernels: { name: string; kernelTimeMs: number; inputShapes: number[][]; outputShapes: number[][] }[] = [];
   for (let i = 0; i < steps; i++) {
     const p = await tf.profile(step);
     for (const k of p.kernels) {
       const ms = await k.kernelTimeMs;
       if (typeof ms !== 'number') throw new Error(`bench:profile: the ${info.name} backend gave no time for ${k.name}: ${ms.error}`);
-      kernels.push({ name: k.name, kernelTimeMs: ms });
+      kernels.push({ name: k.name, kernelTimeMs: ms, inputShapes: k.inputShapes, outputShapes: k.outputShapes });
     }
   }
   const rows = tabulate(kernels, steps);
+  const rates = convRates(kernels, steps);
   const kernelMs = rows.reduce((s, r) => s + r.ms, 0);
   const load = os.loadavg();
   const result = {
@@ -123,6 +181,7 @@ async function main(): Promise<void> {
     loadAverage: load,
     machine: { cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model, node: process.version },
     kernels: rows,
+    convRates: rates,
     createdAt: new Date().toISOString(),
   };
   const file = path.join('bench', 'results', `profile${label ? `-${label}` : ''}.json`);
@@ -139,6 +198,24 @@ async function main(): Promise<void> {
   if (rest.length) {
     const ms = rest.reduce((s, r) => s + r.ms, 0);
     lines.push(`| ${rest.length} others | ${rest.reduce((s, r) => s + r.calls, 0)} | ${ms.toFixed(1)} | ${((100 * ms) / kernelMs).toFixed(1)}% |`);
+  }
+  if (rates.length) {
+    lines.push('', '| conv direction | calls | GFLOP/step | ms | GFLOP/s |', '| :--- | ---: | ---: | ---: | ---: |');
+    for (const r of rates) lines.push(`| ${r.direction} | ${Math.round(r.calls)} | ${r.gflop.toFixed(2)} | ${r.ms.toFixed(1)} | ${r.gflops.toFixed(1)} |`);
+    const fwd = rates.find((r) => r.direction === 'forward');
+    const convMs = rates.reduce((s, r) => s + r.ms, 0);
+    const gflop = rates.reduce((s, r) => s + r.gflop, 0);
+    if (fwd && fwd.gflops > 0) {
+      // The step if both gradients ran at the forward's rate: a ceiling for this conv engine.
+      const atFwd = (gflop / fwd.gflops) * 1000;
+      const ceilingMs = stepMs - convMs + atFwd;
+      lines.push(
+        '',
+        `conv work ${(gflop / batch * 1000).toFixed(1)} MFLOP per training image; if every direction ran at the forward's ` +
+          `${fwd.gflops.toFixed(1)} GFLOP/s the convs would take ${atFwd.toFixed(0)} ms instead of ${convMs.toFixed(0)}, ` +
+          `a ${ceilingMs.toFixed(0)} ms step (${((batch / ceilingMs) * 1000).toFixed(0)} img/s on this thread)`,
+      );
+    }
   }
   if (ab) {
     lines.push('', `A/B, ${abRounds} interleaved rounds: fused ${ab.fusedMedian.toFixed(0)} ms/step, unfused ${ab.unfusedMedian.toFixed(0)} ms/step (medians; ${(ab.unfusedMedian / ab.fusedMedian).toFixed(2)}x)`);

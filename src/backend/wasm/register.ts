@@ -10,6 +10,7 @@ import { batchMatMulConfig } from './batch-matmul.js';
 import { maxPoolGradConfig } from './max-pool-grad.js';
 import { registerLeanBatchNormGradient, restoreCoreBatchNormGradient } from '../batchnorm-grad.js';
 import { installFusedTraining, uninstallFusedTraining } from '../fused/layer.js';
+import { installLeanConv, uninstallLeanConv } from '../fused/lean-conv.js';
 
 /** Gradient kernels tfjs-backend-wasm 4.22 lacks: without them conv training throws. */
 export const MISSING_KERNELS: KernelConfig[] = [
@@ -51,7 +52,9 @@ export interface WasmKernelOptions {
   /**
    * Also replace the slow built-in kernels listed in FASTER_KERNELS and install the lean
    * FusedBatchNorm gradient (../batchnorm-grad.ts; global, same maths on every backend) and the
-   * fused BatchNorm-in-training kernels (../fused/; wasm and cpu). Default true.
+   * fused BatchNorm-in-training kernels (../fused/; wasm and cpu), and route bias-free convs in
+   * training through tf.conv2d so unused input gradients are pruned (../fused/lean-conv.ts).
+   * Default true.
    */
   faster?: boolean;
 }
@@ -66,10 +69,12 @@ export function registerWasmTrainingKernels(opts: WasmKernelOptions = {}): strin
     for (const k of FASTER_KERNELS) put(k);
     registerLeanBatchNormGradient();
     installFusedTraining();
+    installLeanConv();
   } else {
     for (const k of FASTER_KERNELS) restore(k.kernelName);
     restoreCoreBatchNormGradient();
     uninstallFusedTraining();
+    uninstallLeanConv();
   }
   return [...MISSING_KERNELS, ...(opts.faster ?? true ? FASTER_KERNELS : [])].map((k) => k.kernelName);
 }
