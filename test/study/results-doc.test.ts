@@ -54,3 +54,20 @@ test('claim sentences follow the corrected test: "ahead" only with a Holm p belo
   assert.match(prose, /\*\*ood\*\* \(primary metric: OOD AUROC \(energy\)\): no comparison ran/);
   assert.equal((prose.match(/is ahead of/g) ?? []).length, 1);
 });
+
+test('the status paragraph is said from the exported studies: no claim without an evidence study, else which study, model and data', async () => {
+  const entries = await readCellsDir(path.join(root, 'docs/results'));
+  const check = entries.find((e) => e.study.spec.purpose === 'pipeline-check');
+  assert.ok(check, 'the committed pipeline check');
+  const onlyCheck = renderResultsDoc([check]);
+  assert.match(onlyCheck, /makes \*\*no claim\*\*/);
+  assert.match(onlyCheck, /`studies\/paper-full\.yaml` .* has not been run/);
+  // The same cells presented as evidence, with one cell missing.
+  const spec = { ...check.study.spec, purpose: 'evidence' as const };
+  const study = studyFromObject(spec, check.study.file);
+  const cells = { ...check.cells, cells: check.cells.cells.slice(1), study: { ...check.cells.study, spec } };
+  const doc = renderResultsDoc([{ ...check, study, cells }]);
+  const total = check.cells.cells.length;
+  assert.ok(doc.includes(`comes from \`${check.cells.study.file ?? check.cells.study.name}\` (${total - 1} of ${total} cells finished; model ${spec.model}; ${spec.datasets.join(', ')})`), doc.slice(0, 1200));
+  assert.doesNotMatch(doc, /no claim/);
+});
