@@ -236,6 +236,13 @@ function renderClaims(r: StudyReport): string[] {
   return out;
 }
 
+/** Whether a sweep chose its smallest or largest rate (so its optimum may lie outside the sweep). */
+function atEdge(t: TuneSummary): boolean {
+  if (t.chosen === undefined || t.scores.length < 2) return false;
+  const swept = t.scores.map((s) => s.lr);
+  return t.chosen === Math.min(...swept) || t.chosen === Math.max(...swept);
+}
+
 /** The learning-rate sweeps: validation accuracy per lr and the choice. */
 function renderTuning(r: StudyReport): string[] {
   if (!r.tuning?.length) return [];
@@ -251,9 +258,16 @@ function renderTuning(r: StudyReport): string[] {
       const v = s.n ? pct(s.valAccuracy) : '–';
       return t.chosen === lr ? `**${v}**` : v;
     }),
-    t.chosen !== undefined ? String(t.chosen) : `pending (${t.missing.length} tune cell${t.missing.length === 1 ? '' : 's'})`,
+    t.chosen !== undefined ? `${t.chosen}${atEdge(t) ? ' (edge)' : ''}` : `pending (${t.missing.length} tune cell${t.missing.length === 1 ? '' : 's'})`,
   ]);
   out.push(mdTable(['protocol', 'method', ...lrs.map((lr) => `lr ${lr}`), 'chosen'], body, ['l', 'l', ...lrs.map(() => 'r' as const), 'r']));
+  const edges = r.tuning.filter(atEdge);
+  if (edges.length) {
+    out.push(
+      `${edges.length} of ${r.tuning.filter((t) => t.chosen !== undefined).length} choices are the smallest or largest rate swept (marked "edge"): ` +
+        'the best rate for those may lie outside the sweep, and those methods may be under-tuned against the others.\n',
+    );
+  }
   return out;
 }
 

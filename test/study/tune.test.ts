@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TrainingDiverged } from '../../src/train/trainer.js';
 import { runCell } from '../../src/study/pipeline.js';
+import { buildStudyReport, renderStudyMarkdown } from '../../src/study/report.js';
+import { summariseTuning } from '../../src/study/health.js';
 import type { Cell } from '../../src/study/types.js';
 import { allCells, chosenLr, expandStudy, type StudySpec, cellDir, runStudy, selectLr, studyFromObject, tuneCellId, type TuneGroup, type TuneRecord } from '../../src/study/index.js';
 
@@ -62,6 +64,23 @@ test('selectLr: argmax of the mean validation accuracy over tune seeds; ties to 
   const tie = selectLr(g, new Map([rec(0.01, 0, 0.5), rec(0.1, 0, 0.5)]));
   assert.equal(tie.lr, 0.01);
   assert.throws(() => selectLr(g, new Map([rec(0.01, 0, NaN)])), /no tune cell has a finite validation accuracy/);
+});
+
+test('the report marks a choice at the edge of its sweep, and says how many there are', () => {
+  const s = studyFromObject({ ...spec, methods: ['ce', 'icm', 'mixup'], tune: { lr: [0.01, 0.03, 0.1] } });
+  const rec = (group: string, lr: number, valAccuracy: number): [string, TuneRecord] => [tuneCellId(group, lr, 0), { lr, seed: 0, valAccuracy, epochs: 1 }];
+  const records = new Map([
+    rec('mnist_balanced_ce', 0.01, 0.5), rec('mnist_balanced_ce', 0.03, 0.7), rec('mnist_balanced_ce', 0.1, 0.6), // interior
+    rec('mnist_balanced_icm', 0.01, 0.5), rec('mnist_balanced_icm', 0.03, 0.6), rec('mnist_balanced_icm', 0.1, 0.8), // top edge
+    rec('mnist_balanced_mixup', 0.01, 0.9), rec('mnist_balanced_mixup', 0.03, 0.6), rec('mnist_balanced_mixup', 0.1, 0.1), // bottom edge
+  ]);
+  const provenance = { command: 'icmix study x', versions: {}, machine: { os: 'linux', cpu: 'x', cores: 2, memoryGiB: 1 }, wallSeconds: 0, cellSeconds: 0, invocations: [] };
+  const report = buildStudyReport(s, new Map(), { provenance, failed: [], figures: [], tuning: summariseTuning(s, records) });
+  const md = renderStudyMarkdown(report);
+  assert.match(md, /\| mnist: balanced \| ce \| 50\.00 \| \*\*70\.00\*\* \| 60\.00 \| 0\.03 \|/);
+  assert.match(md, /\| mnist: balanced \| icm \| .* \| 0\.1 \(edge\) \|/);
+  assert.match(md, /\| mnist: balanced \| mixup \| .* \| 0\.01 \(edge\) \|/);
+  assert.match(md, /2 of 3 choices are the smallest or largest rate swept/);
 });
 
 test('a tiny study with a 2-value sweep: tune cells first, the argmax lr for every seed, a clear error before tuning, a rerun trains nothing', async () => {
