@@ -39,7 +39,9 @@ test('studies/paper.yaml: 5 paired seeds, the seven methods, an lr sweep per met
     ['balanced', 'ce mixup icm regmixup reg-icm'],
   ]);
   assert.equal(study.cells.length, 85);
-  assert.equal(study.tuneCells.length, 68);
+  // Four rates per group, five for lt100 (its sweep extended to 0.3): 5 x 4 + 7 x 5 + 5 x 4.
+  assert.equal(study.tuneCells.length, 75);
+  assert.deepEqual(study.tuning.find((g) => g.protocol === 'lt100')!.lr, [0.003, 0.01, 0.03, 0.1, 0.3]);
   assert.deepEqual([...new Set(study.cells.map((c) => c.seed))], [0, 1, 2, 3, 4]);
   assert.ok(study.cells.every((c) => c.train.lrSchedule === 'cosine' && c.tuned));
   assert.equal(study.cells.find((c) => c.protocol === 'dc100')!.train.epochs, 100);
