@@ -1,7 +1,8 @@
 """PyTorch reference for bench/train.ts: the same CIFAR ResNet-20 (3x3 stem, 3 stages x 3 basic
 blocks at 16/32/64, stride 2 entering stages 2 and 3, 1x1 conv + BN projection shortcuts, BN
 momentum 0.1 / eps 1e-5, global average pooling, linear head) and the same small cnn (two
-conv3x3-BN-ReLU-maxpool stages at 32/64, dense 128, head; src/train/models/cnn.ts), SGD momentum
+conv3x3-BN-ReLU-maxpool stages at 32/64, dense 128, head; src/train/models/cnn.ts) and the mlp
+(256-128 ReLU, head; src/train/models/mlp.ts), SGD momentum
 0.9, batch 128, on random normalised images. Prints one JSON object per (model, shape, method).
 
 Run with Debian's interpreter: /usr/bin/python3 bench/torch_ref.py --threads 2
@@ -68,12 +69,25 @@ class SmallCnn(nn.Module):
         return self.head(F.relu(self.fc1(torch.flatten(x, 1))))
 
 
+class Mlp(nn.Module):
+    def __init__(self, in_features, classes):
+        super().__init__()
+        self.fc1 = nn.Linear(in_features, 256)
+        self.fc2 = nn.Linear(256, 128)
+        self.head = nn.Linear(128, classes)
+
+    def forward(self, x):
+        return self.head(F.relu(self.fc2(F.relu(self.fc1(torch.flatten(x, 1))))))
+
+
 def build(name, c, h, w):
     if name == "resnet20":
         return ResNet(c, 10)
     if name == "cnn":
         return SmallCnn(c, 10, h, w)
-    raise SystemExit(f"unknown model {name}: resnet20 or cnn")
+    if name == "mlp":
+        return Mlp(c * h * w, 10)
+    raise SystemExit(f"unknown model {name}: resnet20, cnn or mlp")
 
 
 def main():

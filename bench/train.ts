@@ -1,10 +1,10 @@
 /**
- * Training-step throughput: images/s of SGD-momentum steps (batch 128) for ResNet-20 and the small
- * cnn on 28x28x1 and 32x32x3, per backend and data-parallel worker count (1, 2,
+ * Training-step throughput: images/s of SGD-momentum steps (batch 128) for ResNet-20, the small
+ * cnn and the mlp on 28x28x1 and 32x32x3, per backend and data-parallel worker count (1, 2,
  * ... up to the core count: the scaling curve), for methods ce, mixup and icm (with ICM's cost
  * relative to mixup), next to the identical PyTorch nets (bench/torch_ref.py, 2 threads).
  *
- *   npm run bench:train -- [--steps 3] [--warmup 2] [--shapes "28,28,1;32,32,3"] [--models resnet20,cnn]
+ *   npm run bench:train -- [--steps 3] [--warmup 2] [--shapes "28,28,1;32,32,3"] [--models resnet20,cnn,mlp]
  *                          [--methods ce,mixup,icm] [--workers 1,2] [--backends wasm,tensorflow,cpu]
  *                          [--child-timeout 900]
  *
@@ -124,7 +124,7 @@ async function main(): Promise<void> {
   const warmup = arg('warmup', '2');
   const shapes = arg('shapes', '28,28,1;32,32,3');
   const methods = arg('methods', 'ce,mixup,icm');
-  const models = arg('models', 'resnet20,cnn');
+  const models = arg('models', 'resnet20,cnn,mlp');
   const cores = os.availableParallelism();
   const workerCounts = arg('workers', Array.from({ length: cores }, (_, i) => i + 1).join(',')).split(',');
   const backends = arg('backends', hasPackage('@tensorflow/tfjs-node') ? 'wasm,tensorflow' : 'wasm').split(',');
