@@ -98,7 +98,7 @@ function status(entries: ReadonlyArray<Entry>): string {
   const names = new Set(evidence.map((e) => e.cells.study.name));
   const fullGrid = names.has('paper-full')
     ? ''
-    : ' The paper-scale grid, `studies/paper-full.yaml` (ResNet-20 on the full training sets, 200 epochs), has not been run.';
+    : ' The paper-scale grid, `studies/paper-full.yaml` (ResNet-20 on the full training sets, 200 epochs), has not been run and exported here.';
   if (!evidence.length) {
     return `**Status.** The study meant to test the paper's claim, \`studies/paper.yaml\` (five paired seeds,
 the learning rate tuned per method and protocol on the validation split, schedules meant to
@@ -108,14 +108,26 @@ repository makes **no claim** about ICM against Mixup, CE or the other baselines
 `;
   }
   const described = evidence.map((e) => {
-    const total = allCells(e.study).length;
-    const finished = e.cells.cells.length;
+    const main = e.study.cells.length;
+    const done = e.cells.cells.filter((c) => c.role === 'main').length;
+    const tune = e.study.tuneCells.length;
+    const tuneDone = e.cells.cells.filter((c) => c.role !== 'main').length;
     const file = e.cells.study.file ?? e.cells.study.name;
-    return `\`${file}\` (${finished} of ${total} cells finished; model ${e.study.spec.model}; ${e.study.spec.datasets.join(', ')})`;
+    const tuning = tune ? `, ${tuneDone} of ${tune} tune cells` : '';
+    return { text: `\`${file}\` (${done} of ${main} main cells finished${tuning}; model ${e.study.spec.model}; ${e.study.spec.datasets.join(', ')})`, done, main };
   });
-  return `**Status.** The evidence on this page comes from ${described.join(' and ')}. Its claims hold for
-that model, those data and those protocols as the sentences under "What the numbers support"
-state them, and no further.${fullGrid} ${WITHDRAWN}
+  const list = described.map((d) => d.text).join(' and ');
+  if (described.every((d) => d.done === 0)) {
+    return `**Status.** Exported so far: ${list}. No main cell has finished, so this repository makes
+**no claim** yet about ICM against Mixup, CE or the other baselines.${fullGrid} ${WITHDRAWN}
+`;
+  }
+  const partial = described.some((d) => d.done < d.main)
+    ? ' Some main cells have not finished: the claims below are provisional and may change when they do.'
+    : '';
+  return `**Status.** The evidence on this page comes from ${list}. The claims hold for the models, data
+and protocols named there, as the sentences under "What the numbers support" state them, and no
+further.${partial}${fullGrid} ${WITHDRAWN}
 `;
 }
 

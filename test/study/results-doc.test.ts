@@ -62,12 +62,23 @@ test('the status paragraph is said from the exported studies: no claim without a
   const onlyCheck = renderResultsDoc([check]);
   assert.match(onlyCheck, /makes \*\*no claim\*\*/);
   assert.match(onlyCheck, /`studies\/paper-full\.yaml` .* has not been run/);
-  // The same cells presented as evidence, with one cell missing.
+  // The same cells presented as evidence: all of them, one main cell missing, only the tune cells.
   const spec = { ...check.study.spec, purpose: 'evidence' as const };
   const study = studyFromObject(spec, check.study.file);
-  const cells = { ...check.cells, cells: check.cells.cells.slice(1), study: { ...check.cells.study, spec } };
-  const doc = renderResultsDoc([{ ...check, study, cells }]);
-  const total = check.cells.cells.length;
-  assert.ok(doc.includes(`comes from \`${check.cells.study.file ?? check.cells.study.name}\` (${total - 1} of ${total} cells finished; model ${spec.model}; ${spec.datasets.join(', ')})`), doc.slice(0, 1200));
-  assert.doesNotMatch(doc, /no claim/);
+  const asEvidence = (keep: typeof check.cells.cells) => renderResultsDoc([{ ...check, study, cells: { ...check.cells, cells: keep, study: { ...check.cells.study, spec } } }]);
+  const all = check.cells.cells;
+  const main = all.filter((c) => c.role === 'main');
+  const tune = all.filter((c) => c.role !== 'main');
+  assert.ok(main.length > 1 && tune.length > 0, 'the check study has main and tune cells');
+  const file = check.cells.study.file ?? check.cells.study.name;
+  const where = (done: number) => `\`${file}\` (${done} of ${main.length} main cells finished, ${tune.length} of ${tune.length} tune cells; model ${spec.model}; ${spec.datasets.join(', ')})`;
+  const full = asEvidence(all);
+  assert.ok(full.includes(`comes from ${where(main.length)}`), full.slice(0, 1500));
+  assert.doesNotMatch(full, /no claim|provisional/);
+  const oneShort = asEvidence(all.filter((c) => c !== main[0]));
+  assert.ok(oneShort.includes(`comes from ${where(main.length - 1)}`));
+  assert.match(oneShort, /the claims below are provisional/);
+  const tuneOnly = asEvidence(tune);
+  assert.ok(tuneOnly.includes(where(0)));
+  assert.match(tuneOnly, /No main cell has finished, so this repository makes\n\*\*no claim\*\*/);
 });

@@ -36,6 +36,9 @@ function conv2dPrototype(): { call: Call } {
 }
 
 const proto = conv2dPrototype();
+// Conv2D inherits call from tfjs-layers' Conv; the patch is an own property of Conv2D's prototype
+// only (Conv2DTranspose, the one subclass, has its own call), removed again on uninstall.
+const ownCall = Object.prototype.hasOwnProperty.call(proto, 'call');
 let original: Call | undefined;
 
 const leanCall: Call = function (inputs, kwargs) {
@@ -71,7 +74,9 @@ export function installLeanConv(): void {
 
 /** tfjs-layers' own call again (for comparisons). */
 export function uninstallLeanConv(): void {
-  if (original && proto.call === leanCall) proto.call = original;
+  if (!original || proto.call !== leanCall) return;
+  if (ownCall) proto.call = original;
+  else delete (proto as { call?: Call }).call;
 }
 
 export function leanConvInstalled(): boolean {

@@ -34,6 +34,8 @@ export function maxPoolGradWasm(backend: BackendWasm, dy: TensorInfo, x: TensorI
     attrs.dimRoundingMode,
   );
   const { batchSize: B, inHeight: H, inWidth: W, inChannels: C, outHeight: OH, outWidth: OW } = info;
+  // A mismatch is refused rather than read out of bounds: e.g. tfjs-core's MaxPool gradient drops
+  // dimRoundingMode, so a 'ceil' pool's dy has more rows than this geometry.
   if (dy.shape.join() !== [B, OH, OW, C].join()) {
     throw new Error(`icmix wasm MaxPoolGrad: dy is [${dy.shape}], expected [${[B, OH, OW, C]}] for input [${x.shape}]`);
   }
