@@ -35,7 +35,7 @@ import { ICMIX_VERSION } from '../version.js';
 import { defaultWorkers, resolveConfig } from './config.js';
 import { mixOnHost } from './parallel/batch.js';
 import { WorkerFailure, WorkerPool } from './parallel/pool.js';
-import { buildModel, checkModelName } from './models/index.js';
+import { buildModel, checkModelName, modelWorkerCap } from './models/index.js';
 import { activationFloatsPerImage, checkStepFitsWasm, isWasmOutOfMemory, wasmOutOfMemoryError, type StepSize } from './memory.js';
 import { Sgd } from './optimizer.js';
 import { allFinite } from './finite.js';
@@ -105,7 +105,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const shape = trainSet.shape;
   const n = trainSet.labels.length;
   const batchRows = Math.min(n, cfg.batchSize);
-  const workers = checkWorkers(cfg.workers, backend.name, batchRows, hooks.maxWorkers);
+  const workers = checkWorkers(cfg.workers, backend.name, batchRows, Math.min(hooks.maxWorkers ?? Infinity, modelWorkerCap(cfg.model)));
   const config = { ...settings, workers };
   const bound = createMethod(method.name, cfg, { numClasses: trainSet.numClasses, classCounts: data.classCounts });
 
@@ -328,7 +328,7 @@ function trainStep(forward: (x: tf.Tensor4D) => tf.Tensor2D, sgd: Sgd, method: T
 
 /**
  * The worker count: the config's, else one per core on wasm and 1 elsewhere (defaultWorkers),
- * at most `cap` and one per image of a batch. Native TensorFlow threads itself, so it takes no workers.
+ * at most `cap` (the study's share of the cores, the model's own cap) and one per image of a batch. Native TensorFlow threads itself, so it takes no workers.
  */
 function checkWorkers(asked: number | undefined, backend: string, batchRows: number, cap = Infinity): number {
   if (asked === undefined) return Math.max(1, Math.min(defaultWorkers(backend), batchRows, cap));

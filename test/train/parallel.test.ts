@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import * as path from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { train } from '../../src/train/trainer.js';
@@ -198,6 +198,19 @@ test('a worker that throws in the first epoch stops the run naming it, with no c
     ),
   );
   assert.equal(await readCheckpointState(path.join(out, 'checkpoint')), undefined);
+});
+
+test('the default worker count: one per core for conv nets on wasm, 1 for the mlp (its step is shorter than the exchange); --workers wins', async () => {
+  const workersOf = (dir: string) => (JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as { config: { workers: number } }).config.workers;
+  const mlpDefault = tmp();
+  await train({ ...base, epochs: 1, maxStepsPerEpoch: 1, out: mlpDefault }, { quiet: true });
+  assert.equal(workersOf(mlpDefault), 1);
+  const mlpAsked = tmp();
+  await train({ ...base, epochs: 1, maxStepsPerEpoch: 1, workers: 2, out: mlpAsked }, { quiet: true });
+  assert.equal(workersOf(mlpAsked), 2);
+  const cnnDefault = tmp();
+  await train({ ...base, model: 'cnn', epochs: 1, maxStepsPerEpoch: 1, out: cnnDefault }, { quiet: true });
+  assert.equal(workersOf(cnnDefault), Math.min(availableParallelism(), base.batchSize));
 });
 
 test('--workers is checked: at most one worker per image of a batch, a positive integer', async () => {
