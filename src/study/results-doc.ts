@@ -10,6 +10,7 @@ import { ALPHA, PRIMARY_METRICS, type ClaimTest } from './family.js';
 import { summariseTuning, type CellTraining } from './health.js';
 import { METRIC_COLUMNS } from './metrics.js';
 import { allCells } from './cells.js';
+import { CONVERGENCE_TOLERANCE } from './convergence.js';
 import type { CellsFile } from './cells-file.js';
 import type { TuneRecord } from './tune.js';
 import type { CellMetrics, Study } from './types.js';
@@ -114,9 +115,20 @@ repository makes **no claim** about ICM against Mixup, CE or the other baselines
     const tuneDone = e.cells.cells.filter((c) => c.role !== 'main').length;
     const file = e.cells.study.file ?? e.cells.study.name;
     const tuning = tune ? `, ${tuneDone} of ${tune} tune cells` : '';
-    return { text: `\`${file}\` (${done} of ${main} main cells finished${tuning}; model ${e.study.spec.model}; ${e.study.spec.datasets.join(', ')})`, done, main };
+    const checked = e.cells.cells.filter((c) => c.role === 'main' && c.training?.convergence);
+    const flagged = checked.filter((c) => !c.training!.convergence!.converged).length;
+    return {
+      text: `\`${file}\` (${done} of ${main} main cells finished${tuning}; model ${e.study.spec.model}; ${e.study.spec.datasets.join(', ')})`,
+      done,
+      main,
+      convergence: checked.length ? `${flagged} of ${checked.length} of \`${file}\`'s main cells` : '',
+    };
   });
   const list = described.map((d) => d.text).join(' and ');
+  const flaggedText = described.filter((d) => d.convergence).map((d) => d.convergence);
+  const convergence = flaggedText.length
+    ? ` The convergence check flagged ${flaggedText.join(' and ')} (validation accuracy still moving by more than ${(100 * CONVERGENCE_TOLERANCE).toFixed(1)} points over the last quarter of training): those models were compared at a fixed budget, not at convergence.`
+    : '';
   if (described.every((d) => d.done === 0)) {
     return `**Status.** Exported so far: ${list}. No main cell has finished, so this repository makes
 **no claim** yet about ICM against Mixup, CE or the other baselines.${fullGrid} ${WITHDRAWN}
@@ -127,14 +139,16 @@ repository makes **no claim** about ICM against Mixup, CE or the other baselines
     : '';
   return `**Status.** The evidence on this page comes from ${list}. The claims hold for the models, data
 and protocols named there, as the sentences under "What the numbers support" state them, and no
-further.${partial}${fullGrid} ${WITHDRAWN}
+further.${partial}${convergence}${fullGrid} ${WITHDRAWN}
 `;
 }
 
 /** docs/results.md from the cells files (sorted by study name for a stable page). */
 export function renderResultsDoc(entries: ReadonlyArray<Entry>): string {
   const out: string[] = [HEADER, status(entries), RULE];
-  const sorted = [...entries].sort((a, b) => a.cells.study.name.localeCompare(b.cells.study.name));
+  // Evidence first, pipeline checks after; by name within each.
+  const rank = (e: Entry) => (e.study.spec.purpose === 'pipeline-check' ? 1 : 0);
+  const sorted = [...entries].sort((a, b) => rank(a) - rank(b) || a.cells.study.name.localeCompare(b.cells.study.name));
   if (!sorted.length) out.push('No study has been exported yet.\n');
   for (const e of sorted) {
     const report = reportFromCells(e.cells, e.study);
