@@ -27,6 +27,8 @@ test('the committed cells.json: every cell has its config, seed, lr and metrics;
       assert.equal(c.config.seed, c.seed);
       assert.equal(c.config.lr, c.lr);
       if (c.role === 'main') assert.ok(c.metrics && typeof c.metrics.accuracy === 'number', c.id);
+      // A diverged tune cell has no score (null in JSON) and says why; the others a finite one.
+      else if (c.tune?.diverged) assert.equal(c.tune.valAccuracy, null, c.id);
       else assert.ok(c.tune && Number.isFinite(c.tune.valAccuracy), c.id);
     }
     for (const g of study.tuning) {
