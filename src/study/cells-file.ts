@@ -13,7 +13,7 @@ import { IcmixError } from '../util/errors.js';
 import { allCells } from './cells.js';
 import { collectTraining, type CellTraining } from './health.js';
 import { cellMetrics } from './metrics.js';
-import { isCellFinished } from './pipeline.js';
+import { cellChanged, isCellFinished } from './pipeline.js';
 import type { StudyProvenance, StudyReport } from './report.js';
 import { readTuneRecord, type TuneRecord } from './tune.js';
 import { studyFromObject } from './load.js';
@@ -63,7 +63,8 @@ export async function exportCells(resultsDir: string): Promise<CellsFile> {
   const cells: ExportedCell[] = [];
   for (const c of allCells(study)) {
     const dir = path.join(runs, c.id);
-    if (!isCellFinished(dir)) continue;
+    // Unfinished cells, and cells whose settings or tune choice changed since, are not exported.
+    if (!isCellFinished(dir) || cellChanged(c, dir)) continue;
     const manifest = await readManifest(dir);
     const base = { id: c.id, role: c.tune ? ('tune' as const) : ('main' as const), dataset: c.dataset, protocol: c.protocol, method: c.method, seed: c.seed, lr: manifest.config.lr, config: { ...manifest.config, out: undefined } as Record<string, unknown> };
     const extra = c.tune ? { tune: await readTuneRecord(dir) } : { metrics: cellMetrics((await readReport(dir)).report, study.reportedOod[c.dataset]) };

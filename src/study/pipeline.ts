@@ -6,7 +6,7 @@ import { progressText } from '../util/progress-event.js';
 import { IcmixError } from '../util/errors.js';
 import { TrainingDiverged } from '../train/trainer.js';
 import { DEFAULT_STAGES, type StageImpls } from './stages/index.js';
-import { chosenLr, writeTuneRecord } from './tune.js';
+import { chosenLr, staleTuneChoice, writeTuneRecord } from './tune.js';
 import { CELL_FILES, STAGES, type Cell, type Stage } from './types.js';
 
 /** stages.json: the stages a cell has finished, with wall seconds each. */
@@ -45,10 +45,16 @@ function cellIdentity(cell: Cell): string {
 export function cellChanged(cell: Cell, runDir: string): boolean {
   const file = path.join(runDir, CELL_FILES.cell);
   if (!existsSync(file)) return false;
-  return cellIdentity(JSON.parse(readFileSync(file, 'utf8')) as Cell) !== cellIdentity(cell);
+  if (cellIdentity(JSON.parse(readFileSync(file, 'utf8')) as Cell) !== cellIdentity(cell)) return true;
+  // Trained at a choice its group no longer makes (its tune cells were rerun): stale, not used.
+  return staleTuneChoice(cell, runDir) !== undefined;
 }
 
 export function changedCellMessage(cell: Cell, runDir: string): string {
+  const stale = staleTuneChoice(cell, runDir);
+  if (stale) {
+    return `${runDir} trained at lr ${stale.trainedAt}, but its tune group ${cell.tuned!.group} now chooses ${stale.now} (its tune cells changed since); delete that folder to retrain the cell at ${stale.now}`;
+  }
   return `${runDir} was made with other settings for cell ${cell.id} (the study file changed); delete that folder to redo the cell, or use a new --out folder`;
 }
 

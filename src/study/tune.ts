@@ -5,7 +5,7 @@
  * The main cells of a method x protocol read their group's tune.json files and train at the lr
  * with the best mean validation accuracy over the tune seeds, the same lr for every seed.
  */
-import { existsSync, promises as fs } from 'node:fs';
+import { existsSync, readFileSync, promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { readEpochLog } from '../run/index.js';
 import { writeJsonAtomic } from '../util/atomic.js';
@@ -92,6 +92,40 @@ export async function readTuneRecord(runDir: string): Promise<TuneRecord | undef
   const r = JSON.parse(await fs.readFile(file, 'utf8')) as TuneRecord;
   // JSON has no NaN: a diverged record's accuracy is written as null.
   return { ...r, valAccuracy: typeof r.valAccuracy === 'number' ? r.valAccuracy : NaN };
+}
+
+/** readTuneRecord, synchronously (for the cell-state checks, which read many folders at once). */
+export function readTuneRecordSync(runDir: string): TuneRecord | undefined {
+  const file = path.join(runDir, CELL_FILES.tune);
+  if (!existsSync(file)) return undefined;
+  const r = JSON.parse(readFileSync(file, 'utf8')) as TuneRecord;
+  return { ...r, valAccuracy: typeof r.valAccuracy === 'number' ? r.valAccuracy : NaN };
+}
+
+/**
+ * For a tuned main cell that recorded its choice (tuned.json): the lr its group chooses now, when
+ * that differs from the recorded one (its tune cells were rerun since), else undefined. A group
+ * with unfinished or unscored tune cells has no "now" to compare and gives undefined.
+ */
+export function staleTuneChoice(cell: Cell, runDir: string): { trainedAt: number; now: number } | undefined {
+  if (!cell.tuned) return undefined;
+  const file = path.join(runDir, CELL_FILES.tuned);
+  if (!existsSync(file)) return undefined;
+  const trainedAt = (JSON.parse(readFileSync(file, 'utf8')) as TuneChoice).lr;
+  const runsDir = path.dirname(runDir);
+  const records = new Map<string, TuneRecord>();
+  for (const id of cell.tuned.cells) {
+    const r = readTuneRecordSync(path.join(runsDir, id));
+    if (!r) return undefined;
+    records.set(id, r);
+  }
+  let now: number;
+  try {
+    now = selectLr(cell.tuned, records).lr;
+  } catch {
+    return undefined;
+  }
+  return now === trainedAt ? undefined : { trainedAt, now };
 }
 
 /** The group's finished records, read from the tune cells' folders under `runsDir`. */

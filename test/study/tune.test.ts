@@ -135,6 +135,23 @@ test('a tiny study with a 2-value sweep: tune cells first, the argmax lr for eve
     const again = await runStudy(study, { out, inProcess: true, quiet: true });
     assert.deepEqual(again.ran, []);
     assert.equal(again.skipped.length, 4);
+
+    // A tune cell rerun since (here: its record rewritten) so the group now chooses the other lr:
+    // the main cells trained at the old choice are stale, reported and not used, until deleted.
+    const loser = study.tuneCells.find((c) => c.train.lr !== want)!;
+    const file = path.join(cellDir(out, loser), 'tune.json');
+    writeFileSync(file, JSON.stringify({ ...JSON.parse(readFileSync(file, 'utf8')), valAccuracy: 0.999 }));
+    const stale = await runStudy(study, { out, dryRun: true });
+    assert.deepEqual(stale.states!.slice(2).map((s) => s.state), ['changed', 'changed']);
+    const rerun = await runStudy(study, { out, inProcess: true, quiet: true });
+    assert.deepEqual(rerun.ran, []);
+    assert.equal(rerun.failed.length, 2);
+    assert.match(rerun.failed[0].error, new RegExp(`trained at lr ${want}, but its tune group mnist_balanced_icm now chooses ${loser.train.lr} \\(its tune cells changed since\\); delete that folder`));
+    assert.equal(rerun.report!.cells.finished, 0, 'stale cells are not counted as finished in the report');
+    rmSync(cellDir(out, study.cells[0]), { recursive: true });
+    const retrained = await runStudy(study, { out, inProcess: true, quiet: true });
+    assert.deepEqual(retrained.ran, [study.cells[0].id]);
+    assert.equal(JSON.parse(readFileSync(path.join(cellDir(out, study.cells[0]), 'manifest.json'), 'utf8')).config.lr, loser.train.lr);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
