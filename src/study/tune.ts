@@ -5,7 +5,7 @@
  * The main cells of a method x protocol read their group's tune.json files and train at the lr
  * with the best mean validation accuracy over the tune seeds, the same lr for every seed.
  */
-import { existsSync, readFileSync, promises as fs } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readEpochLog } from '../run/index.js';
 import { writeJsonAtomic } from '../util/atomic.js';
@@ -87,18 +87,15 @@ export async function writeTuneRecord(cell: Cell, runDir: string, diverged?: str
 }
 
 export async function readTuneRecord(runDir: string): Promise<TuneRecord | undefined> {
-  const file = path.join(runDir, CELL_FILES.tune);
-  if (!existsSync(file)) return undefined;
-  const r = JSON.parse(await fs.readFile(file, 'utf8')) as TuneRecord;
-  // JSON has no NaN: a diverged record's accuracy is written as null.
-  return { ...r, valAccuracy: typeof r.valAccuracy === 'number' ? r.valAccuracy : NaN };
+  return readTuneRecordSync(runDir);
 }
 
-/** readTuneRecord, synchronously (for the cell-state checks, which read many folders at once). */
+/** readTuneRecord, synchronously (the cell-state checks read many folders at once). */
 export function readTuneRecordSync(runDir: string): TuneRecord | undefined {
   const file = path.join(runDir, CELL_FILES.tune);
   if (!existsSync(file)) return undefined;
   const r = JSON.parse(readFileSync(file, 'utf8')) as TuneRecord;
+  // JSON has no NaN: a diverged record's accuracy is written as null.
   return { ...r, valAccuracy: typeof r.valAccuracy === 'number' ? r.valAccuracy : NaN };
 }
 

@@ -14,19 +14,10 @@ import { BN_TRAIN } from '../../src/backend/fused/kernels.js';
 import { installFusedTraining, uninstallFusedTraining, fusedTrainingInstalled } from '../../src/backend/fused/layer.js';
 import { buildModel } from '../../src/train/models/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { relDiff } from './rel-diff.js';
 
 const EPS = 1e-5;
 
-function relDiff(got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  assert.equal(got.length, ref.length);
-  let mag = 1e-12;
-  let diff = 0;
-  for (let i = 0; i < ref.length; i++) {
-    mag = Math.max(mag, Math.abs(ref[i]));
-    diff = Math.max(diff, Math.abs(got[i] - ref[i]));
-  }
-  return diff / mag;
-}
 
 interface Case {
   x: Float32Array;

@@ -11,17 +11,8 @@ import { useBackend } from '../../src/backend/select.js';
 import { installLeanConv, uninstallLeanConv, leanConvInstalled } from '../../src/backend/fused/lean-conv.js';
 import { buildModel } from '../../src/train/models/index.js';
 import { Rng } from '../../src/util/rng.js';
+import { relDiff } from './rel-diff.js';
 
-function relDiff(got: ArrayLike<number>, ref: ArrayLike<number>): number {
-  assert.equal(got.length, ref.length);
-  let mag = 1e-12;
-  let diff = 0;
-  for (let i = 0; i < ref.length; i++) {
-    mag = Math.max(mag, Math.abs(ref[i]));
-    diff = Math.max(diff, Math.abs(got[i] - ref[i]));
-  }
-  return diff / mag;
-}
 
 /** Weight gradients of sum(model(x) * w) in training, and how often each kernel ran. */
 async function gradsAndKernels(model: tfl.LayersModel, x: tf.Tensor, w: tf.Tensor) {

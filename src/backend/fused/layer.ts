@@ -11,6 +11,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import '@tensorflow/tfjs-layers';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import { BN_TRAIN, backendHas, registerFusedKernels } from './kernels.js';
+import { layerPrototype } from './layer-prototype.js';
 
 /** The fields of tfjs-layers' BatchNormalization (not in its public typings) that `call` uses. */
 interface BnLayer {
@@ -27,15 +28,7 @@ interface BnLayer {
 
 type Call = (this: BnLayer, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>) => Tensor | Tensor[];
 
-/** tfjs-layers' BatchNormalization class, from the serialization registry it registers itself in
- * (building an instance to reach it would use up an auto-generated layer name). */
-function batchNormPrototype(): { call: Call } {
-  const entry = (tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [{ prototype: unknown }, unknown]>)['BatchNormalization'];
-  if (!entry) throw new Error("tfjs-layers' BatchNormalization is not registered; import @tensorflow/tfjs-layers first");
-  return entry[0].prototype as { call: Call };
-}
-
-const proto = batchNormPrototype();
+const proto = layerPrototype<{ call: Call }>('BatchNormalization');
 let original: Call | undefined;
 
 function oneTensor(inputs: Tensor | Tensor[]): Tensor | undefined {

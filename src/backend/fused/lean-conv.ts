@@ -14,6 +14,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-layers';
 import type { Tensor } from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
+import { layerPrototype } from './layer-prototype.js';
 
 /** The fields of tfjs-layers' Conv2D (not in its public typings) that the lean call reads. */
 interface ConvLayer {
@@ -29,13 +30,7 @@ interface ConvLayer {
 
 type Call = (this: ConvLayer, inputs: Tensor | Tensor[], kwargs: Record<string, unknown>) => Tensor | Tensor[];
 
-function conv2dPrototype(): { call: Call } {
-  const entry = (tf.serialization.SerializationMap.getMap().classNameMap as Record<string, [{ prototype: unknown }, unknown]>)['Conv2D'];
-  if (!entry) throw new Error("tfjs-layers' Conv2D is not registered; import @tensorflow/tfjs-layers first");
-  return entry[0].prototype as { call: Call };
-}
-
-const proto = conv2dPrototype();
+const proto = layerPrototype<{ call: Call }>('Conv2D');
 // Conv2D inherits call from tfjs-layers' Conv; the patch is an own property of Conv2D's prototype
 // only (Conv2DTranspose, the one subclass, has its own call), removed again on uninstall.
 const ownCall = Object.prototype.hasOwnProperty.call(proto, 'call');
