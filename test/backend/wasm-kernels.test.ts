@@ -394,21 +394,23 @@ test('MaxPoolGrad matches cpu: overlapping and strided windows, same/valid paddi
   );
 });
 
+/** tf.grads of f at host arrays, computed on one backend; the gradients come back as host arrays. */
+async function gradsOn(backend: string, args: Arr[], f: (...ts: tf.Tensor[]) => tf.Tensor): Promise<Arr[]> {
+  await tf.setBackend(backend);
+  const ts = args.map((a) => tf.tensor(a.data, a.shape));
+  const gs = tf.grads(f)(ts);
+  const out = await Promise.all(gs.map(async (g) => ({ shape: g.shape, data: (await g.data()) as Float32Array })));
+  tf.dispose([...ts, ...gs]);
+  return out;
+}
+
 test('tf.grad of a two-layer MLP (dense gradients are transposed products): wasm equals cpu', async () => {
   await setup();
   const x = rand([33, 20]);
   const params = [rand([20, 16]), rand([16]), rand([16, 5]), rand([5])];
-  const grads = async (backend: string) => {
-    await tf.setBackend(backend);
-    const xs = tf.tensor(x.data, x.shape);
-    const ps = params.map((p) => tf.tensor(p.data, p.shape));
-    const f = (xv: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) =>
-      tf.mean(tf.square(tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(xv, w1), b1)), w2), b2)));
-    const gs = tf.grads(f)([xs, ...ps]);
-    const out = await Promise.all(gs.map(async (g) => ({ shape: g.shape, data: (await g.data()) as Float32Array })));
-    tf.dispose([xs, ...ps, ...gs]);
-    return out;
-  };
+  const f = (xv: tf.Tensor, w1: tf.Tensor, b1: tf.Tensor, w2: tf.Tensor, b2: tf.Tensor) =>
+    tf.mean(tf.square(tf.add(tf.matMul(tf.relu(tf.add(tf.matMul(xv, w1), b1)), w2), b2)));
+  const grads = (backend: string) => gradsOn(backend, [x, ...params], f as (...ts: tf.Tensor[]) => tf.Tensor);
   const ref = await grads('cpu');
   const got = await grads('wasm');
   got.forEach((g, i) => assert.ok(relErr(g, ref[i]) < 1e-5, `grad ${i}: ${relErr(g, ref[i])}`));
@@ -425,25 +427,17 @@ test('tf.grad of a small conv net: wasm equals cpu', async () => {
     gamma: rand([8]),
     beta: rand([8]),
   };
-  const grads = async (backend: string) => {
-    await tf.setBackend(backend);
-    const xs = tf.tensor4d(x.data, x.shape as [number, number, number, number]);
-    const ps = Object.values(params).map((p) => tf.tensor(p.data, p.shape));
-    const f = (xv: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, wd: tf.Tensor, w3: tf.Tensor, g: tf.Tensor, be: tf.Tensor) => {
-      let h = tf.relu(tf.conv2d(xv as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same'));
-      h = tf.conv2d(h, w2 as tf.Tensor4D, 2, 'valid');
-      // BatchNorm-style normalisation so Tile (in FusedBatchNorm's gradient) is exercised.
-      const { mean, variance } = tf.moments(h, [0, 1, 2]);
-      h = tf.relu(tf.batchNorm(h, mean, variance, be as tf.Tensor1D, g as tf.Tensor1D, 1e-3));
-      h = tf.depthwiseConv2d(h, wd as tf.Tensor4D, 1, 'same');
-      h = tf.conv2d(h, w3 as tf.Tensor4D, 1, 'same');
-      return tf.mean(tf.square(h));
-    };
-    const gs = tf.grads(f)([xs, ...ps]);
-    const out = await Promise.all(gs.map(async (g) => ({ shape: g.shape, data: (await g.data()) as Float32Array })));
-    tf.dispose([xs, ...ps, ...gs]);
-    return out;
+  const f = (xv: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, wd: tf.Tensor, w3: tf.Tensor, g: tf.Tensor, be: tf.Tensor) => {
+    let h = tf.relu(tf.conv2d(xv as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same'));
+    h = tf.conv2d(h, w2 as tf.Tensor4D, 2, 'valid');
+    // BatchNorm-style normalisation so Tile (in FusedBatchNorm's gradient) is exercised.
+    const { mean, variance } = tf.moments(h, [0, 1, 2]);
+    h = tf.relu(tf.batchNorm(h, mean, variance, be as tf.Tensor1D, g as tf.Tensor1D, 1e-3));
+    h = tf.depthwiseConv2d(h, wd as tf.Tensor4D, 1, 'same');
+    h = tf.conv2d(h, w3 as tf.Tensor4D, 1, 'same');
+    return tf.mean(tf.square(h));
   };
+  const grads = (backend: string) => gradsOn(backend, [x, ...Object.values(params)], f as (...ts: tf.Tensor[]) => tf.Tensor);
   const ref = await grads('cpu');
   const got = await grads('wasm');
   assert.equal(got.length, 7);
