@@ -93,8 +93,13 @@ export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetric
     const adjusted = holmAdjust(tests.map((x) => x.p));
     const ranks = holmRanks(tests.map((x) => x.p));
     const m = tests.filter((x) => Number.isFinite(x.p)).length;
+    // Holm stops at its first non-rejection: every later test is judged at that step's level too,
+    // so a Holm interval excludes 0 exactly when the test is rejected (at its own later step a
+    // "no clear difference" test could otherwise show an interval clear of 0).
+    const stop = Math.min(...ranks.filter((r, i) => Number.isFinite(r) && !(adjusted[i] < ALPHA)));
     tests.forEach((x, i) => {
-      const holmLevel = Number.isFinite(ranks[i]) ? 1 - ALPHA / (m - ranks[i] + 1) : NaN;
+      const step = Math.min(ranks[i], stop);
+      const holmLevel = Number.isFinite(ranks[i]) ? 1 - ALPHA / (m - step + 1) : NaN;
       const wide = Number.isFinite(holmLevel) ? pairedDifference(x.difference.differences, x.difference.differences.map(() => 0), holmLevel) : undefined;
       const better = col.higherIsBetter ? x.difference.mean > 0 : x.difference.mean < 0;
       const verdict: Verdict = !Number.isFinite(adjusted[i]) ? 'too few seeds' : adjusted[i] < ALPHA ? (better ? 'method ahead' : 'baseline ahead') : 'no clear difference';

@@ -98,6 +98,25 @@ test('claim tests: the comparison family per protocol, Holm over each claim, "ah
   assert.ok(one.every((t) => t.verdict === 'too few seeds' && Number.isNaN(t.pHolm)));
 });
 
+test('Holm intervals: a test after the first non-rejection is judged at that step, so its interval includes 0 (p 0.035 and 0.039 in a family of 2)', () => {
+  const study = studyFromObject({ name: 'stop', datasets: ['mnist'], protocols: ['balanced'], methods: ['ce', 'mixup', 'icm'], seeds: [0, 1, 2, 3, 4], model: 'mlp', epochs: 1, suites: ['id'] });
+  const noise = [0.01, -0.012, 0.004, -0.006, 0.009];
+  const base = [0.8, 0.81, 0.79, 0.8, 0.82];
+  const metrics = new Map<string, CellMetrics>();
+  const put = (method: string, values: number[]) => values.forEach((v, s) => metrics.set(`mnist_balanced_${method}_seed${s}`, { accuracy: v }));
+  put('icm', base);
+  put('mixup', base.map((x, i) => x - noise[i] - 0.0125)); // icm - mixup: p 0.0352
+  put('ce', base.map((x, i) => x - noise[i] - 0.012)); // icm - ce: p 0.0394
+  const [vsMixup, vsCe] = claimTests(study, metrics).filter((t) => t.claim === 'accuracy');
+  near(vsMixup.p, 0.03517719378536166, 1e-6);
+  near(vsCe.p, 0.03938324309829233, 1e-6);
+  // Step 1 already fails (0.0352 x 2 > 0.05): Holm stops there, and both tests use its level.
+  assert.deepEqual([vsMixup.verdict, vsCe.verdict], ['no clear difference', 'no clear difference']);
+  near(vsMixup.holmLevel, 0.975);
+  near(vsCe.holmLevel, 0.975);
+  for (const t of [vsMixup, vsCe]) assert.ok(t.holmLow < 0 && t.holmHigh > 0, `${t.method}-${t.baseline}: [${t.holmLow}, ${t.holmHigh}] includes 0`);
+});
+
 test('calibration claim: ECE is lower-is-better, so a lower ECE reads "method ahead" and a higher one "baseline ahead"', () => {
   const study = studyFromObject({ name: 'ece', datasets: ['mnist'], protocols: ['balanced'], methods: ['ce', 'mixup', 'icm'], seeds: [0, 1, 2, 3, 4], model: 'mlp', epochs: 1, suites: ['id'] });
   const metrics = new Map<string, CellMetrics>();
