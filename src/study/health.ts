@@ -9,6 +9,7 @@ import { readEpochLog, RUN_FILES } from '../run/index.js';
 import type { TrainWarning } from '../train/warnings.js';
 import { allCells } from './cells.js';
 import { convergenceCheck, type ConvergenceCheck } from './convergence.js';
+import { cellChanged, isCellFinished } from './pipeline.js';
 import { readGroupRecords, selectLr, type TuneChoice, type TuneRecord, type TuneScore } from './tune.js';
 import type { Study } from './types.js';
 
@@ -35,11 +36,16 @@ export interface TuneSummary {
   missing: string[];
 }
 
-/** Per cell (tune cells too) that has a training log. */
+/**
+ * Per finished cell (tune cells too) whose folder still matches the study: the same cells the
+ * report's metrics come from (a half-trained cell is not "not converged", and a cell made with
+ * other settings or at a stale tune choice is not this study's).
+ */
 export async function collectTraining(study: Study, runsDir: string): Promise<Record<string, CellTraining>> {
   const result: Record<string, CellTraining> = {};
   for (const c of allCells(study)) {
     const dir = path.join(runsDir, c.id);
+    if (!isCellFinished(dir) || cellChanged(c, dir)) continue;
     const logs = await readEpochLog(dir).catch(() => []);
     if (!logs.length) continue;
     const manifestFile = path.join(dir, RUN_FILES.manifest);
@@ -59,7 +65,13 @@ export async function collectTraining(study: Study, runsDir: string): Promise<Re
 /** Each tune group's sweep (mean validation accuracy per lr) and, once complete, its choice. */
 export async function collectTuning(study: Study, runsDir: string): Promise<TuneSummary[]> {
   const records = new Map<string, TuneRecord>();
-  for (const g of study.tuning) for (const [id, r] of await readGroupRecords(g, runsDir)) records.set(id, r);
+  const current = new Map(study.tuneCells.map((c) => [c.id, c]));
+  for (const g of study.tuning) {
+    for (const [id, r] of await readGroupRecords(g, runsDir)) {
+      // A tune folder made with other settings (the study file changed since) does not score.
+      if (!cellChanged(current.get(id)!, path.join(runsDir, id))) records.set(id, r);
+    }
+  }
   return summariseTuning(study, records);
 }
 

@@ -148,6 +148,7 @@ test('a tiny study with a 2-value sweep: tune cells first, the argmax lr for eve
     assert.equal(rerun.failed.length, 2);
     assert.match(rerun.failed[0].error, new RegExp(`trained at lr ${want}, but its tune group mnist_balanced_icm now chooses ${loser.train.lr} \\(its tune cells changed since\\); delete that folder`));
     assert.equal(rerun.report!.cells.finished, 0, 'stale cells are not counted as finished in the report');
+    assert.deepEqual(study.cells.filter((c) => c.id in rerun.report!.training), [], 'nor in its convergence table');
     rmSync(cellDir(out, study.cells[0]), { recursive: true });
     const retrained = await runStudy(study, { out, inProcess: true, quiet: true });
     assert.deepEqual(retrained.ran, [study.cells[0].id]);
