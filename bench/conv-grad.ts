@@ -16,11 +16,7 @@ import { useBackend } from '../src/backend/select.js';
 import { conv2dBackpropFilterWasm, DEFAULT_CHUNK_BYTES, setFilterGradChunkBytes } from '../src/backend/wasm/conv2d-backprop-filter.js';
 import { benchStep } from './step.js';
 import { writeJsonAtomic } from '../src/util/atomic.js';
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
-}
+import { arg, median } from './args.js';
 
 /** One conv of the net: input h x w x ci, k x k filter to co channels, stride s, 'same'. */
 interface Layer {
@@ -42,11 +38,6 @@ export const RESNET20_LAYERS: Layer[] = [
   { name: '14x14x32 1x1/2 ->64', h: 14, ci: 32, co: 64, k: 1, s: 2 },
   { name: '7x7x64 3x3 ->64', h: 7, ci: 64, co: 64, k: 3, s: 1 },
 ];
-
-function median(v: number[]): number {
-  const s = [...v].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
-}
 
 async function main(): Promise<void> {
   await useBackend('wasm');

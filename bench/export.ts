@@ -18,6 +18,7 @@ import { exportOnnx, inspectOnnx } from '../src/export/index.js';
 import { buildModel } from '../src/train/models/index.js';
 import { writeJsonAtomic } from '../src/util/atomic.js';
 import { Rng } from '../src/util/rng.js';
+import { median } from './args.js';
 
 const SHAPE = [32, 32, 3];
 const CLASSES = 10;
@@ -49,11 +50,6 @@ async function throughput(step: () => Promise<void>, batch: number, seconds: num
     runs++;
   }
   return (runs * batch) / ((performance.now() - start) / 1000);
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[Math.floor(s.length / 2)];
 }
 
 interface Row {

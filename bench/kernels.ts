@@ -17,14 +17,10 @@ import { useBackend } from '../src/backend/select.js';
 import { batchMatMulConfig } from '../src/backend/wasm/batch-matmul.js';
 import { maxPoolGradConfig } from '../src/backend/wasm/max-pool-grad.js';
 import { writeJsonAtomic } from '../src/util/atomic.js';
+import { arg, median } from './args.js';
 
 // The built-in kernels, for the "tfjs" column: captured before useBackend registers icmix's.
 const builtIn = { BatchMatMul: tf.getKernel('BatchMatMul', 'wasm')!, MaxPoolGrad: tf.getKernel('MaxPoolGrad', 'wasm')! };
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
-}
 
 interface Case {
   name: string;
@@ -32,8 +28,6 @@ interface Case {
   inputs: Record<string, tf.Tensor>;
   attrs: object;
 }
-
-const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
 
 async function main(): Promise<void> {
   await useBackend('wasm');

@@ -22,11 +22,7 @@ import { useBackend, type BackendName } from '../src/backend/select.js';
 import { installFusedTraining, uninstallFusedTraining } from '../src/backend/fused/layer.js';
 import { writeJsonAtomic } from '../src/util/atomic.js';
 import { benchStep } from './step.js';
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
-}
+import { arg, median } from './args.js';
 
 export interface KernelRow {
   kernel: string;
@@ -145,7 +141,6 @@ async function main(): Promise<void> {
       unfusedMs.push(timed());
     }
     if (!unfused) installFusedTraining();
-    const median = (a: number[]) => [...a].sort((x, y) => x - y)[Math.floor(a.length / 2)];
     ab = { fusedMs, unfusedMs, fusedMedian: median(fusedMs), unfusedMedian: median(unfusedMs) };
   }
   // Wall time unprofiled first (the profiler's bookkeeping adds a little per kernel).

@@ -19,6 +19,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeJsonAtomic } from '../src/util/atomic.js';
+import { arg } from './args.js';
 
 interface Row {
   model: string;
@@ -37,11 +38,6 @@ interface Row {
 }
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-
-function arg(name: string, dflt: string): string {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1] : dflt;
-}
 
 /** Child mode: time one backend configuration, print one JSON row per (shape, method). */
 async function child(): Promise<void> {

@@ -17,7 +17,6 @@ import { bnTrainBackward, bnTrainForward } from './bn-math.js';
 
 export const BN_TRAIN = 'IcmixBatchNormTrain';
 export const BN_TRAIN_GRAD = 'IcmixBatchNormTrainGrad';
-export const RELU_GRAD = 'IcmixReluGrad';
 /** The backends the kernels are registered for. */
 export const FUSED_BACKENDS = ['wasm', 'cpu'] as const;
 

@@ -133,6 +133,4 @@ export function conv2dBackpropFilterWasm(
   return dW;
 }
 
-export const conv2dBackpropFilterConfig = twoInputKernel(Conv2DBackpropFilter, ['x', 'dy'], (b, x, dy, attrs: Attrs) =>
-  conv2dBackpropFilterWasm(b, x, dy, attrs),
-);
+export const conv2dBackpropFilterConfig = twoInputKernel(Conv2DBackpropFilter, ['x', 'dy'], conv2dBackpropFilterWasm);

@@ -9,9 +9,9 @@
  * with no value above -Infinity (all -Infinity or NaN) passes none.
  */
 import { backend_util, MaxPoolGrad } from '@tensorflow/tfjs-core';
-import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs-core';
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm';
-import { f32, need, newTensor } from './kernel-util.js';
+import { f32, newTensor, twoInputKernel } from './kernel-util.js';
 
 interface Attrs {
   filterSize: number | [number, number];
@@ -101,9 +101,4 @@ export function maxPoolGradWasm(backend: BackendWasm, dy: TensorInfo, x: TensorI
   return dx;
 }
 
-export const maxPoolGradConfig: KernelConfig = {
-  kernelName: MaxPoolGrad,
-  backendName: 'wasm',
-  kernelFunc: (({ inputs, backend, attrs }) =>
-    maxPoolGradWasm(backend as BackendWasm, need(inputs, 'dy'), need(inputs, 'input'), attrs as unknown as Attrs)) as KernelFunc,
-};
+export const maxPoolGradConfig: KernelConfig = twoInputKernel(MaxPoolGrad, ['dy', 'input'], maxPoolGradWasm);

@@ -74,10 +74,6 @@ export class WorkerPool {
     return pool;
   }
 
-  get size(): number {
-    return this.workers.length;
-  }
-
   /**
    * One SGD step on every replica: the whole batch's loss before the update, and whether every
    * replica's weights are finite after it. `epoch` and `step` are 1-based.

@@ -125,10 +125,6 @@ export function abortBarrier(control: Int32Array): void {
   Atomics.notify(control, GENERATION);
 }
 
-export function isAborted(control: Int32Array): boolean {
-  return Atomics.load(control, ABORT) !== 0;
-}
-
 /**
  * out = sum over k of parts[k], added in worker order in float64: every replica computes the same
  * sum bit for bit, so all apply the same update.

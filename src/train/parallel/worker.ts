@@ -131,7 +131,9 @@ class Replica {
       const named: tf.NamedTensorMap = {};
       o = 0;
       for (const x of this.vars) {
-        named[x.name] = tf.tensor(this.summed.subarray(o, o + x.size), x.shape);
+        // A variable without a gradient (the same on every replica: one graph) is left to Sgd to
+        // skip, as in-process, rather than decayed and pushed by momentum with a zero gradient.
+        if (grads[x.name]) named[x.name] = tf.tensor(this.summed.subarray(o, o + x.size), x.shape);
         o += x.size;
       }
       this.sgd.step(named, msg.lr);
