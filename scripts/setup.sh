@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(dataset-fashion-mnist python3-onnx python3-sklearn python3-numpy chromium)
+apt_pkgs=(dataset-fashion-mnist python3-onnx python3-sklearn python3-numpy python3-pip g++ make chromium)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
@@ -21,7 +21,24 @@ bash scripts/slurm-local.sh install
 
 # onnxruntime-node's install script would download CUDA binaries; package.json's allowScripts
 # (npm 11) and this variable (older npm) skip it. See README: GPU hosts.
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}" npm ci --no-audit --no-fund
+export ONNXRUNTIME_NODE_INSTALL="${ONNXRUNTIME_NODE_INSTALL:-skip}"
+# The native TensorFlow engine (@tensorflow/tfjs-node, an optional dependency): its own install
+# downloads libtensorflow where that host is reachable; where it is not, scripts/native-engine.sh
+# builds it from TensorFlow's pinned wheel on PyPI. ICMIX_NATIVE=off skips the engine (icmix then
+# trains on wasm).
+native="${ICMIX_NATIVE:-auto}"
+native_ok() { [ "$native" = off ] || bash scripts/native-engine.sh check >/dev/null; }
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ] || ! native_ok; then
+  t0=$SECONDS
+  npm ci --no-audit --no-fund
+  echo "setup: npm ci took $((SECONDS - t0)) s" >&2
+  if ! native_ok; then
+    echo "setup: tfjs-node's own libtensorflow download did not work here; building the native engine from TensorFlow's wheel" >&2
+    bash scripts/native-engine.sh install || {
+      echo "setup: error: the native TensorFlow engine could not be installed (see above). Fix what it names and run setup again, or set ICMIX_NATIVE=off to train on wasm only." >&2
+      exit 1
+    }
+  fi
 fi
+[ "$native" = off ] || echo "setup: native engine: TensorFlow $(bash scripts/native-engine.sh check)" >&2
 npm run --silent build

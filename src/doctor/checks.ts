@@ -7,8 +7,8 @@ import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
+import { ENGINES, type TrainingEngine } from '../backend/engines/index.js';
 import { useBackend } from '../backend/select.js';
-import { defaultWorkers } from '../train/config.js';
 import { FASHION_MNIST_DIR, loadDataset } from '../data/index.js';
 import { CUDA_INSTALL_HINT, createRuntime, type RuntimeName } from '../infer/runtimes/index.js';
 import { PROBE_INPUT, PROBE_OUTPUT } from './probe-model.js';
@@ -43,18 +43,23 @@ function runtimeProbe(name: Exclude<RuntimeName, 'tfjs'>, fix: string): DoctorPr
   };
 }
 
-function tfjsProbe(name: 'tensorflow' | 'wasm' | 'cpu', fix: string): DoctorProbe {
+/** One training engine: really initialised, and a sum computed on it; its facts on the line. */
+function engineProbe(engine: TrainingEngine): DoctorProbe {
   return {
-    group: 'tfjs backend',
-    name,
-    fix,
+    group: 'training engine',
+    name: engine.name,
+    fix: engine.name === 'tensorflow' ? `optional, fastest for training: ${engine.installHint}; icmix trains on wasm without it` : engine.installHint,
     async run() {
-      const b = await useBackend(name);
+      const b = await useBackend(engine.name as Parameters<typeof useBackend>[0]);
       const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0]);
       if (sum !== 3) return { ok: false, detail: `loaded, but 1 + 2 gave ${sum}`, fix: 'please report this with `icmix doctor --json`' };
-      // Training's data-parallel default on this backend (--workers), so a user sees what train will use.
-      const workers = defaultWorkers(b.name);
-      return { ok: true, detail: `${b.package}${b.threads !== undefined ? `, ${b.threads} thread(s)` : ''}, trains with ${workers} worker${workers === 1 ? '' : 's'} by default` };
+      // Training's data-parallel default on this engine (--workers), so a user sees what train will use.
+      const workers = engine.workerThreads ? engine.defaultWorkers() : 1;
+      const facts = Object.entries(b.details ?? {}).map(([k, v]) => `${k} ${v}`);
+      return {
+        ok: true,
+        detail: [`${b.package}${b.threads !== undefined ? `, ${b.threads} thread(s)` : ''}`, ...facts, `trains with ${workers} worker${workers === 1 ? '' : 's'} by default`].join('; '),
+      };
     },
   };
 }
@@ -78,9 +83,7 @@ export const PROBES: readonly DoctorProbe[] = [
       return { ok: true, detail: stdout.trim() };
     },
   },
-  tfjsProbe('tensorflow', 'optional, fastest for training: `npm install @tensorflow/tfjs-node@4.22.0` (or tfjs-node-gpu with CUDA); icmix trains on wasm without it'),
-  tfjsProbe('wasm', 'reinstall the dependencies with `npm ci` (@tensorflow/tfjs-backend-wasm)'),
-  tfjsProbe('cpu', 'reinstall the dependencies with `npm ci` (@tensorflow/tfjs-backend-cpu)'),
+  ...ENGINES.map(engineProbe),
   runtimeProbe('cpu', 'reinstall onnxruntime-node with `npm ci` (it downloads no binaries for unsupported platforms: Linux, macOS and Windows on x64/arm64 only)'),
   runtimeProbe('cuda', CUDA_INSTALL_HINT.replace(/, or pass --fallback cpu.*$/, '')),
   runtimeProbe('web', 'reinstall onnxruntime-web with `npm ci`'),

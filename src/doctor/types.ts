@@ -1,6 +1,6 @@
 /** What `icmix doctor` reports: one row per capability, with a fix for each missing one. */
 export interface DoctorCheck {
-  /** 'system', 'tfjs backend', 'onnxruntime', 'dataset', 'browser'. */
+  /** 'system', 'training engine', 'onnxruntime', 'dataset', 'browser'. */
   group: string;
   /** What was checked: 'node', 'wasm', 'cuda', 'fashion-mnist', ... */
   name: string;

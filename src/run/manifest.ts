@@ -17,6 +17,8 @@ export interface ResumeRecord {
   atEpoch: number;
   resumedAt: string;
   changed: Partial<Record<ResumableOption, [number, number]>>;
+  /** The training engine before and after, where the run resumed on another one. */
+  engine?: [string, string];
 }
 
 /** What a run folder's manifest.json records about the trained model (icmix train writes it). */

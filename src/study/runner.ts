@@ -116,8 +116,10 @@ function runCellInChild(cell: Cell, dir: string, threads: number | undefined, pa
   return new Promise((resolve) => {
     const { file, execArgv } = workerEntry();
     const log = openSync(path.join(dir, STUDY_FILES.workerLog), 'a');
-    // One compute thread per child when cells share the cores.
-    const env = parallel ? { ...process.env, OMP_NUM_THREADS: '1' } : process.env;
+    // Cells that share the cores get their share of compute threads: OpenMP's, and the native
+    // TensorFlow engine's pools (it reads these when its library loads).
+    const share = String(threads ?? 1);
+    const env = parallel ? { ...process.env, OMP_NUM_THREADS: share, TF_NUM_INTRAOP_THREADS: share, TF_NUM_INTEROP_THREADS: '1' } : process.env;
     const child = fork(file, [], { execArgv, env, stdio: ['ignore', log, log, 'ipc'] });
     closeSync(log);
     children.add(child);

@@ -1,4 +1,3 @@
-import { availableParallelism } from 'node:os';
 import type { BackendName } from '../backend/select.js';
 import { FOLDER_RULES } from '../data/image-folder.js';
 import { METHOD_PARAM_DEFAULTS, type MethodOptions } from './methods/params.js';
@@ -50,7 +49,7 @@ export interface TrainConfig extends MethodOptions {
   maxStepsPerEpoch?: number;
   /**
    * Data-parallel worker threads, each a replica of the model taking a slice of every batch
-   * (see defaultWorkers for the default). 1 trains in this thread.
+   * (default: the engine's defaultWorkers, capped by the model and the cores a study cell has). 1 trains in this thread.
    */
   workers?: number;
 }
@@ -101,14 +100,6 @@ export const TRAIN_RULES: RuleTable<TrainConfig> = {
   maxStepsPerEpoch: positiveInt,
   workers: { type: 'int', min: 1, max: 256 },
 };
-
-/**
- * Workers when the config names none: one per core on wasm (each replica runs single-threaded
- * wasm), 1 on cpu (the reference backend, in-process) and tensorflow (native, threads of its own).
- */
-export function defaultWorkers(backend: string): number {
-  return backend === 'wasm' ? availableParallelism() : 1;
-}
 
 /** A full config: the defaults with `partial`'s defined fields over them, every number checked. */
 export function resolveConfig(partial: Partial<TrainConfig> & Pick<TrainConfig, 'dataset' | 'out'>): TrainConfig {

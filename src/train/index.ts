@@ -7,6 +7,7 @@ export { saveLayersModel, loadLayersModel, loadRunModel, readManifest } from '..
 export { Sgd, stepLr } from './optimizer.js';
 export { scheduledLr, LR_SCHEDULES, type LrSchedule, type ScheduleOptions } from './schedule.js';
 export { lossWarning, chanceWarning, CHANCE_FACTOR, type TrainWarning, type TrainWarningKind } from './warnings.js';
-export { activationFloatsPerImage, estimateStepBytes, largestFittingBatch, checkStepFitsWasm, WASM_HEAP_BYTES, type StepSize } from './memory.js';
+export { activationFloatsPerImage } from './memory.js';
+export { estimateStepBytes, largestFittingBatch, type StepSize } from '../backend/step-memory.js';
 export * from './losses/index.js';
 export * from './methods/index.js';

@@ -1,10 +1,11 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { promises as fs } from 'node:fs';
-import { useBackend } from '../backend/select.js';
+import { activeEngine, useBackend } from '../backend/select.js';
+import type { TrainingEngine } from '../backend/engines/index.js';
+import type { StepSize } from '../backend/step-memory.js';
 import { augmentBatch, datasetDefaults, gatherImages, normalize, type ImageSet } from '../data/index.js';
 import type { ImageShape } from '../types.js';
-import type { MixDraw } from './methods/index.js';
 import { createMethod, getMethod, resolveParams, type TrainingMethod } from './methods/index.js';
 import type { Normalization } from '../types.js';
 import {
@@ -32,13 +33,11 @@ import type { OnProgress } from '../util/progress-event.js';
 import { etaSeconds, trainingStepsLeft } from '../util/progress-format.js';
 import { Rng } from '../util/rng.js';
 import { ICMIX_VERSION } from '../version.js';
-import { defaultWorkers, resolveConfig } from './config.js';
-import { mixOnHost } from './parallel/batch.js';
-import { WorkerFailure, WorkerPool } from './parallel/pool.js';
+import { resolveConfig } from './config.js';
+import { WorkerFailure } from './parallel/pool.js';
 import { buildModel, checkModelName, modelWorkerCap } from './models/index.js';
-import { activationFloatsPerImage, checkStepFitsWasm, isWasmOutOfMemory, wasmOutOfMemoryError, type StepSize } from './memory.js';
-import { Sgd } from './optimizer.js';
-import { allFinite } from './finite.js';
+import { activationFloatsPerImage } from './memory.js';
+import { InProcessRunner, PoolRunner, type DrawnBatch, type StepRunner } from './step-runner.js';
 import { scheduledLr } from './schedule.js';
 import { chanceWarning, lossWarning, type TrainWarning } from './warnings.js';
 
@@ -100,15 +99,19 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   }
 
   const backend = await useBackend(cfg.backend);
+  const engine = activeEngine()!;
   const data = await prepareData(cfg, report);
   const { train: trainSet, val: valSet, test: testSet, normalization } = data;
   const shape = trainSet.shape;
   const n = trainSet.labels.length;
   const batchRows = Math.min(n, cfg.batchSize);
-  const workers = checkWorkers(cfg.workers, backend.name, batchRows, Math.min(hooks.maxWorkers ?? Infinity, modelWorkerCap(cfg.model)));
+  const workers = checkWorkers(cfg.workers, engine, batchRows, Math.min(hooks.maxWorkers ?? Infinity, modelWorkerCap(cfg.model)));
   const config = { ...settings, workers };
   const bound = createMethod(method.name, cfg, { numClasses: trainSet.numClasses, classCounts: data.classCounts });
 
+  // A checkpoint resumes on any engine (one format); a change of engine is recorded, like a changed rate.
+  const engineChanged: [string, string] | undefined = previous && previous.backend !== backend.name ? [previous.backend, backend.name] : undefined;
+  const resumed = Object.keys(changed).length > 0 || engineChanged !== undefined;
   const manifest: RunManifest = {
     icmixVersion: ICMIX_VERSION,
     createdAt: previous?.createdAt ?? new Date().toISOString(),
@@ -125,20 +128,20 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     inputShape: shape,
     normalization,
     backend: backend.name,
-    versions: { icmix: ICMIX_VERSION, tfjs: tf.version_core, node: process.version, backendPackage: backend.package },
+    versions: { icmix: ICMIX_VERSION, tfjs: tf.version_core, node: process.version, backendPackage: backend.package, ...backend.details },
     // model/ is this run's only once it is saved at the end (a finished run resumed keeps its own).
     weightsSha256: state && state.epoch >= cfg.epochs && previous?.weightsSha256 !== undefined ? previous.weightsSha256 : null,
     ...(previous?.warnings?.length ? { warnings: previous.warnings } : {}),
-    ...(previous?.resumes?.length || Object.keys(changed).length
-      ? { resumes: [...(previous?.resumes ?? []), ...(Object.keys(changed).length && state ? [{ atEpoch: state.epoch, resumedAt: new Date().toISOString(), changed }] : [])] }
+    ...(previous?.resumes?.length || resumed
+      ? { resumes: [...(previous?.resumes ?? []), ...(resumed && state ? [{ atEpoch: state.epoch, resumedAt: new Date().toISOString(), changed, ...(engineChanged ? { engine: engineChanged } : {}) }] : [])] }
       : {}),
   };
 
-  // A batch too large for the wasm heap is refused up front, with a batch size that fits.
+  // A batch too large for the engine's memory (wasm's heap) is refused up front, with a batch size that fits.
   let stepSize: StepSize | undefined;
   const checkFits = (m: tfl.LayersModel) => {
     stepSize = { batchSize: cfg.batchSize, activationFloats: activationFloatsPerImage(m), numClasses: trainSet.numClasses, pairwise: method.pairwise, replicas: workers };
-    if (backend.name === 'wasm') checkStepFitsWasm(stepSize);
+    engine.checkStep?.(stepSize);
   };
 
   // Fresh start or resume.
@@ -167,32 +170,30 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   }
   await writeManifest(runDir, manifest);
 
-  // Trainable weights and the BatchNorm statistics the forward pass updates.
-  const weightVars = model.weights.map((w) => w.read());
   const sgdOptions = { momentum: cfg.momentum, weightDecay: cfg.weightDecay };
   // One worker trains here; more train as replicas in worker threads (src/train/parallel), and
   // this model is brought up to date from worker 0 before each evaluation and checkpoint.
-  let pool: WorkerPool | undefined;
-  let sgd: Sgd | undefined;
+  let runner: StepRunner | undefined;
   if (workers > 1 && startEpoch < cfg.epochs) {
     const [h, w, c] = shape;
     const count = (ws: tfl.LayerVariable[]) => ws.reduce((k, v) => k + v.read().size, 0);
-    pool = await startPool(
+    runner = await PoolRunner.start(
+      model,
+      bound,
+      shape,
       { workers, batch: batchRows, imageFloats: h * w * c, classes: trainSet.numClasses, params: count(model.trainableWeights), stats: count(model.nonTrainableWeights) },
       {
-        backend: backend.name === 'wasm' ? 'wasm' : 'cpu',
+        backend: engine.name as 'wasm' | 'cpu',
         model: { name: cfg.model, shape, numClasses: trainSet.numClasses, width: cfg.width },
         method: { name: cfg.method, options: cfg, data: { numClasses: trainSet.numClasses, classCounts: data.classCounts } },
         sgd: sgdOptions,
-        weights: weightVars.map((v) => v.dataSync() as Float32Array),
+        weights: model.weights.map((v) => v.read().dataSync() as Float32Array),
         optimizer: optimizerState,
       },
     );
-  } else if (workers === 1) {
-    sgd = new Sgd(model.trainableWeights.map((w) => w.read() as tf.Variable), sgdOptions);
-    if (optimizerState) sgd.setState(optimizerState);
+  } else if (startEpoch < cfg.epochs) {
+    runner = new InProcessRunner(model, bound, shape, sgdOptions, optimizerState);
   }
-  const forward = (x: tf.Tensor4D) => model.apply(x, { training: true }) as tf.Tensor2D;
   try {
     const stepsPerEpoch = Math.min(Math.floor(n / cfg.batchSize) || 1, cfg.maxStepsPerEpoch ?? Infinity);
     const root = new Rng(cfg.seed);
@@ -216,16 +217,12 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
         let loss: number;
         let finite: boolean;
         try {
-          if (pool) {
-            ({ loss, finite } = await pool.step(mixOnHost(bound, batch.images, batch.labels, shape, batch.draw), lr, epoch + 1, step + 1));
-          } else {
-            loss = trainStep(forward, sgd!, bound, shape, batch, lr);
-            finite = allFinite(weightVars);
-          }
+          ({ loss, finite } = await runner!.step(batch, lr, epoch + 1, step + 1));
         } catch (e) {
           const where = e instanceof WorkerFailure ? `in worker ${e.worker} at epoch ${epoch + 1}, step ${step + 1}` : `at epoch ${epoch + 1}, step ${step + 1}`;
           const reason = e instanceof WorkerFailure ? e.reason : e;
-          if (backend.name === 'wasm' && stepSize && isWasmOutOfMemory(reason)) throw wasmOutOfMemoryError(stepSize, where);
+          const oom = stepSize && engine.outOfMemory?.(reason, stepSize, where);
+          if (oom) throw oom;
           if (e instanceof WorkerFailure) throw stoppedError(`worker ${e.worker} of ${workers} failed (${e.reason})`, epoch, step, runDir, ' (add --workers 1 if it fails again)');
           throw e;
         }
@@ -244,16 +241,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
         report({ task, done: step + 1, total: stepsPerEpoch, fields: { loss: lossSum / (step + 1), 'img/s': ((step + 1) * idx.length) / secs, lr }, eta });
       }
       const seconds = (Date.now() - t0) / 1000;
-      let optimizerNow: Float32Array;
-      if (pool) {
-        const state = await pool.readState(0);
-        const fresh = state.weights.map((w, i) => tf.tensor(w, weightVars[i].shape));
-        model.setWeights(fresh); // the variables keep their own reference, so these can go
-        tf.dispose(fresh);
-        optimizerNow = state.optimizer;
-      } else {
-        optimizerNow = sgd!.getState();
-      }
+      const optimizerNow = await runner!.sync();
       const val = evaluateSet(model, valSet, normalization, 256);
       const log: EpochLog = {
         epoch: epoch + 1,
@@ -285,7 +273,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       await hooks.onEpoch?.(log);
     }
   } finally {
-    await pool?.close();
+    await runner?.close();
   }
 
   const test = hooks.skipTest ? undefined : evaluateSet(model, testSet, normalization, 256);
@@ -295,16 +283,8 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const finalManifest: RunManifest = { ...manifest, weightsSha256: saved.weightsSha256, result };
   await writeManifest(runDir, finalManifest);
   report({ task: 'train', finished: true, message: `${test ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%` : 'test split not evaluated'}; model saved to ${paths.model}` });
-  sgd?.dispose();
   model.dispose();
   return { runDir, epochs: logs, testAccuracy: test?.accuracy ?? NaN, seconds, manifest: finalManifest, warnings: finalManifest.warnings ?? [] };
-}
-
-/** One step's host inputs: the augmented, normalised images [b*h*w*c], labels [b] and mixing draw. */
-interface DrawnBatch {
-  images: Float32Array;
-  labels: Int32Array;
-  draw: MixDraw;
 }
 
 /** The batch `idx`, augmented and normalised, and the step's mixing draw, from `rng` in that order. */
@@ -314,41 +294,20 @@ function drawBatch(method: TrainingMethod, set: ImageSet, idx: Int32Array, aug: 
   return { images, labels: raw.labels, draw: method.draw(idx.length, set.shape, rng) };
 }
 
-/** One SGD step in this thread; returns the loss before the update. */
-function trainStep(forward: (x: tf.Tensor4D) => tf.Tensor2D, sgd: Sgd, method: TrainingMethod, shape: ImageShape, batch: DrawnBatch, lr: number): number {
-  const b = batch.labels.length;
-  const x = tf.tensor4d(batch.images, [b, ...shape]);
-  const y = tf.tensor1d(batch.labels, 'int32');
-  const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, batch.draw));
-  const loss = value.dataSync()[0];
-  if (Number.isFinite(loss)) sgd.step(grads, lr);
-  tf.dispose([x, y, value, ...Object.values(grads)]);
-  return loss;
-}
-
 /**
- * The worker count: the config's, else one per core on wasm and 1 elsewhere (defaultWorkers),
- * at most `cap` (the study's share of the cores, the model's own cap) and one per image of a batch. Native TensorFlow threads itself, so it takes no workers.
+ * The worker count: the config's, else the engine's default (one per core on wasm, 1 where the
+ * engine threads itself), at most `cap` (the study's share of the cores, the model's own cap) and
+ * one per image of a batch.
  */
-function checkWorkers(asked: number | undefined, backend: string, batchRows: number, cap = Infinity): number {
-  if (asked === undefined) return Math.max(1, Math.min(defaultWorkers(backend), batchRows, cap));
-  if (asked > 1 && backend === 'tensorflow') {
-    throw new IcmixError(`--workers ${asked}: the tensorflow backend runs its own threads and trains in one process; use --workers 1, or --backend wasm for worker threads`);
+function checkWorkers(asked: number | undefined, engine: TrainingEngine, batchRows: number, cap = Infinity): number {
+  if (asked === undefined) return Math.max(1, Math.min(engine.workerThreads ? engine.defaultWorkers() : 1, batchRows, cap));
+  if (asked > 1 && !engine.workerThreads) {
+    throw new IcmixError(`--workers ${asked}: the ${engine.name} engine runs its own threads and trains in one process; use --workers 1, or --backend wasm for worker threads`);
   }
   if (asked > batchRows) {
     throw new IcmixError(`--workers ${asked} is more than the ${batchRows} images of a batch (each worker takes at least one); use --workers ${batchRows} or fewer, or a larger --batch-size`);
   }
   return asked;
-}
-
-/** Start the worker pool; a worker that cannot start is named, and the run folder is untouched since. */
-async function startPool(...[sizes, init]: Parameters<typeof WorkerPool.start>): Promise<WorkerPool> {
-  try {
-    return await WorkerPool.start(sizes, init);
-  } catch (e) {
-    if (e instanceof WorkerFailure) throw new IcmixError(`${e.message}; train with --workers 1 to run in one thread`);
-    throw e;
-  }
 }
 
 /** Accuracy and mean cross-entropy of the model (inference mode) on a whole set. */

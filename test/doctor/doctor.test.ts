@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { formatDoctorReport, PROBES, runDoctor, type DoctorReport } from '../../src/doctor/index.js';
 import { cudaUnavailableReason } from '../../src/infer/runtimes/index.js';
 
-const NAMES = ['system/node', 'system/npm', 'tfjs backend/tensorflow', 'tfjs backend/wasm', 'tfjs backend/cpu', 'onnxruntime/cpu', 'onnxruntime/cuda', 'onnxruntime/web', 'onnxruntime/webgpu', 'dataset/fashion-mnist', 'dataset/mnist', 'browser/chromium'];
+const NAMES = ['system/node', 'system/npm', 'training engine/tensorflow', 'training engine/wasm', 'training engine/cpu', 'onnxruntime/cpu', 'onnxruntime/cuda', 'onnxruntime/web', 'onnxruntime/webgpu', 'dataset/fashion-mnist', 'dataset/mnist', 'browser/chromium'];
 
 function checkShape(r: DoctorReport): void {
   assert.equal(typeof r.icmixVersion, 'string');
@@ -27,11 +27,11 @@ test('doctor probes every capability for real; each missing one carries a fix (t
   assert.equal(by('system', 'node').detail, process.version);
   assert.equal(by('onnxruntime', 'cpu').ok, true);
   assert.equal(by('onnxruntime', 'web').ok, true);
-  assert.equal(by('tfjs backend', 'cpu').ok, true);
-  assert.match(by('tfjs backend', 'wasm').detail, /\d+ thread\(s\)/);
+  assert.equal(by('training engine', 'cpu').ok, true);
+  assert.match(by('training engine', 'wasm').detail, /\d+ thread\(s\)/);
   // Training's worker default: one per core on wasm, in-process on cpu.
-  assert.match(by('tfjs backend', 'wasm').detail, new RegExp(`trains with ${availableParallelism()} workers? by default`));
-  assert.match(by('tfjs backend', 'cpu').detail, /trains with 1 worker by default/);
+  assert.match(by('training engine', 'wasm').detail, new RegExp(`trains with ${availableParallelism()} workers? by default`));
+  assert.match(by('training engine', 'cpu').detail, /trains with 1 worker by default/);
   // CUDA: missing exactly when its provider library is; then the fix is how to install it.
   const cuda = by('onnxruntime', 'cuda');
   assert.equal(cuda.ok, cudaUnavailableReason() === undefined);

@@ -2,15 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { useBackend } from '../../src/backend/select.js';
 import { getMethod } from '../../src/train/methods/index.js';
-import {
-  activationFloatsPerImage,
-  checkStepFitsWasm,
-  estimateStepBytes,
-  isWasmOutOfMemory,
-  largestFittingBatch,
-  WASM_HEAP_BYTES,
-  wasmOutOfMemoryError,
-} from '../../src/train/memory.js';
+import { activationFloatsPerImage } from '../../src/train/memory.js';
+import { estimateStepBytes, largestFittingBatch } from '../../src/backend/step-memory.js';
+import { isWasmOutOfMemory, WASM_HEAP_BYTES, wasmEngine } from '../../src/backend/engines/wasm.js';
 import { buildModel } from '../../src/train/models/index.js';
 import { IcmixError } from '../../src/util/errors.js';
 
@@ -34,15 +28,15 @@ test('an ICM batch of 16384 is refused before training with a batch size that fi
     const activationFloats = activationFloatsPerImage(model);
     assert.ok(activationFloats > 28 * 28, `${name}: ${activationFloats} floats per image`);
     const step = { activationFloats, numClasses: 10, pairwise: true };
-    assert.throws(() => checkStepFitsWasm({ ...step, batchSize: 16384 }), (e: unknown) => {
+    assert.throws(() => wasmEngine.checkStep!({ ...step, batchSize: 16384 }), (e: unknown) => {
       assert.ok(e instanceof IcmixError);
-      const m = /^batch size 16384 needs about [\d.]+ GiB per training step, more than the wasm backend's 4\.0 GiB heap; use a batch size of at most (\d+), or train on the tensorflow backend/.exec(e.message);
+      const m = /^batch size 16384 needs about [\d.]+ GiB per training step, more than the wasm backend's 4\.0 GiB heap; use a batch size of at most (\d+), or train on the tensorflow engine/.exec(e.message);
       assert.ok(m, e.message);
       const fits = Number(m[1]);
       assert.ok(fits >= 2 && estimateStepBytes({ ...step, batchSize: fits }) <= WASM_HEAP_BYTES, `${name}: suggested ${fits}`);
       return true;
     });
-    checkStepFitsWasm({ ...step, batchSize: 128 });
+    wasmEngine.checkStep!({ ...step, batchSize: 128 });
     model.dispose();
   }
 });
@@ -51,13 +45,13 @@ test('a wasm out-of-bounds error is recognised and translated with a smaller bat
   assert.ok(isWasmOutOfMemory(new WebAssembly.RuntimeError('memory access out of bounds')));
   assert.ok(isWasmOutOfMemory(new Error('Aborted(OOM)')));
   assert.ok(!isWasmOutOfMemory(new TypeError('x is undefined')));
-  const e = wasmOutOfMemoryError({ batchSize: 16384, activationFloats: 3000, numClasses: 10, pairwise: true }, 'at epoch 1, step 1');
+  const e = wasmEngine.outOfMemory!(new Error('Aborted(OOM)'), { batchSize: 16384, activationFloats: 3000, numClasses: 10, pairwise: true }, 'at epoch 1, step 1')!;
+  assert.equal(wasmEngine.outOfMemory!(new TypeError('x is undefined'), { batchSize: 16384, activationFloats: 3000, numClasses: 10, pairwise: true }, 'at epoch 1, step 1'), undefined);
   assert.match(e.message, /^the wasm backend ran out of memory at epoch 1, step 1 at batch size 16384; use a batch size of at most (\d+)/);
   assert.ok(Number(/at most (\d+)/.exec(e.message)![1]) <= 8192);
 });
 
 test('data-parallel replicas each hold their slice of the activations, but the whole batch of pair matrices', async () => {
-  const { estimateStepBytes } = await import('../../src/train/memory.js');
   const s = { batchSize: 128, activationFloats: 10_000, numClasses: 10, pairwise: true };
   const one = estimateStepBytes(s);
   const two = estimateStepBytes({ ...s, replicas: 2 });

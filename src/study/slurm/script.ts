@@ -73,7 +73,7 @@ export function renderArrayScript(o: ArrayScriptInput): string {
     ...directives({ ...o, jobName: `${jobName(o.studyName)}${o.role === 'tune' ? '-tune' : ''}`, output: `${o.out}/slurm/logs/%A_%a.out` }, o.cpusPerTask),
     'set -euo pipefail',
     `CELLS=(${o.cellIndices.join(' ')})`,
-    'export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}"',
+    'export OMP_NUM_THREADS="${SLURM_CPUS_PER_TASK:-1}" TF_NUM_INTRAOP_THREADS="${SLURM_CPUS_PER_TASK:-1}" TF_NUM_INTEROP_THREADS=1',
     `exec ${cmd} --cell "\${CELLS[$SLURM_ARRAY_TASK_ID]}"`,
     '',
   ].join('\n');
