@@ -57,6 +57,7 @@ function resolveProtocol(p: string | ProtocolSpec, spec: StudySpec, index: numbe
     ...(ps.trainSubset !== undefined ? { trainSubset: ps.trainSubset } : {}),
     ...(ps.epochs !== undefined ? { epochs: ps.epochs } : {}),
     ...(ps.batchSize !== undefined ? { batchSize: ps.batchSize } : {}),
+    ...(ps.seeds !== undefined ? { seeds: ps.seeds } : {}),
     methods,
     ...(ps.tune ?? spec.tune ? { tune: resolveTune((ps.tune ?? spec.tune)!, spec) } : {}),
   };
@@ -121,7 +122,7 @@ export function expandStudy(spec: StudySpec, file?: string): Study {
           if (train.valSize === 0) throw new IcmixError(`${file ?? 'study'}: protocol ${p.id}: tune needs a validation split to score on; remove train.valSize: 0`);
           tuneCells.push({ id: tuneCellId(group!.group, lr, seed), dataset, protocol: p.id, method, seed, train: { ...train, lr }, eval: evalCfg, tune: { group: group!.group, lr } });
         }
-        for (const seed of spec.seeds) {
+        for (const seed of p.seeds ?? spec.seeds) {
           const train = cellTrain(spec, p, dataset, method, seed, file);
           cells.push({ id: cellId(dataset, p.id, method, seed), dataset, protocol: p.id, method, seed, train, eval: evalCfg, ...(group ? { tuned: group } : {}) });
         }

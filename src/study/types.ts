@@ -21,6 +21,8 @@ export interface ProtocolSpec {
   epochs?: number;
   batchSize?: number;
   methods?: string[];
+  /** This protocol's evaluated seeds (default: the study's); more where its cells are cheap. */
+  seeds?: number[];
   /** This protocol's lr sweep (replaces the study's `tune`). */
   tune?: TuneSpec;
 }

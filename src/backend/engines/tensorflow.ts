@@ -84,12 +84,13 @@ export const tensorflowEngine: TrainingEngine<'tensorflow'> = {
     installNativeKernels();
     installFusedTraining();
     installLeanConv();
-    const binding = (tf.backend() as unknown as { binding?: { TF_Version?: string } }).binding;
+    const native = tf.backend() as unknown as { binding?: { TF_Version?: string }; isUsingGpuDevice?: boolean };
+    const gpu: Record<string, string> = loaded.endsWith('-gpu') ? { gpu: native.isUsingGpuDevice ? 'in use' : 'NOT in use: TensorFlow found no CUDA device (check `nvidia-smi`, then bash scripts/setup-gpu.sh)' } : {};
     return {
       name: 'tensorflow',
       package: loaded,
       threads: intraOpThreads(),
-      details: { tensorflow: binding?.TF_Version ?? 'unknown', ...libraryFacts(loaded) },
+      details: { tensorflow: native.binding?.TF_Version ?? 'unknown', ...libraryFacts(loaded), ...gpu },
     };
   },
   release() {

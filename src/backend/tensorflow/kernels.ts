@@ -123,8 +123,9 @@ export function installNativeKernels(): void {
     if (tf.getKernel(k.kernelName, k.backendName)) tf.unregisterKernel(k.kernelName, k.backendName);
     tf.registerKernel(k);
   }
+  // The registry keeps a copy of each config, so it is recognised by its gradFunc.
   const current = tf.getGradient(tf.Relu);
-  if (current !== reluGradient) {
+  if (current?.gradFunc !== reluGradient.gradFunc) {
     coreRelu = current;
     tf.registerGradient(reluGradient);
   }
@@ -132,5 +133,5 @@ export function installNativeKernels(): void {
 
 /** Put tfjs's own Relu gradient back (the kernels stay: they serve only the tensorflow backend). */
 export function uninstallNativeKernels(): void {
-  if (coreRelu && tf.getGradient(tf.Relu) === reluGradient) tf.registerGradient(coreRelu);
+  if (coreRelu && tf.getGradient(tf.Relu)?.gradFunc === reluGradient.gradFunc) tf.registerGradient(coreRelu);
 }
