@@ -37,6 +37,11 @@ function as4d(x: TensorInfo): number[] {
   return [x.shape.slice(0, -1).reduce((a, d) => a * d, 1), 1, 1, c];
 }
 
+/** `t` as `shape`; no Reshape op (a TensorFlow call) when it already has it, as conv features do. */
+function shaped(t: Tensor, shape: number[]): Tensor {
+  return t.shape.length === shape.length && t.shape.every((d, i) => d === shape[i]) ? t : tf.reshape(t, shape);
+}
+
 function bnAttrs(b: NativeBackend, epsilon: number): OpAttr[] {
   return [
     ...floatAttrs(b, [{ name: 'U', type: b.binding.TF_ATTR_TYPE, value: b.binding.TF_FLOAT }]),
@@ -54,7 +59,7 @@ const bnTrain: KernelConfig = {
     const { x, scale, offset } = inputs as { x: Tensor; scale: Tensor; offset: Tensor };
     const eps = (attrs as unknown as BnTrainAttrs).varianceEpsilon;
     return tf.tidy(() => {
-      const x4 = tf.reshape(x, as4d(x));
+      const x4 = shaped(x, as4d(x));
       const none = tf.zeros([0]);
       const [y, mean, unbiased] = b.executeMultipleOutputs('FusedBatchNormV3', bnAttrs(b, eps), [x4, scale, offset, none, none], 6);
       // TensorFlow returns the batch variance with Bessel's correction (for its moving average);
@@ -62,7 +67,7 @@ const bnTrain: KernelConfig = {
       const [n0 = 1, n1 = 1, n2 = 1] = x4.shape;
       const n = n0 * n1 * n2;
       const variance = n > 1 ? tf.mul(unbiased, (n - 1) / n) : tf.zerosLike(unbiased);
-      return [tf.reshape(y, x.shape), mean, variance];
+      return [shaped(y!, x.shape), mean, variance];
     }) as TensorInfo[];
   }) as KernelFunc,
 };
@@ -80,10 +85,10 @@ const bnTrainGrad: KernelConfig = {
       const [dx, dscale, doffset] = b.executeMultipleOutputs(
         'FusedBatchNormGradV3',
         bnAttrs(b, eps),
-        [tf.reshape(dy, shape), tf.reshape(x, shape), scale, mean, variance, tf.zeros([0])],
+        [shaped(dy, shape), shaped(x, shape), scale, mean, variance, tf.zeros([0])],
         5,
       );
-      return [tf.reshape(dx, x.shape), dscale, doffset];
+      return [shaped(dx!, x.shape), dscale, doffset];
     }) as TensorInfo[];
   }) as KernelFunc,
 };
