@@ -9,8 +9,10 @@
 #
 #   bash scripts/native-engine.sh check      exit 0 if tfjs-node loads (prints TF's version)
 #   bash scripts/native-engine.sh install    npm ci with the wheel's library (builds the tarball first)
+#   bash scripts/native-engine.sh tarball    only build the cached tarball
 #
-# Called by scripts/setup.sh. Environment: ICMIX_CACHE_DIR (default ~/.cache/icmix).
+# Called by scripts/setup.sh. Environment: ICMIX_CACHE_DIR (default ~/.cache/icmix); ICMIX_TF_WHEEL,
+# the pinned wheel as a local file instead of a download.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -42,9 +44,15 @@ build_tarball() {
   local py; py=$(command -v /usr/bin/python3 || command -v python3) || die "pip is needed to fetch the TensorFlow wheel: apt-get install python3-pip"
   local work; work=$(mktemp -d)
   trap "rm -rf '$work'" RETURN
-  log "downloading $TF_WHEEL from PyPI (about 230 MB)"
-  "$py" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 --platform manylinux_2_17_x86_64 \
-      -d "$work" "tensorflow-cpu==$TF_VERSION" || die "pip could not download tensorflow-cpu==$TF_VERSION (is PyPI reachable? is pip installed: apt-get install python3-pip?)"
+  if [ -n "${ICMIX_TF_WHEEL:-}" ]; then
+    # A wheel fetched elsewhere (an offline machine): checked like a download.
+    [ -f "$ICMIX_TF_WHEEL" ] || die "ICMIX_TF_WHEEL=$ICMIX_TF_WHEEL: no such file"
+    cp "$ICMIX_TF_WHEEL" "$work/$TF_WHEEL"
+  else
+    log "downloading $TF_WHEEL from PyPI (about 230 MB)"
+    "$py" -m pip download --quiet --no-deps --only-binary=:all: --python-version 3.11 --platform manylinux_2_17_x86_64 \
+        -d "$work" "tensorflow-cpu==$TF_VERSION" || die "pip could not download tensorflow-cpu==$TF_VERSION (is PyPI reachable? is pip installed: apt-get install python3-pip?)"
+  fi
   [ -f "$work/$TF_WHEEL" ] || die "pip saved $(ls "$work") instead of $TF_WHEEL"
   local sum; sum=$(sha256sum "$work/$TF_WHEEL" | cut -d' ' -f1)
   [ "$sum" = "$TF_WHEEL_SHA256" ] || die "$TF_WHEEL has sha256 $sum, expected $TF_WHEEL_SHA256: the download is corrupt or not the pinned wheel; delete $CACHE and run again"
@@ -98,5 +106,6 @@ install() {
 case "${1:-}" in
   check) check ;;
   install) install ;;
-  *) echo "usage: bash scripts/native-engine.sh check|install" >&2; exit 2 ;;
+  tarball) build_tarball ;;
+  *) echo "usage: bash scripts/native-engine.sh check|install|tarball" >&2; exit 2 ;;
 esac
