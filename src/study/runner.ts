@@ -111,6 +111,8 @@ async function cellState(cell: Cell, dir: string, out: string, timeout?: number)
   return { state: started ? 'partial' : 'todo', stages: done };
 }
 
+const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL', 'SIGFPE', 'SIGABRT']);
+
 /** Run one cell in a child process; resolves with its outcome (never rejects). */
 function runCellInChild(cell: Cell, dir: string, threads: number | undefined, parallel: boolean, progress: StudyProgress, children: Set<ChildProcess>): Promise<{ ok: boolean; error?: string; killed?: boolean }> {
   return new Promise((resolve) => {
@@ -135,6 +137,9 @@ function runCellInChild(cell: Cell, dir: string, threads: number | undefined, pa
     child.on('exit', (code, sig) => {
       children.delete(child);
       if (result) return resolve(result);
+      // A fault signal is a crash in native code (TensorFlow's library on the tensorflow engine):
+      // a failure to report, not an interruption; training resumes from its last checkpoint.
+      if (sig && CRASH_SIGNALS.has(sig)) return resolve({ ok: false, error: `the cell's process crashed (${sig}), inside native code (with train.backend tensorflow, TensorFlow's library); its last epoch checkpoint is kept: rerun the study to resume it, or train the cell on another engine (train.backend: wasm)` });
       if (sig) return resolve({ ok: false, killed: true, error: `worker stopped by ${sig}` });
       resolve({ ok: false, error: `worker exited with code ${code} without a result; see ${path.join(dir, STUDY_FILES.workerLog)}` });
     });
