@@ -22,6 +22,9 @@ function send(msg: FromWorker): Promise<void> {
 }
 
 async function handle(msg: ToWorker): Promise<void> {
+  // Tests make the cell's process die as a crash in native code would: ICMIX_TEST_CELL_SIGNAL=SIGSEGV.
+  const crash = process.env.ICMIX_TEST_CELL_SIGNAL;
+  if (crash) process.kill(process.pid, crash as NodeJS.Signals);
   try {
     const outcome = await runCell(msg.cell, msg.runDir, { threads: msg.threads, onStage: (stage, detail, line) => void send({ type: 'stage', stage, detail, line }) });
     await send({ type: 'done', ran: outcome.ran, seconds: outcome.seconds });

@@ -87,3 +87,19 @@ test('a failing cell is recorded in its folder and the report, and the study sti
   assert.ok(lines.some((l) => /fashion-mnist_dc100000_mixup_seed0: failed/.test(l)));
   rmSync(out, { recursive: true, force: true });
 });
+
+test('a cell whose process crashes (a fault signal, as in native code) is a failure naming the crash and the kept checkpoint', async () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'icmix-study-crash-'));
+  const study = studyFromObject({ name: 'crash', datasets: ['fashion-mnist'], protocols: [{ kind: 'data-constrained', perClass: 5 }], methods: ['icm'], seeds: [0], model: 'mlp', epochs: 1, train: { backend: 'cpu' } });
+  const previous = process.env.ICMIX_TEST_CELL_SIGNAL;
+  process.env.ICMIX_TEST_CELL_SIGNAL = 'SIGSEGV';
+  try {
+    const result = await runStudy(study, { out, write: () => {} });
+    assert.equal(result.failed.length, 1);
+    assert.match(result.failed[0].error, /the cell's process crashed \(SIGSEGV\), inside native code .*last epoch checkpoint is kept: rerun the study to resume it/);
+  } finally {
+    if (previous === undefined) delete process.env.ICMIX_TEST_CELL_SIGNAL;
+    else process.env.ICMIX_TEST_CELL_SIGNAL = previous;
+    rmSync(out, { recursive: true, force: true });
+  }
+});
