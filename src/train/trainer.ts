@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { promises as fs } from 'node:fs';
-import { activeEngine, useBackend } from '../backend/select.js';
+import { activeEngine, useBackend, type BackendName } from '../backend/select.js';
 import type { TrainingEngine } from '../backend/engines/index.js';
 import type { StepSize } from '../backend/step-memory.js';
 import { augmentBatch, datasetDefaults, gatherImages, normalize, type ImageSet } from '../data/index.js';
@@ -183,7 +183,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       shape,
       { workers, batch: batchRows, imageFloats: h * w * c, classes: trainSet.numClasses, params: count(model.trainableWeights), stats: count(model.nonTrainableWeights) },
       {
-        backend: engine.name as 'wasm' | 'cpu',
+        backend: engine.name as BackendName, // an engine with workerThreads (checkWorkers)
         model: { name: cfg.model, shape, numClasses: trainSet.numClasses, width: cfg.width },
         method: { name: cfg.method, options: cfg, data: { numClasses: trainSet.numClasses, classCounts: data.classCounts } },
         sgd: sgdOptions,
