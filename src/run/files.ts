@@ -5,6 +5,8 @@ export const RUN_FILES = {
   manifest: 'manifest.json',
   log: 'log.jsonl',
   model: 'model', // folder holding model.json + weights.bin (tfjs layers format)
+  /** With --keep best: the best validation epoch's weights so far (a model folder like model/). */
+  best: 'best-model',
   checkpoint: 'checkpoint', // folder: state.json and one epoch-NNNN/ folder (model, weights, optimizer)
   onnx: 'model.onnx',
   calibratedOnnx: 'model.calibrated.onnx',

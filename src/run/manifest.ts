@@ -8,7 +8,7 @@ import { RUN_FILES } from './files.js';
 import type { TrainWarning } from '../train/warnings.js';
 
 /** Options `--resume` may change (a diverged run continues with a lower rate); every other one must stay. */
-export const RESUMABLE_CHANGES = ['lr', 'lrGamma'] as const;
+export const RESUMABLE_CHANGES = ['lr', 'lrGamma', 'epochs'] as const;
 export type ResumableOption = (typeof RESUMABLE_CHANGES)[number];
 
 /** One `--resume` that changed options: at which epoch, and each option's [old, new] value. */
@@ -51,6 +51,10 @@ export interface RunManifest {
   warnings?: TrainWarning[];
   /** Written when training finishes; a learning-rate tune run never evaluates the test split (testSkipped). */
   result?: { testAccuracy?: number; testLoss?: number; trainSeconds: number; testSkipped?: true };
+  /** With --keep best: the epoch whose weights model/ holds (best validation accuracy so far). */
+  bestEpoch?: number;
+  /** With --patience: the epoch after which training stopped, no new best for `patience` epochs. */
+  stoppedEarly?: { afterEpoch: number; patience: number };
 }
 
 /** Read a run folder's manifest.json. */

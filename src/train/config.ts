@@ -52,6 +52,10 @@ export interface TrainConfig extends MethodOptions {
    * (default: the engine's defaultWorkers, capped by the model and the cores a study cell has). 1 trains in this thread.
    */
   workers?: number;
+  /** Which weights the run's model/ holds: the last epoch's (default) or the best validation accuracy's. */
+  keep?: 'last' | 'best';
+  /** Stop after this many epochs without a new best validation accuracy (early stopping); off by default. */
+  patience?: number;
 }
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'dataset' | 'out'> = {
@@ -99,6 +103,7 @@ export const TRAIN_RULES: RuleTable<TrainConfig> = {
   seed: nonNegativeInt,
   maxStepsPerEpoch: positiveInt,
   workers: { type: 'int', min: 1, max: 256 },
+  patience: positiveInt,
 };
 
 /** A full config: the defaults with `partial`'s defined fields over them, every number checked. */
@@ -107,6 +112,7 @@ export function resolveConfig(partial: Partial<TrainConfig> & Pick<TrainConfig, 
   for (const [k, v] of Object.entries(partial)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v;
   checkOptions(cfg, TRAIN_RULES, 'train');
   checkSchedule(cfg, 'train');
+  if (cfg.keep !== undefined && cfg.keep !== 'last' && cfg.keep !== 'best') throw new IcmixError(`train: keep must be 'last' or 'best', got ${JSON.stringify(cfg.keep)}`);
   return cfg;
 }
 

@@ -22,6 +22,7 @@ import {
   runPaths,
   saveCheckpoint,
   saveLayersModel,
+  loadLayersModel,
   writeEpochLog,
   writeManifest,
   type EpochLog,
@@ -108,6 +109,9 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const workers = checkWorkers(cfg.workers, engine, batchRows, Math.min(hooks.maxWorkers ?? Infinity, modelWorkerCap(cfg.model)));
   const config = { ...settings, workers };
   const bound = createMethod(method.name, cfg, { numClasses: trainSet.numClasses, classCounts: data.classCounts });
+  if ((cfg.keep === 'best' || cfg.patience !== undefined) && valSet.labels.length === 0) {
+    throw new IcmixError(`${cfg.keep === 'best' ? '--keep best' : '--patience'} judges epochs by validation accuracy, and this run holds out no validation images; give --val-size a positive number`);
+  }
 
   // A checkpoint resumes on any engine (one format); a change of engine is recorded, like a changed rate.
   const engineChanged: [string, string] | undefined = previous && previous.backend !== backend.name ? [previous.backend, backend.name] : undefined;
@@ -194,6 +198,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   } else if (startEpoch < cfg.epochs) {
     runner = new InProcessRunner(model, bound, shape, sgdOptions, optimizerState);
   }
+  let stoppedEarly: RunManifest['stoppedEarly'];
   try {
     const stepsPerEpoch = Math.min(Math.floor(n / cfg.batchSize) || 1, cfg.maxStepsPerEpoch ?? Infinity);
     const root = new Rng(cfg.seed);
@@ -201,6 +206,12 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     const sessionStart = Date.now();
     let sessionSteps = 0;
     for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
+      const since = epochsSinceBest(logs);
+      if (cfg.patience !== undefined && since >= cfg.patience) {
+        stoppedEarly = { afterEpoch: epoch, patience: cfg.patience };
+        report({ task: 'train', message: `early stop after epoch ${epoch}: no new best validation accuracy for ${since} epochs (--patience ${cfg.patience})` });
+        break;
+      }
       const lr = scheduledLr(cfg, epoch);
       const stepLosses: number[] = [];
       // Each epoch's randomness depends only on (seed, epoch), so a resumed run repeats it exactly.
@@ -269,6 +280,8 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
         manifest.warnings = [...(manifest.warnings ?? []), ...warned];
         await writeManifest(runDir, manifest);
       }
+      // The best weights so far, written before the checkpoint that makes this epoch resumable.
+      if (cfg.keep === 'best' && epochsSinceBest(logs) === 0) await saveLayersModel(model, paths.best);
       await saveCheckpoint(ckptDir, epoch + 1, model, optimizerNow);
       await hooks.onEpoch?.(log);
     }
@@ -276,15 +289,35 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     await runner?.close();
   }
 
+  // --keep best: model/ (and the test score) are the best validation epoch's weights.
+  const bestEpoch = cfg.keep === 'best' ? bestLog(logs)?.epoch : undefined;
+  if (bestEpoch !== undefined) {
+    const best = await loadLayersModel(paths.best);
+    model.setWeights(best.getWeights());
+    best.dispose();
+  }
   const test = hooks.skipTest ? undefined : evaluateSet(model, testSet, normalization, 256);
   const saved = await saveLayersModel(model, paths.model);
   const seconds = (Date.now() - started) / 1000;
   const result: RunManifest['result'] = test ? { testAccuracy: test.accuracy, testLoss: test.loss, trainSeconds: seconds } : { trainSeconds: seconds, testSkipped: true };
-  const finalManifest: RunManifest = { ...manifest, weightsSha256: saved.weightsSha256, result };
+  const finalManifest: RunManifest = { ...manifest, weightsSha256: saved.weightsSha256, result, ...(bestEpoch !== undefined ? { bestEpoch } : {}), ...(stoppedEarly ? { stoppedEarly } : {}) };
   await writeManifest(runDir, finalManifest);
-  report({ task: 'train', finished: true, message: `${test ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%` : 'test split not evaluated'}; model saved to ${paths.model}` });
+  report({ task: 'train', finished: true, message: `${test ? `test accuracy ${(100 * test.accuracy).toFixed(2)}%` : 'test split not evaluated'}; model saved to ${paths.model}${bestEpoch !== undefined ? ` (the best validation epoch, ${bestEpoch})` : ''}` });
   model.dispose();
   return { runDir, epochs: logs, testAccuracy: test?.accuracy ?? NaN, seconds, manifest: finalManifest, warnings: finalManifest.warnings ?? [] };
+}
+
+/** The epoch log with the best validation accuracy (the first of equals), if any epoch has one. */
+function bestLog(logs: readonly EpochLog[]): EpochLog | undefined {
+  let best: EpochLog | undefined;
+  for (const l of logs) if (Number.isFinite(l.valAccuracy) && (!best || l.valAccuracy > best.valAccuracy)) best = l;
+  return best;
+}
+
+/** Epochs logged since the best validation accuracy (0: the last epoch is the best). */
+function epochsSinceBest(logs: readonly EpochLog[]): number {
+  const best = bestLog(logs);
+  return best ? logs.length - logs.indexOf(best) - 1 : 0;
 }
 
 /** The batch `idx`, augmented and normalised, and the step's mixing draw, from `rng` in that order. */

@@ -70,7 +70,7 @@ test('the same seed gives the same weights, and resuming matches an uninterrupte
 test('resume refuses changed options other than the learning rate and its decay', async () => {
   const out = tmp();
   await train({ ...base, epochs: 1, out }, { quiet: true });
-  await assert.rejects(train({ ...base, epochs: 1, momentum: 0.5, out }, { quiet: true, resume: true }), /option 'momentum'.*only lr and lrGamma may change/);
+  await assert.rejects(train({ ...base, epochs: 1, momentum: 0.5, out }, { quiet: true, resume: true }), /option 'momentum'.*only lr, lrGamma and a larger epochs may change/);
 });
 
 test('a non-finite loss stops the run with a clear error and keeps the last good checkpoint', async () => {
