@@ -11,3 +11,4 @@ export { activationFloatsPerImage } from './memory.js';
 export { estimateStepBytes, largestFittingBatch, type StepSize } from '../backend/step-memory.js';
 export * from './losses/index.js';
 export * from './methods/index.js';
+export { summarizeModel, formatModelSummary, type ModelSummary, type LayerSummary } from './summary.js';

@@ -38,6 +38,7 @@ import { resolveConfig } from './config.js';
 import { WorkerFailure } from './parallel/pool.js';
 import { buildModel, checkModelName, modelWorkerCap } from './models/index.js';
 import { activationFloatsPerImage } from './memory.js';
+import { formatModelSummary, summarizeModel } from './summary.js';
 import { InProcessRunner, PoolRunner, type DrawnBatch, type StepRunner } from './step-runner.js';
 import { scheduledLr } from './schedule.js';
 import { chanceWarning, lossWarning, type TrainWarning } from './warnings.js';
@@ -173,6 +174,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     await writeEpochLog(runDir, []);
   }
   await writeManifest(runDir, manifest);
+  if (!state) report({ task: 'train', message: formatModelSummary(summarizeModel(model)) });
 
   const sgdOptions = { momentum: cfg.momentum, weightDecay: cfg.weightDecay };
   // One worker trains here; more train as replicas in worker threads (src/train/parallel), and
