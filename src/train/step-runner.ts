@@ -4,7 +4,9 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type * as tfl from '@tensorflow/tfjs-layers';
-import type { ImageShape } from '../types.js';
+import { augmentBatch, gatherImages, normalize, type ImageSet } from '../data/index.js';
+import type { ImageShape, Normalization } from '../types.js';
+import type { Rng } from '../util/rng.js';
 import { allFinite } from './finite.js';
 import type { MixDraw, TrainingMethod } from './methods/index.js';
 import { Sgd, type SgdOptions } from './optimizer.js';
@@ -18,6 +20,13 @@ export interface DrawnBatch {
   images: Float32Array;
   labels: Int32Array;
   draw: MixDraw;
+}
+
+/** The batch `idx`, augmented and normalised, and the step's mixing draw, from `rng` in that order. */
+export function drawBatch(method: TrainingMethod, set: ImageSet, idx: Int32Array, aug: { pad: number; flip: boolean }, norm: Normalization, rng: Rng): DrawnBatch {
+  const raw = gatherImages(set, idx);
+  const images = normalize(augmentBatch(raw.images, idx.length, set.shape, aug, rng), set.shape, norm);
+  return { images, labels: raw.labels, draw: method.draw(idx.length, set.shape, rng) };
 }
 
 export interface StepResult {

@@ -4,9 +4,8 @@ import { promises as fs } from 'node:fs';
 import { activeEngine, useBackend, type BackendName } from '../backend/select.js';
 import type { TrainingEngine } from '../backend/engines/index.js';
 import type { StepSize } from '../backend/step-memory.js';
-import { augmentBatch, datasetDefaults, gatherImages, normalize, type ImageSet } from '../data/index.js';
-import type { ImageShape } from '../types.js';
-import { createMethod, getMethod, resolveParams, type TrainingMethod } from './methods/index.js';
+import { datasetDefaults, normalize, type ImageSet } from '../data/index.js';
+import { createMethod, getMethod, resolveParams } from './methods/index.js';
 import type { Normalization } from '../types.js';
 import {
   appendEpochLog,
@@ -39,7 +38,7 @@ import { WorkerFailure } from './parallel/pool.js';
 import { buildModel, checkModelName, modelWorkerCap } from './models/index.js';
 import { activationFloatsPerImage } from './memory.js';
 import { formatModelSummary, summarizeModel } from './summary.js';
-import { InProcessRunner, PoolRunner, type DrawnBatch, type StepRunner } from './step-runner.js';
+import { drawBatch, InProcessRunner, PoolRunner, type StepRunner } from './step-runner.js';
 import { scheduledLr } from './schedule.js';
 import { chanceWarning, lossWarning, type TrainWarning } from './warnings.js';
 
@@ -320,13 +319,6 @@ function bestLog(logs: readonly EpochLog[]): EpochLog | undefined {
 function epochsSinceBest(logs: readonly EpochLog[]): number {
   const best = bestLog(logs);
   return best ? logs.length - logs.indexOf(best) - 1 : 0;
-}
-
-/** The batch `idx`, augmented and normalised, and the step's mixing draw, from `rng` in that order. */
-function drawBatch(method: TrainingMethod, set: ImageSet, idx: Int32Array, aug: { pad: number; flip: boolean }, norm: Normalization, rng: Rng): DrawnBatch {
-  const raw = gatherImages(set, idx);
-  const images = normalize(augmentBatch(raw.images, idx.length, set.shape, aug, rng), set.shape, norm);
-  return { images, labels: raw.labels, draw: method.draw(idx.length, set.shape, rng) };
 }
 
 /**
