@@ -56,6 +56,8 @@ export interface TrainConfig extends MethodOptions {
   keep?: 'last' | 'best';
   /** Stop after this many epochs without a new best validation accuracy (early stopping); off by default. */
   patience?: number;
+  /** A folder for TensorBoard event files: train and validation loss, validation accuracy, lr per epoch. */
+  logTensorboard?: string;
 }
 
 export const TRAIN_DEFAULTS: Omit<TrainConfig, 'dataset' | 'out'> = {

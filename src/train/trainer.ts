@@ -38,6 +38,7 @@ import { WorkerFailure } from './parallel/pool.js';
 import { buildModel, checkModelName, modelWorkerCap } from './models/index.js';
 import { activationFloatsPerImage } from './memory.js';
 import { formatModelSummary, summarizeModel } from './summary.js';
+import { TensorBoardLog } from './tensorboard.js';
 import { drawBatch, InProcessRunner, PoolRunner, type StepRunner } from './step-runner.js';
 import { scheduledLr } from './schedule.js';
 import { chanceWarning, lossWarning, type TrainWarning } from './warnings.js';
@@ -109,6 +110,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   const workers = checkWorkers(cfg.workers, engine, batchRows, Math.min(hooks.maxWorkers ?? Infinity, modelWorkerCap(cfg.model)));
   const config = { ...settings, workers };
   const bound = createMethod(method.name, cfg, { numClasses: trainSet.numClasses, classCounts: data.classCounts });
+  if (cfg.logTensorboard !== undefined) TensorBoardLog.check(cfg.logTensorboard);
   if ((cfg.keep === 'best' || cfg.patience !== undefined) && valSet.labels.length === 0) {
     throw new IcmixError(`${cfg.keep === 'best' ? '--keep best' : '--patience'} judges epochs by validation accuracy, and this run holds out no validation images; give --val-size a positive number`);
   }
@@ -200,6 +202,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     runner = new InProcessRunner(model, bound, shape, sgdOptions, optimizerState);
   }
   let stoppedEarly: RunManifest['stoppedEarly'];
+  const tensorboard = cfg.logTensorboard !== undefined && startEpoch < cfg.epochs ? await TensorBoardLog.open(cfg.logTensorboard) : undefined;
   try {
     const stepsPerEpoch = Math.min(Math.floor(n / cfg.batchSize) || 1, cfg.maxStepsPerEpoch ?? Infinity);
     const root = new Rng(cfg.seed);
@@ -275,6 +278,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       // the other order could leave a checkpointed epoch with no line.
       await appendEpochLog(runDir, log);
       logs.push(log);
+      await tensorboard?.scalars(log.epoch, { 'train/loss': log.trainLoss, 'val/loss': log.valLoss, 'val/accuracy': log.valAccuracy, lr: log.lr, 'train/images_per_second': log.imagesPerSecond });
       const warned = [epoch === 0 ? lossWarning(stepLosses, lr) : undefined, epoch + 1 === cfg.epochs ? chanceWarning(log.valAccuracy, trainSet.numClasses, log.epoch) : undefined].filter((w): w is TrainWarning => !!w);
       for (const w of warned) report({ task: 'train', message: `warning: ${w.message}` });
       if (warned.length) {
@@ -288,6 +292,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     }
   } finally {
     await runner?.close();
+    await tensorboard?.close();
   }
 
   // --keep best: model/ (and the test score) are the best validation epoch's weights.

@@ -6,14 +6,16 @@ import { parseJsonLines } from '../../util/jsonl.js';
 import { formatFigure } from '../../util/progress-format.js';
 
 /**
- * A run's training curves as a self-contained SVG: train loss, validation accuracy and the
- * learning rate against epoch, one panel each on a shared epoch axis, a point per log.jsonl line.
+ * A run's training curves as a self-contained SVG: train loss, validation loss and accuracy,
+ * and the learning rate against epoch, one panel each on a shared epoch axis, a point per log.jsonl line.
  */
 
 /** The log.jsonl fields a curve reads (a train/trainer EpochLog has them; JSON writes NaN as null). */
 export interface CurvePoint {
   epoch: number;
   trainLoss: number | null;
+  /** Absent in runs logged before validation loss was (or with no validation split). */
+  valLoss?: number | null;
   valAccuracy: number | null;
   lr: number | null;
 }
@@ -25,7 +27,7 @@ const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replac
 const f = (x: number) => (Math.round(x * 100) / 100).toString();
 
 interface Panel {
-  key: 'loss' | 'val-accuracy' | 'lr';
+  key: 'loss' | 'val-loss' | 'val-accuracy' | 'lr';
   label: string;
   color: string;
   value: (p: CurvePoint) => number | null;
@@ -37,6 +39,7 @@ interface Panel {
 
 const PANELS: Panel[] = [
   { key: 'loss', label: 'train loss', color: '#4c72b0', value: (p) => p.trainLoss, empty: 'no loss logged' },
+  { key: 'val-loss', label: 'val loss', color: '#ff7f0e', value: (p) => p.valLoss ?? null, empty: 'no validation split' },
   { key: 'val-accuracy', label: 'val accuracy', color: '#2ca02c', value: (p) => p.valAccuracy, empty: 'no validation split' },
   { key: 'lr', label: 'learning rate', color: '#d62728', value: (p) => p.lr, log: true, empty: 'no lr logged' },
 ];

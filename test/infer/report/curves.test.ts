@@ -87,3 +87,12 @@ test('reliability SVG: a count bar per non-empty bin, and a long title wraps ins
   for (const line of heading) assert.ok(line.length * 7.5 <= width, line);
   assert.deepEqual(wrapWords('a bb ccc', 4), ['a bb', 'ccc']);
 });
+
+test('the training curves draw validation loss where the log has it', () => {
+  const withVal = log.map((p, i) => ({ ...p, valLoss: i === 5 ? null : 1.5 * Math.exp(-i / 5) }));
+  const { classes } = parseSvg(trainingCurvesSvg(withVal));
+  assert.equal(classes['series-val-loss'], 1);
+  assert.equal(classes['point-val-loss'], 11);
+  // Logs written before validation loss existed draw the panel's note instead.
+  assert.equal(parseSvg(trainingCurvesSvg(log)).classes['point-val-loss'], undefined);
+});
