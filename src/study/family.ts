@@ -28,6 +28,17 @@ export const PRIMARY_METRICS: readonly ClaimSpec[] = [
   { claim: 'ood', metric: 'energyAuroc', why: 'AUROC of the energy score (logsumexp of the logits): max softmax can sit below chance on a model that separates well by its logits (method notes)' },
 ];
 
+/**
+ * The same claims read through other metrics, each its own Holm family: does an OOD verdict hold
+ * with max-softmax and max-logit scores as with energy, and how does a calibration gap look
+ * after temperature scaling? Checks, not claims: the primary metric alone carries a claim.
+ */
+export const CHECK_METRICS: readonly ClaimSpec[] = [
+  { claim: 'ood', metric: 'auroc', why: 'AUROC of the max-softmax score' },
+  { claim: 'ood', metric: 'maxLogitAuroc', why: 'AUROC of the max-logit score' },
+  { claim: 'calibration', metric: 'eceTs', why: 'ECE after temperature scaling fitted on the validation split' },
+];
+
 /** ICM against its baselines: the plain pairs and each composed variant against its own baseline. */
 export const COMPARISON_FAMILY: ReadonlyArray<{ method: string; baseline: string }> = [
   { method: 'icm', baseline: 'mixup' },
@@ -70,10 +81,10 @@ function seedMap(study: Study, metrics: ReadonlyMap<string, CellMetrics>, datase
   );
 }
 
-/** Every claim's tests over the study's finished cells, Holm-corrected per claim. */
-export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetrics>): ClaimTest[] {
+/** Every claim's tests over the study's finished cells, Holm-corrected per spec (by default the primary metrics). */
+export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetrics>, specs: readonly ClaimSpec[] = PRIMARY_METRICS): ClaimTest[] {
   const out: ClaimTest[] = [];
-  for (const spec of PRIMARY_METRICS) {
+  for (const spec of specs) {
     const col = METRIC_COLUMNS.find((c) => c.key === spec.metric)!;
     const tests: Array<Omit<ClaimTest, 'pHolm' | 'familySize' | 'holmLevel' | 'holmLow' | 'holmHigh' | 'verdict'>> = [];
     for (const dataset of study.spec.datasets) {

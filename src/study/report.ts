@@ -3,7 +3,7 @@ import { formatDuration } from '../util/progress.js';
 import { aggregateTables, pairedComparisons, type PairedComparison, type ProtocolTable } from './aggregate.js';
 import { METRIC_COLUMNS, type MetricColumn } from './metrics.js';
 import type { Summary } from './stats.js';
-import { ALPHA, claimTests, PRIMARY_METRICS, type ClaimSpec, type ClaimTest } from './family.js';
+import { ALPHA, CHECK_METRICS, claimTests, PRIMARY_METRICS, type ClaimSpec, type ClaimTest } from './family.js';
 import { CONVERGENCE_TOLERANCE } from './convergence.js';
 import type { CellTraining, TuneSummary } from './health.js';
 import type { CellMetrics, Study } from './types.js';
@@ -53,6 +53,8 @@ export interface StudyReport {
   /** The primary metric of each claim, and every claim's paired tests, Holm-corrected per claim. */
   primaryMetrics: readonly ClaimSpec[];
   claims: ClaimTest[];
+  /** The OOD and calibration comparisons under CHECK_METRICS (each its own Holm family); absent in older reports. */
+  claimChecks?: ClaimTest[];
   /** Learning-rate sweeps and their choices (empty without `tune`). */
   tuning: TuneSummary[];
   /** Per cell (tune cells too): the lr it trained at, the convergence check, trainer warnings. */
@@ -88,6 +90,7 @@ export function buildStudyReport(
     comparisons: pairedComparisons(study, metrics),
     primaryMetrics: PRIMARY_METRICS,
     claims: claimTests(study, metrics),
+    claimChecks: claimTests(study, metrics, CHECK_METRICS),
     tuning: extra.tuning ?? [],
     training: extra.training ?? {},
     figures: extra.figures,
@@ -233,6 +236,43 @@ function renderClaims(r: StudyReport): string[] {
     return [c.claim, `${c.dataset}: ${c.protocol}`, `${c.method} − ${c.baseline}`, signed(100 * d.mean, 2), ci, String(d.n), pval(c.p), pval(c.pHolm), hci, reading];
   });
   out.push(mdTable(['claim', 'protocol', 'comparison', 'mean diff', '95% CI', 'n', 'p', 'Holm p', 'Holm CI', 'reading'], body, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
+  out.push(...renderChecks(r));
+  return out;
+}
+
+/** A test's reading in a few words: "icm ahead (+2.70)", "no clear difference (−0.29)". */
+export function briefReading(c: ClaimTest): string {
+  const d = signed(100 * c.difference.mean, 2);
+  if (c.verdict === 'method ahead') return `${c.method} ahead (${d})`;
+  if (c.verdict === 'baseline ahead') return `${c.baseline} ahead (${d})`;
+  return `${c.verdict} (${d})`;
+}
+
+/** Each OOD and calibration verdict beside the same comparison under the check metrics. */
+function renderChecks(r: StudyReport): string[] {
+  const checks = r.claimChecks ?? [];
+  if (!checks.length) return [];
+  const key = (c: ClaimTest) => `${c.claim}|${c.dataset}|${c.protocol}|${c.method}|${c.baseline}`;
+  const specs = CHECK_METRICS.filter((m) => checks.some((c) => c.metric === m.metric));
+  const title = (m: string) => METRIC_COLUMNS.find((c) => c.key === m)?.title ?? m;
+  const out: string[] = ['### Do the OOD and calibration verdicts hold under other scores?\n'];
+  out.push(
+    'Each OOD comparison again with the max-softmax and max-logit AUROC, and each calibration comparison with ECE after temperature scaling; ' +
+      'every column is its own Holm family (same rule as above). These check the primary verdicts; they are not claims of their own.\n',
+  );
+  const body: string[][] = [];
+  for (const c of r.claims.filter((x) => x.claim === 'ood' || x.claim === 'calibration')) {
+    const row = [c.claim, `${c.dataset}: ${c.protocol}`, `${c.method} − ${c.baseline}`, `${title(c.metric)}: ${briefReading(c)}`];
+    for (const m of specs) {
+      if (m.claim !== c.claim) continue;
+      const hit = checks.find((x) => x.metric === m.metric && key(x) === key(c));
+      row.push(hit ? `${title(m.metric)}: ${briefReading(hit)}` : '–');
+    }
+    while (row.length < 4 + Math.max(...(['ood', 'calibration'] as const).map((k) => specs.filter((m) => m.claim === k).length))) row.push('');
+    body.push(row);
+  }
+  const width = body.reduce((w, row) => Math.max(w, row.length), 4);
+  out.push(mdTable(['claim', 'protocol', 'comparison', 'primary', ...Array.from({ length: width - 4 }, (_, i) => `check ${i + 1}`)], body, ['l', 'l', 'l', 'l', ...Array.from({ length: width - 4 }, () => 'l' as const)]));
   return out;
 }
 
