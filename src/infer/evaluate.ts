@@ -35,6 +35,8 @@ export interface EvaluateOptions {
   dataDir?: string;
   /** Folder datasets: stop at a file that does not decode instead of skipping it. */
   strict?: boolean;
+  /** Folder datasets: most width x height pixels a file may declare (default: the image room's DEFAULT_MAX_IMAGE_PIXELS). */
+  maxImagePixels?: number;
   /** Default ['cpu']; the first is the primary one. */
   runtimes?: RuntimeName[];
   /** Default all: id, ood, corruptions. */
@@ -79,6 +81,7 @@ export const EVAL_RULES: RuleTable<EvaluateOptions> = {
   corruptionSamples: positiveInt,
   severities: { type: 'int', min: SEVERITIES[0], max: SEVERITIES[SEVERITIES.length - 1], list: true },
   threads: positiveInt,
+  maxImagePixels: positiveInt,
 };
 
 /** Which OOD scores make sense: with a probability output the logit scale is gone (energy is 0, max logit = log MSP). */
@@ -128,7 +131,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   // No onProgress means none at all (--quiet), also while a folder dataset is decoded.
   const quiet = () => {};
   // A folder dataset is decoded at the model's input size and channels.
-  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape) });
+  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, maxImagePixels: opts.maxImagePixels, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape) });
   const test = data.test;
   const mismatch = shapeMismatch(datasetName, test.shape, loaded);
   if (mismatch) throw new IcmixError(mismatch);

@@ -8,6 +8,7 @@ import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { DynamicBatcher } from './batcher.js';
 import { IMAGE_TYPES } from './decode.js';
+import { IMAGE_DECODER } from '../image/index.js';
 import { RESIZE_ALGORITHM } from '../../web/resize.js';
 import { Arrivals } from './arrivals.js';
 import { errorBody, listenError, useIcmixErrors } from './http-errors.js';
@@ -186,6 +187,8 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     metadata: info.metadata,
     // Image bodies of any size are resized to the model's with the page's own code (web/resize.js).
     resize: { algorithm: RESIZE_ALGORITHM, module: o.web !== false ? '/web/resize.js' : null, to: { height: h, width: w } },
+    // Which decoder reads image bodies and by what rules (orientation, colour), as the README says.
+    decoder: IMAGE_DECODER,
     serving: {
       maxBatch: o.maxBatch,
       maxWaitMs: o.maxWaitMs,

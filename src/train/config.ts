@@ -19,6 +19,8 @@ export interface TrainConfig extends MethodOptions {
   channels?: number;
   /** Folder datasets: stop at a file that does not decode instead of skipping it. */
   strict?: boolean;
+  /** Folder datasets: most width x height pixels a file may declare (larger files are refused before decoding). */
+  maxImagePixels?: number;
   model: string;
   /** Width multiplier for conv models. */
   width: number;
@@ -79,6 +81,7 @@ export const TRAIN_RULES: RuleTable<TrainConfig> = {
   width: positive,
   imageSize: FOLDER_RULES.imageSize,
   channels: FOLDER_RULES.channels,
+  maxImagePixels: FOLDER_RULES.maxImagePixels,
   epochs: positiveInt,
   // Mixing pairs images within a batch.
   batchSize: { type: 'int', min: 2 },

@@ -15,7 +15,7 @@ import {
   writeIdxFile,
   type FolderOptions,
 } from '../../src/data/index.js';
-import { rgbaToFloat } from '../../src/serve/decode.js';
+import { rgbaToPixels as rgbaToFloat } from '../../web/preprocess.js';
 import { cellId } from '../../src/study/cells.js';
 import { IcmixError } from '../../src/util/errors.js';
 import type { ProgressEvent } from '../../src/util/progress-event.js';

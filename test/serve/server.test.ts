@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { resizeBilinear, RESIZE_ALGORITHM } from '../../src/data/resize.js';
-import { rgbaToFloat } from '../../src/serve/decode.js';
+import { decodeImage, resizeBilinear, RESIZE_ALGORITHM } from '../../src/image/index.js';
+import { rgbaToPixels as rgbaToFloat } from '../../web/preprocess.js';
 import { createServer, type IcmixServer, type PredictResponse } from '../../src/serve/index.js';
 import { makeTestModel, randomImages, type TestModel } from './fixtures.js';
 import { assertClose, encodeJpeg, encodePng, parsePrometheus, startUpload, toRgba } from './helpers.js';
@@ -61,7 +60,7 @@ describe('icmix serve on a gray 28x28 model', () => {
   test('JPEG bytes: equal the reference on the decoded pixels', async () => {
     const x = randomImages(1, m.shape, 13);
     const bytes = encodeJpeg(toRgba(x, 28, 28, 1), 28, 28);
-    const dec = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    const dec = await decodeImage(bytes);
     const gray = new Float32Array(784);
     for (let p = 0; p < 784; p++) {
       const [r, g, b] = [0, 1, 2].map((k) => dec.data[4 * p + k]);

@@ -8,6 +8,7 @@ import { listRuntimes, parseRuntimeList } from '../../infer/runtimes/index.js';
 import { listCorruptions, SUITE_NAMES, SYNTHETIC_OOD, type SuiteName } from '../../infer/suites/index.js';
 import { IcmixError } from '../../util/errors.js';
 import { renderProgress } from '../../util/progress.js';
+import { maxImagePixelsFlag } from '../dataset-flags.js';
 import { ranged, rangedList } from '../ranged.js';
 import { resolveModelPath } from '../../infer/model-path.js';
 import { modelOverrides, withModelFlags, type ModelFlagArgs } from '../model-flags.js';
@@ -17,6 +18,7 @@ interface EvalArgs extends ModelFlagArgs {
   dataset?: string;
   'data-dir'?: string;
   strict?: boolean;
+  'max-image-pixels'?: number;
   runtime: string;
   suite: string;
   'batch-size': number;
@@ -58,6 +60,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
         .example('$0 eval resnet.onnx --dataset cifar10 --data-dir ./cifar --mean 0.49,0.48,0.45 --std 0.25 --class-names classes.txt', 'a PyTorch export (NCHW read off its input) without icmix metadata')
         .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file (or a run folder holding model.onnx / model.calibrated.onnx)' })
         .option('dataset', { type: 'string', describe: `evaluation data (default: the model's icmix.dataset metadata). ${Object.keys(describeDatasets()).join(', ')}`, group: 'Data:' })
+        .option(...maxImagePixelsFlag('Data:'))
         .option('data-dir', { type: 'string', describe: 'folder of the dataset files (cifar10/cifar100)', group: 'Data:' })
         .option('strict', { type: 'boolean', describe: 'folder:<dir> datasets: stop at a file that does not decode instead of skipping it', group: 'Data:' })
         .option(...ranged('limit', EVAL_RULES.limit, { describe: 'evaluate the id suite on a seeded subset of this many test images', group: 'Data:' }))
@@ -89,6 +92,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       dataset: a.dataset,
       dataDir: a.dataDir,
       strict: a.strict,
+      maxImagePixels: a.maxImagePixels,
       runtimes: parseRuntimeList(a.runtime),
       suites: suites as SuiteName[],
       batchSize: a.batchSize,

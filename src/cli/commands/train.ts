@@ -101,6 +101,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         imageSize: a.imageSize,
         channels: a.channels,
         strict: a.strict,
+        maxImagePixels: a.maxImagePixels,
         model: a.model,
         width: a.width,
         method: a.method,

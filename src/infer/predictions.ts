@@ -1,6 +1,6 @@
-import type { ServeModelInfo } from './model.js';
+import type { ModelInfo } from './model-info.js';
 
-/** One classified image as POST /v1/predict returns it. */
+/** One classified image, as POST /v1/predict and icmix predict report it. */
 export interface Prediction {
   /** Top-1 class name and index. */
   label: string;
@@ -26,7 +26,7 @@ export const NO_THRESHOLD_NOTE =
   'this model has no OOD threshold in its metadata (icmix.ood_threshold), so ood is null; run icmix calibrate to choose one on the validation split';
 
 /** Turn probabilities [n, classes] into per-image predictions with top-k and the OOD flag. */
-export function toPredictions(probs: Float32Array, n: number, info: ServeModelInfo, topK: number): PredictResponse {
+export function toPredictions(probs: Float32Array, n: number, info: Pick<ModelInfo, 'classNames' | 'oodThreshold'>, topK: number): PredictResponse {
   const k = probs.length / n;
   const names = (i: number) => info.classNames[i] ?? String(i);
   const thr = info.oodThreshold;

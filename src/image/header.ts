@@ -1,17 +1,19 @@
 /**
- * Read an image's declared size from its header without decoding it, so the server can refuse a
- * decompression bomb (a few bytes declaring 20000x20000) before a decoder allocates for it.
- * PNG: the IHDR chunk, which the format requires first. JPEG: every frame header (SOFn) in the
- * file, entropy-coded data skipped, since a decoder may act on a later frame than the first.
+ * The one image header reader: an image's declared size and samples without decoding it, so a
+ * decompression bomb (a few bytes declaring 20000x20000) is refused before a decoder allocates for
+ * it. PNG: the IHDR chunk, which the format requires first. JPEG: every frame header (SOFn) in the
+ * file, entropy-coded data skipped, since a decoder may act on a later frame than the first. Both
+ * are read here, synchronously and strictly; the other formats' headers come from sharp's
+ * metadata(), which reads the header only.
  */
-
-export type HeaderFormat = 'png' | 'jpeg';
+import sharp, { type Metadata } from 'sharp';
+import { IMAGE_FORMATS, PNG_SIGNATURE, sniffFormat, type ImageFormat } from './formats.js';
 
 export interface ImageHeader {
-  format: HeaderFormat;
+  format: ImageFormat;
   width: number;
   height: number;
-  /** Samples per pixel as stored: PNG gray 1, gray+alpha 2, RGB and palette 3, RGBA 4; JPEG components. */
+  /** Samples per pixel as stored: PNG gray 1, gray+alpha 2, RGB and palette 3, RGBA 4; JPEG components; others as sharp reports them. */
   channels: number;
   /** Bits per sample (PNG bit depth, JPEG precision). */
   bitDepth: number;
@@ -20,7 +22,7 @@ export interface ImageHeader {
 /** Why a header could not be read; `kind` lets callers tell "not this format" from "broken". */
 export class ImageHeaderError extends Error {
   constructor(
-    readonly kind: 'signature' | 'truncated' | 'malformed',
+    readonly kind: 'signature' | 'truncated' | 'malformed' | 'unsupported',
     message: string,
   ) {
     super(message);
@@ -28,7 +30,6 @@ export class ImageHeaderError extends Error {
   }
 }
 
-const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 /** PNG colour type → channels and the bit depths the specification allows for it. */
 const PNG_COLOR_TYPES: Record<number, { channels: number; depths: number[] }> = {
   0: { channels: 1, depths: [1, 2, 4, 8, 16] },
@@ -135,7 +136,40 @@ export function readJpegHeader(b: Uint8Array): ImageHeader {
   return frames[0];
 }
 
-/** The declared size of a PNG or JPEG file; throws ImageHeaderError when it cannot be read. */
-export function readImageHeader(bytes: Uint8Array, format: HeaderFormat): ImageHeader {
-  return format === 'png' ? readPngHeader(bytes) : readJpegHeader(bytes);
+/** The image stores one grey channel (with or without alpha). */
+export function isGrey(header: ImageHeader): boolean {
+  return header.channels <= 2;
+}
+
+const SHARP_DEPTH_BITS: Record<string, number> = { uchar: 8, char: 8, ushort: 16, short: 16, uint: 32, int: 32, float: 32, double: 64 };
+
+/** A header from sharp's metadata() (header only, no pixels), for the formats not parsed here. */
+async function sharpHeader(bytes: Uint8Array, format: ImageFormat): Promise<ImageHeader> {
+  let meta: Metadata;
+  try {
+    meta = await sharp(bytes, { pages: 1 }).metadata();
+  } catch (err) {
+    throw new ImageHeaderError('malformed', `its header does not read (${err instanceof Error ? err.message : String(err)})`);
+  }
+  const { width, height } = meta;
+  if (!width || !height) throw new ImageHeaderError('malformed', `its header gives no size (${width}x${height})`);
+  // An animation's metadata height is one page's height unless asked for every page, which we do not.
+  return { format, width, height, channels: meta.channels ?? 3, bitDepth: SHARP_DEPTH_BITS[meta.depth ?? 'uchar'] ?? 8 };
+}
+
+/**
+ * The declared size of an image: of `format` when the sender declared one (a content type), else
+ * of whatever its signature says. Throws ImageHeaderError: 'signature' for bytes that are not (that
+ * kind of) image, 'unsupported' for a format the decoder does not read, 'truncated'/'malformed'.
+ */
+export async function readImageHeader(bytes: Uint8Array, format?: ImageFormat): Promise<ImageHeader> {
+  const sniffed = sniffFormat(bytes);
+  const want = format ?? sniffed;
+  if (!want) throw new ImageHeaderError('signature', bytes.length === 0 ? 'it is empty' : 'its first bytes match no known image signature');
+  if (want === 'png') return readPngHeader(bytes);
+  if (want === 'jpeg') return readJpegHeader(bytes);
+  const label = IMAGE_FORMATS[want].label;
+  if (sniffed !== want) throw new ImageHeaderError('signature', `it does not start with the ${label} signature`);
+  if (!IMAGE_FORMATS[want].decodable) throw new ImageHeaderError('unsupported', `it is a ${label} file, which icmix's decoder (sharp/libvips) does not read`);
+  return sharpHeader(bytes, want);
 }
