@@ -131,7 +131,7 @@ describe('icmix serve on a gray 28x28 model', () => {
     ['JSON without inputs', () => predict({ images: [] }), 400, 'missing_inputs', /"inputs"/],
     ['too many items', () => predict({ inputs: Array.from({ length: 17 }, () => Array(784).fill(0)) }), 413, 'too_many_items', /17 images .* at most 16/],
     ['oversized body', () => predict(Buffer.alloc(300_000, 1), 'image/png'), 413, 'body_too_large', /larger than the server's limit of 200000 bytes/],
-    ['unsupported content type', () => predict('abc', 'text/plain'), 415, 'unsupported_media_type', /image\/png, image\/jpeg or application\/json/],
+    ['unsupported content type', () => predict('abc', 'text/plain'), 415, 'unsupported_media_type', /image\/png, image\/jpeg, image\/webp, image\/gif, image\/tiff, image\/avif or application\/json/],
     ['bad top_k', () => predict({ inputs: Array(784).fill(0) }, 'application/json', '/v1/predict?top_k=0'), 400, 'bad_top_k', /top_k/],
   ];
   for (const [name, send, status, code, message] of bad) {
