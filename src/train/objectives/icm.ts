@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { IcmixError } from '../../util/errors.js';
-import { checkLabels, softCrossEntropy } from './ce.js';
-import { mixedTargets } from './mixup.js';
+import { checkLabels, mixedTargets, softCrossEntropy } from './soft-ce.js';
+import type { ObjectiveKind } from './types.js';
 
 /**
  * Which softmax axes of the pair-logit matrix S [b, b] the loss uses (rows i = mixed samples,
@@ -116,4 +116,17 @@ const MEAN_LSE: Record<IcmAxes, (s: tf.Tensor2D) => tf.Scalar> = {
   both: meanLse(true, true),
   class: meanLse(true, false),
   pair: meanLse(false, true),
+};
+
+/**
+ * Infinite Class Mixup: each mixed sample against the batch's mixed classifiers (axes 'both',
+ * 'class' or 'pair'; optionally with shared positives, chosen by the preset). The mixed
+ * classifiers take the mixer's label-side lambda. An unmixed batch gives Ỹ = onehot(y).
+ */
+export const icm: ObjectiveKind<Record<never, never>, IcmOptions> = {
+  params: {},
+  pairwise: true,
+  create: (opts) => ({
+    loss: (logits, b) => icmLoss(logits, b.yA, b.yB ?? b.yA, b.labelLam, opts),
+  }),
 };

@@ -1,5 +1,17 @@
 import type { Rng } from '../../util/rng.js';
 import { IcmixError } from '../../util/errors.js';
+import { positive } from '../../util/ranges.js';
+
+/** The parameters of the mixing weight, shared by every mixer that draws one. */
+export const LAMBDA_PARAMS = {
+  alpha: {
+    kind: 'number',
+    rule: positive,
+    fallback: 1,
+    help: "Beta(alpha, alpha) for mixing lambda (default: the method's, 0.2 for mixup/icm, 20 for the RegMixup family)",
+  },
+  lambdaMode: { kind: 'choice', choices: ['batch', 'sample'], default: 'batch', help: 'one lambda per batch (the paper) or per sample' },
+} as const;
 
 /**
  * Mixing weights ~ Beta(alpha, alpha): one number for the batch (the authors' code) or one per

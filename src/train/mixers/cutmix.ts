@@ -1,7 +1,9 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { Rng } from '../../util/rng.js';
 import { IcmixError } from '../../util/errors.js';
-import { permute } from './inputs.js';
+import { permute } from './permute.js';
+import { drawLambda, LAMBDA_PARAMS } from './lambda.js';
+import type { MixerKind } from './types.js';
 
 /** A half-open pixel box [y0, y1) × [x0, x1) and the lambda that matches its area. */
 export interface CutmixBox {
@@ -45,3 +47,27 @@ export function cutmixInputs(x: tf.Tensor4D, perm: Int32Array, box: CutmixBox): 
 function clamp(v: number, lo: number, hi: number): number {
   return Math.min(hi, Math.max(lo, v));
 }
+
+const PARAMS = { alpha: LAMBDA_PARAMS.alpha } as const;
+export type CutmixOptions = { alpha: number };
+
+/**
+ * CutMix (Yun et al., 2019): one lambda and one box per batch (whatever lambdaMode says: a box per
+ * sample would need per-sample masks, and CutMix's reference draws one). Labels weigh by the box's
+ * area-corrected lambda.
+ */
+export const cutmix: MixerKind<typeof PARAMS, CutmixOptions> = {
+  params: PARAMS,
+  create: (o) => ({
+    draw: (batchSize, shape, rng) => {
+      const lam0 = drawLambda(o.alpha, rng);
+      const perm = rng.permutation(batchSize);
+      const box = drawCutmixBox(shape[0], shape[1], lam0, rng);
+      return { perm, lam: box.lam, box };
+    },
+    mix: (x, y, draw) => {
+      if (!draw.box) throw new IcmixError('the cutmix mixer needs a draw with a box; draw it with the same mixer');
+      return { x: cutmixInputs(x, draw.perm, draw.box), yA: y, yB: permute(y, draw.perm), labelLam: draw.box.lam };
+    },
+  }),
+};

@@ -1,8 +1,8 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ImageShape } from '../../types.js';
+import type { OptionSpec } from '../../util/options.js';
 import type { Rng } from '../../util/rng.js';
-import type { CutmixBox } from '../mixing/cutmix.js';
-import type { MethodParams } from './params.js';
+import type { CutmixBox } from './cutmix.js';
 
 /**
  * Every random choice of one training step, made on the host from the run's Rng so that runs are
@@ -39,23 +39,12 @@ export interface MixedBatch extends LossTargets {
   x: tf.Tensor4D;
 }
 
-/** The logits one step's loss reads: of the mixed batch, and of the clean batch (cleanCE presets). */
-export interface StepLogits {
-  /** [b, classes] of the mixed inputs. */
-  mixed: tf.Tensor2D;
-  /** [b, classes] of the clean inputs; present exactly when the preset adds a clean-CE term. */
-  clean?: tf.Tensor2D;
-}
-
 /** What a mixer may know about the training set besides the parameters. */
 export interface TrainingData {
   numClasses: number;
   /** Training images per class (Remix's ratios). */
   classCounts: number[];
 }
-
-/** What a mixer factory is given; each factory's own parameter type names the fields it reads. */
-export type MixerInputs = MethodParams & TrainingData;
 
 /** Mixes a batch: `draw` on the host (outside the gradient tape), then `mix` as tensor ops. */
 export interface Mixer {
@@ -65,15 +54,8 @@ export interface Mixer {
   mix(x: tf.Tensor4D, y: tf.Tensor1D, draw: MixDraw): MixedBatch;
 }
 
-/** A loss on the logits of a mixer's output. */
-export interface Objective {
-  /** logits [b, classes] of the mixed inputs -> scalar loss, mean over the batch. */
-  loss(logits: tf.Tensor2D, batch: LossTargets): tf.Scalar;
-}
-
-/** An objective's registry entry. */
-export interface ObjectiveKind<O> {
-  /** Builds [b, b] pair matrices: memory grows with the batch squared. */
-  pairwise: boolean;
-  create(options: O): Objective;
+/** A mixer's registry entry: the parameters it reads, declared where it is, and its factory. */
+export interface MixerKind<P extends Record<string, OptionSpec>, O> {
+  readonly params: P;
+  create(options: O): Mixer;
 }
