@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageShape } from '../types.js';
-import { admitImage, DEFAULT_MAX_IMAGE_PIXELS, decodeImage, IMAGE_EXTENSIONS, IMAGE_FILE, isGrey, resizeBilinear } from '../image/index.js';
+import { admitImage, DEFAULT_MAX_IMAGE_PIXELS, decodeImage, IMAGE_EXTENSIONS, isGrey, resizeBilinear, type ImageSource } from '../image/index.js';
 import { rgbaToPixels } from '../../web/preprocess.js';
 import { IcmixError } from '../util/errors.js';
 import type { OnProgress } from '../util/progress-event.js';
@@ -50,6 +50,14 @@ export const FOLDER_RULES: { readonly imageSize: NumberRule; readonly channels: 
   imageSize: { type: 'int', min: 1, max: 4096, list: true },
   channels: { type: 'int', values: [1, 3] },
   maxImagePixels: { type: 'int', min: 1 },
+};
+
+/** A file in the folder: the skip note and --strict's error name it and say what to do, so the reason is bare. */
+const FOLDER_FILE: ImageSource = {
+  subject: 'the file',
+  resend: () => '',
+  tooLarge: 'shrink it, or raise --max-image-pixels',
+  limitName: '--max-image-pixels allows',
 };
 
 /** Share of each class held out as the test set when the folder has no test/. */
@@ -121,7 +129,7 @@ async function scanHeaders(layout: FolderLayout, strict: boolean, maxPixels: num
   const task = `reading ${layout.files.length} image headers`;
   for (const [index, f] of layout.files.entries()) {
     try {
-      const h = await admitImage(await readFileBytes(path.join(layout.root, f.rel)), { maxPixels, source: IMAGE_FILE });
+      const h = await admitImage(await readFileBytes(path.join(layout.root, f.rel)), { maxPixels, source: FOLDER_FILE });
       sizes.push([h.height, h.width]); // as stored: an EXIF quarter turn is not read from the header
       grey &&= isGrey(h);
     } catch (e) {
@@ -155,8 +163,8 @@ async function decodeAll(layout: FolderLayout, size: [number, number], known: Ba
     if (!knownBad.has(index)) {
       try {
         const bytes = await readFileBytes(path.join(layout.root, f.rel));
-        grey &&= isGrey(await admitImage(bytes, { maxPixels, source: IMAGE_FILE }));
-        const img = await decodeImage(bytes, { maxPixels, source: IMAGE_FILE });
+        grey &&= isGrey(await admitImage(bytes, { maxPixels, source: FOLDER_FILE }));
+        const img = await decodeImage(bytes, { maxPixels, source: FOLDER_FILE });
         decoded++;
         rgba.set(resizeBilinear(img.data, img.height, img.width, 4, H, W), kept * per);
         kept++;

@@ -15,7 +15,7 @@
 import sharp from 'sharp';
 import type { ImageShape } from '../types.js';
 import { imageToPixels } from '../../web/preprocess.js';
-import { ImageError, IMAGE_FILE } from './errors.js';
+import { ImageError, IMAGE_FILE, withHint } from './errors.js';
 import { IMAGE_FORMATS } from './formats.js';
 import { admitImage, type ImageAdmission } from './guard.js';
 
@@ -69,12 +69,12 @@ export async function decodeImage(bytes: Uint8Array, rules: ImageAdmission = {})
       img = { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) };
     }
   } catch (err) {
-    throw new ImageError('damaged', `${source.subject} is not a valid ${label} image (${damageReason(err)}); ${source.resend(label)}`);
+    throw new ImageError('damaged', withHint(`${source.subject} is not a valid ${label} image (${damageReason(err)})`, source.resend(label)));
   }
   // Orientations 5-8 swap width and height.
   const turned = img.width === header.height && img.height === header.width && header.width !== header.height;
   if (!(img.width === header.width && img.height === header.height) && !turned) {
-    throw new ImageError('damaged', `${source.subject} decodes to ${img.width}x${img.height} pixels although its header says ${header.width}x${header.height}; ${source.resend(label)}`);
+    throw new ImageError('damaged', withHint(`${source.subject} decodes to ${img.width}x${img.height} pixels although its header says ${header.width}x${header.height}`, source.resend(label)));
   }
   return img;
 }

@@ -25,12 +25,17 @@ export class ImageError extends IcmixError {
 export interface ImageSource {
   /** What the bytes are, e.g. 'the request body' or 'the file'. */
   subject: string;
-  /** What to do about bytes that are not a valid image of `format` (a label such as 'PNG'). */
+  /** What to do about bytes that are not a valid image of `format` (a label such as 'PNG'); '' when the caller says it. */
   resend(format: string): string;
   /** What to do about an image over the pixel limit. */
   tooLarge: string;
   /** The words before the limit in the too-large message, e.g. 'this server decodes'. */
   limitName: string;
+}
+
+/** `what`, then `; hint` when there is one. */
+export function withHint(what: string, hint: string): string {
+  return hint ? `${what}; ${hint}` : what;
 }
 
 /** A file on disk, in a command whose output already names the file (icmix predict, folder datasets). */

@@ -1,4 +1,4 @@
-import { ImageError, IMAGE_FILE, type ImageSource } from './errors.js';
+import { ImageError, IMAGE_FILE, withHint, type ImageSource } from './errors.js';
 import { IMAGE_FORMATS, decodableList, sniffFormat, type ImageFormat } from './formats.js';
 import { ImageHeaderError, readImageHeader, type ImageHeader } from './header.js';
 
@@ -46,12 +46,12 @@ function headerError(err: ImageHeaderError, bytes: Uint8Array, format: ImageForm
   const declared = format ? IMAGE_FORMATS[format].label : undefined;
   const sniffed = sniffFormat(bytes);
   const hint = source.resend(declared ?? 'PNG');
-  if (err.kind === 'unsupported') return new ImageError('unsupported', `${source.subject} cannot be decoded: ${err.message}; ${hint}`);
+  if (err.kind === 'unsupported') return new ImageError('unsupported', withHint(`${source.subject} cannot be decoded: ${err.message}`, hint));
   if (err.kind === 'signature') {
-    if (bytes.length === 0) return new ImageError('not-an-image', `${source.subject} is empty${declared ? `, so it is not a ${declared} image` : ''}; ${hint}`);
-    if (declared) return new ImageError('not-an-image', `${source.subject} does not start with the ${declared} signature, so it is not a ${declared} image; ${hint}`);
-    return new ImageError('not-an-image', `${source.subject} is not a ${decodableList()} image (its first bytes match none of their signatures); ${hint}`);
+    if (bytes.length === 0) return new ImageError('not-an-image', withHint(`${source.subject} is empty${declared ? `, so it is not a ${declared} image` : ''}`, hint));
+    if (declared) return new ImageError('not-an-image', withHint(`${source.subject} does not start with the ${declared} signature, so it is not a ${declared} image`, hint));
+    return new ImageError('not-an-image', withHint(`${source.subject} is not a ${decodableList()} image (its first bytes match none of their signatures)`, hint));
   }
   const label = declared ?? (sniffed ? IMAGE_FORMATS[sniffed].label : 'image');
-  return new ImageError('damaged', `${source.subject} is not a valid ${label} image (${err.message}); ${hint}`);
+  return new ImageError('damaged', withHint(`${source.subject} is not a valid ${label} image (${err.message})`, hint));
 }
