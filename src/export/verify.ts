@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createRuntime } from '../infer/runtimes/index.js';
+import { createRuntime, DEFAULT_RUNTIME } from '../infer/runtimes/index.js';
 import { tfjsReference } from '../infer/runtimes/tfjs.js';
 import type { InferenceRuntime, ModelFeed } from '../infer/runtimes/types.js';
 import { maxAbsDiff, meanAbsDiff, top1Agreement, withinTolerance } from '../infer/metrics/parity.js';
@@ -86,7 +86,7 @@ async function verifyWith(model: tfl.LayersModel, onnx: Uint8Array, opts: Verify
   const relativeTolerance = opts.relativeTolerance ?? DEFAULT_RELATIVE_TOLERANCE;
   const feed = feeding(model, opts);
   const image = feed.image;
-  const ort = await createRuntime('cpu', 'the exported model', { bytes: onnx });
+  const ort = await createRuntime(DEFAULT_RUNTIME, 'the exported model', { bytes: onnx });
   const reference = tfjsReference(
     model,
     {

@@ -17,7 +17,7 @@ import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides }
 import { batchCount, DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
 import type { CalibrationResult, CorruptionResult, EvalReport, OodScoreName, OodSetResult, ParityResult, RuntimeResult } from './report/types.js';
 import { OOD_SCORE_NAMES, REPORT_SCHEMA_VERSION } from './report/types.js';
-import { createRuntime, type InferenceRuntime, type RuntimeName } from './runtimes/index.js';
+import { createRuntime, DEFAULT_RUNTIME, type FallbackRuntime, type InferenceRuntime, type RuntimeName } from './runtimes/index.js';
 import { buildOodSets, corruptionSets, corruptionSuiteSize, getCorruption, idSet, SEVERITIES, SUITE_NAMES, type EvalImages, type SuiteName } from './suites/index.js';
 import type { OnProgress } from '../util/progress-event.js';
 import { checkOptions, nonNegativeInt, positiveInt, type RuleTable } from '../util/ranges.js';
@@ -37,7 +37,7 @@ export interface EvaluateOptions {
   strict?: boolean;
   /** Folder datasets: most width x height pixels a file may declare (default: the image room's DEFAULT_MAX_IMAGE_PIXELS). */
   maxImagePixels?: number;
-  /** Default ['cpu']; the first is the primary one. */
+  /** Default [DEFAULT_RUNTIME] (cpu); the first is the primary one. */
   runtimes?: RuntimeName[];
   /** Default all: id, ood, corruptions. */
   suites?: SuiteName[];
@@ -61,7 +61,7 @@ export interface EvaluateOptions {
   severities?: number[];
   /** Runtime options. */
   threads?: number;
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   /** tfjs: the run folder (default: the model's folder). */
   runDir?: string;
   tfjsBackend?: BackendName;
@@ -115,7 +115,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   const suites = opts.suites ?? [...SUITE_NAMES];
   if (suites.length === 0) throw new IcmixError(`name at least one suite: ${SUITE_NAMES.join(', ')}`);
   for (const s of suites) if (!SUITE_NAMES.includes(s)) throw new IcmixError(`unknown suite '${s}'; choose from: ${SUITE_NAMES.join(', ')}`);
-  const runtimeNames = opts.runtimes ?? ['cpu'];
+  const runtimeNames = opts.runtimes ?? [DEFAULT_RUNTIME];
   if (runtimeNames.length === 0) throw new IcmixError('name at least one runtime');
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const bins = opts.bins ?? DEFAULT_BINS;

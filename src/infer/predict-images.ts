@@ -14,14 +14,14 @@ import { loadModelInfo, type ModelOverrides } from './model-overrides.js';
 import { resolveModelPath } from './model-path.js';
 import { DEFAULT_BATCH_SIZE, predictProbabilities } from './predict.js';
 import { toPredictions, type Prediction } from './predictions.js';
-import { createRuntime, type RuntimeName } from './runtimes/index.js';
+import { createRuntime, DEFAULT_RUNTIME, type FallbackRuntime, type RuntimeName } from './runtimes/index.js';
 
 export interface PredictImagesOptions {
   /** Classes listed per image, most probable first (default 3, at most the class count). */
   topK?: number;
-  /** Default 'cpu'. */
+  /** Default: DEFAULT_RUNTIME (cpu). */
   runtime?: RuntimeName;
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   threads?: number;
   /** Images decoded and run per model call (default 256): bounds memory on large folders. */
   batchSize?: number;
@@ -103,7 +103,7 @@ export async function* predictImageFiles(model: string, files: readonly string[]
   const topK = opts.topK ?? 3;
   const maxPixels = opts.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
   const batch = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  const rt = await createRuntime(opts.runtime ?? 'cpu', modelPath, { threads: opts.threads, fallback: opts.fallback, info });
+  const rt = await createRuntime(opts.runtime ?? DEFAULT_RUNTIME, modelPath, { threads: opts.threads, fallback: opts.fallback, info });
   const [h, w, c] = info.inputShape;
   const size = h * w * c;
   try {

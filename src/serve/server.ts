@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { checkReportFor, RUN_FILES } from '../run/index.js';
+import { RUN_FILES } from '../run/files.js';
+import { checkReportFor } from '../run/staleness.js';
 import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
@@ -14,6 +15,7 @@ import { Arrivals } from './arrivals.js';
 import { errorBody, listenError, useIcmixErrors } from './http-errors.js';
 import { serveMetrics, type ServeMetrics } from './metrics.js';
 import type { ModelOverrides } from '../infer/model-overrides.js';
+import { DEFAULT_RUNTIME, type FallbackRuntime } from '../infer/runtimes/types.js';
 import { loadServeModel, SERVE_RUNTIMES, type ServeModel } from './model.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -30,7 +32,7 @@ export interface ServeOptions {
   model: string;
   runtime?: ServeRuntime;
   /** When the runtime (cuda) is unavailable, serve on the CPU instead of failing. */
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -60,7 +62,7 @@ export interface ServeOptions {
 }
 
 export const SERVE_DEFAULTS = {
-  runtime: 'cpu' as ServeRuntime,
+  runtime: DEFAULT_RUNTIME as ServeRuntime,
   host: '127.0.0.1',
   port: 8080,
   maxBatch: 32,

@@ -7,6 +7,7 @@ import { ALPHA, claimTests, PRIMARY_METRICS, type ClaimSpec, type ClaimTest } fr
 import { CONVERGENCE_TOLERANCE } from './convergence.js';
 import type { CellTraining, TuneSummary } from './health.js';
 import type { CellMetrics, Study } from './types.js';
+import { DEFAULT_RUNTIME } from '../infer/runtimes/types.js';
 
 export const STUDY_REPORT_VERSION = 1 as const;
 
@@ -129,7 +130,7 @@ export function renderStudyMarkdown(r: StudyReport): string {
     [
       `- Model: ${st.model}${st.width && st.width !== 1 ? ` (width ×${st.width})` : ''}, ${st.epochs} epochs, batch ${st.batchSize ?? 128}` + (st.train && Object.keys(st.train).length ? `; training overrides ${JSON.stringify(st.train)}` : ''),
       `- Datasets: ${st.datasets.join(', ')}; seeds: ${st.seeds.join(', ')}`,
-      `- Evaluation: runtime ${st.eval?.runtimes.join(', ') ?? 'cpu'} (tables use the first), suites ${st.eval?.suites.join(', ') ?? '–'}, ECE with ${st.eval?.bins ?? 15} equal-width bins, ` +
+      `- Evaluation: runtime ${st.eval?.runtimes.join(', ') ?? DEFAULT_RUNTIME} (tables use the first), suites ${st.eval?.suites.join(', ') ?? '–'}, ECE with ${st.eval?.bins ?? 15} equal-width bins, ` +
         (st.eval?.suites.includes('corruptions') ?? true ? `${st.eval?.corruptionSamples ?? 'all'} test images per corruption × severity; ` : '') +
         `OOD: ${ood} (max-softmax, max-logit and energy scores)`,
       `- Cells: ${r.cells.finished} of ${r.cells.total} finished` + (r.cells.failed.length ? `, ${r.cells.failed.length} failed` : '') + (r.cells.missing.length ? `, ${r.cells.missing.length} not run` : ''),

@@ -4,7 +4,7 @@ import { BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { describeDatasets } from '../../data/index.js';
 import { DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, EVAL_RULES, evaluate } from '../../infer/evaluate.js';
 import { renderMarkdown, writeReport } from '../../infer/report/index.js';
-import { listRuntimes, parseRuntimeList } from '../../infer/runtimes/index.js';
+import { DEFAULT_RUNTIME, listRuntimes, parseRuntimeList, type FallbackRuntime } from '../../infer/runtimes/index.js';
 import { listCorruptions, SUITE_NAMES, SYNTHETIC_OOD, type SuiteName } from '../../infer/suites/index.js';
 import { IcmixError } from '../../util/errors.js';
 import { renderProgress } from '../../util/progress.js';
@@ -32,7 +32,7 @@ interface EvalArgs extends ModelFlagArgs {
   'corruption-samples': number;
   severities?: number[];
   threads?: number;
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   'run-dir'?: string;
   'tfjs-backend': BackendName;
   out?: string;
@@ -64,9 +64,9 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
         .option('data-dir', { type: 'string', describe: 'folder of the dataset files (cifar10/cifar100)', group: 'Data:' })
         .option('strict', { type: 'boolean', describe: 'folder:<dir> datasets: stop at a file that does not decode instead of skipping it', group: 'Data:' })
         .option(...ranged('limit', EVAL_RULES.limit, { describe: 'evaluate the id suite on a seeded subset of this many test images', group: 'Data:' }))
-        .option('runtime', { type: 'string', default: 'cpu', describe: `comma-separated runtimes, the first is primary: ${listRuntimes().map((r) => `${r.name} (${r.description})`).join('; ')}`, group: 'Runtimes:' })
+        .option('runtime', { type: 'string', default: DEFAULT_RUNTIME, describe: `comma-separated runtimes, the first is primary: ${listRuntimes().map((r) => `${r.name} (${r.description})`).join('; ')}`, group: 'Runtimes:' })
         .option(...ranged('threads', EVAL_RULES.threads, { describe: 'intra-op threads (cpu, cuda) or wasm threads (web); default: every core', group: 'Runtimes:' }))
-        .option('fallback', { choices: ['cpu'] as const, describe: 'when cuda or webgpu is unavailable, continue on cpu (recorded in the report)', group: 'Runtimes:' })
+        .option('fallback', { choices: [DEFAULT_RUNTIME], describe: `when cuda or webgpu is unavailable, continue on ${DEFAULT_RUNTIME} (recorded in the report)`, group: 'Runtimes:' })
         .option(...ranged('batch-size', EVAL_RULES.batchSize, { default: 256, group: 'Runtimes:' }))
         .option('run-dir', { type: 'string', describe: "tfjs runtime: the run folder with the trained model (default: the model's folder)", group: 'Runtimes:' })
         .option('tfjs-backend', { choices: BACKEND_NAMES, default: 'auto' as const, describe: 'tfjs runtime: the tfjs backend', group: 'Runtimes:' })

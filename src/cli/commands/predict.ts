@@ -1,6 +1,6 @@
 import type { CommandModule } from 'yargs';
 import { formatPredictionLine, listImageFiles, PREDICT_IMAGES_RULES, predictImageFiles } from '../../infer/predict-images.js';
-import { parseRuntimeList } from '../../infer/runtimes/index.js';
+import { DEFAULT_RUNTIME, ONNX_RUNTIMES, parseRuntimeList, RUNTIMES, type FallbackRuntime } from '../../infer/runtimes/index.js';
 import { IcmixError } from '../../util/errors.js';
 import { renderProgress } from '../../util/progress.js';
 import { maxImagePixelsFlag } from '../dataset-flags.js';
@@ -13,7 +13,7 @@ interface PredictArgs extends ModelFlagArgs {
   'top-k': number;
   json: boolean;
   runtime: string;
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   threads?: number;
   'batch-size': number;
   'max-image-pixels'?: number;
@@ -32,8 +32,8 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         .positional('images', { type: 'string', array: true, demandOption: true, describe: 'image files and folders, any size (resized to the model\'s input as serve resizes)' })
         .option(...ranged('top-k', PREDICT_IMAGES_RULES.topK, { default: 3, describe: 'classes listed per image' }))
         .option('json', { type: 'boolean', default: false, describe: 'one JSON object per line: file, label, index, confidence, ood, top, probabilities (or file, error)' })
-        .option('runtime', { type: 'string', default: 'cpu', describe: 'cpu, cuda, web or webgpu' })
-        .option('fallback', { choices: ['cpu'] as const, describe: 'when cuda or webgpu is unavailable, continue on cpu' })
+        .option('runtime', { type: 'string', default: DEFAULT_RUNTIME, describe: ONNX_RUNTIMES.join(', ') })
+        .option('fallback', { choices: [DEFAULT_RUNTIME], describe: `when cuda or webgpu is unavailable, continue on ${DEFAULT_RUNTIME}` })
         .option(...ranged('threads', PREDICT_IMAGES_RULES.threads, { describe: 'intra-op threads (cpu, cuda) or wasm threads (web); default: every core' }))
         .option(...ranged('batch-size', PREDICT_IMAGES_RULES.batchSize, { default: 256, describe: 'images decoded and run per model call (more images than this get a progress bar on stderr)' }))
         .option(...maxImagePixelsFlag('Options:'))
@@ -44,7 +44,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         )),
   handler: async (a) => {
     const [runtime, ...more] = parseRuntimeList(a.runtime);
-    if (more.length || runtime === 'tfjs') throw new IcmixError(`--runtime takes one ONNX runtime (cpu, cuda, web, webgpu), got '${a.runtime}'`);
+    if (more.length || !RUNTIMES[runtime].onnx) throw new IcmixError(`--runtime takes one ONNX runtime (${ONNX_RUNTIMES.join(', ')}), got '${a.runtime}'`);
     const files = await listImageFiles(a.images);
     const progress = !a.quiet && files.length > a.batchSize ? renderProgress({ prefix: 'icmix predict: ' }) : undefined;
     let failed = 0;
