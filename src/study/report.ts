@@ -1,4 +1,4 @@
-import { mdTable } from '../infer/report/format.js';
+import { mdTable } from '../util/format.js';
 import { formatDuration } from '../util/progress.js';
 import { aggregateTables, pairedComparisons, type PairedComparison, type ProtocolTable } from './aggregate.js';
 import { METRIC_COLUMNS, type MetricColumn } from './metrics.js';

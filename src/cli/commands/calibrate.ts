@@ -9,7 +9,7 @@ import { CALIBRATE_RULES, calibrateRun, DEFAULT_OOD_TPR, type CalibrateResult } 
 import { CALIBRATE_MODEL_RULES, calibrateModel } from '../../infer/calibrate-model.js';
 import { IcmixError } from '../../util/errors.js';
 import { modelOverrides, withModelFlags, type ModelFlagArgs } from '../model-flags.js';
-import { mdTable, num, pct } from '../../infer/report/format.js';
+import { mdTable, num, pct } from '../../util/format.js';
 import { renderProgress } from '../../util/progress.js';
 import { maxImagePixelsFlag } from '../dataset-flags.js';
 import { ranged } from '../ranged.js';
