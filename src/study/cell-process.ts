@@ -8,20 +8,20 @@ import { IcmixError } from '../util/errors.js';
 import { runCell } from './pipeline.js';
 import type { Cell, Stage } from './types.js';
 
-export type ToWorker = { type: 'run'; cell: Cell; runDir: string; threads?: number };
-export type FromWorker =
+export type ToCellProcess = { type: 'run'; cell: Cell; runDir: string; threads?: number };
+export type FromCellProcess =
   | { type: 'stage'; stage: Stage; detail: string; line?: boolean }
   | { type: 'done'; ran: Stage[]; seconds: number }
   | { type: 'failed'; message: string };
 
-function send(msg: FromWorker): Promise<void> {
+function send(msg: FromCellProcess): Promise<void> {
   return new Promise((resolve) => {
     if (!process.send || !process.connected) return resolve();
     process.send(msg, undefined, {}, () => resolve());
   });
 }
 
-async function handle(msg: ToWorker): Promise<void> {
+async function handle(msg: ToCellProcess): Promise<void> {
   try {
     const outcome = await runCell(msg.cell, msg.runDir, { threads: msg.threads, onStage: (stage, detail, line) => void send({ type: 'stage', stage, detail, line }) });
     await send({ type: 'done', ran: outcome.ran, seconds: outcome.seconds });
@@ -36,5 +36,5 @@ async function handle(msg: ToWorker): Promise<void> {
 if (process.send) {
   // The parent went away (killed): stop too rather than train for nobody.
   process.on('disconnect', () => process.exit(1));
-  process.once('message', (m) => void handle(m as ToWorker));
+  process.once('message', (m) => void handle(m as ToCellProcess));
 }
