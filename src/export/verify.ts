@@ -37,6 +37,8 @@ export interface VerifyOptions {
   seed?: number;
   /** Real images, NHWC in [0, 1] (single-input image models only). */
   images?: { data: Float32Array; n: number };
+  /** ONNX Runtime's intra-op threads (default: every core; a study cell passes its share). */
+  threads?: number;
 }
 
 export const DEFAULT_TOLERANCE = 1e-4;
@@ -86,7 +88,7 @@ async function verifyWith(model: tfl.LayersModel, onnx: Uint8Array, opts: Verify
   const relativeTolerance = opts.relativeTolerance ?? DEFAULT_RELATIVE_TOLERANCE;
   const feed = feeding(model, opts);
   const image = feed.image;
-  const ort = await createRuntime(DEFAULT_RUNTIME, 'the exported model', { bytes: onnx });
+  const ort = await createRuntime(DEFAULT_RUNTIME, 'the exported model', { bytes: onnx, threads: opts.threads });
   const reference = tfjsReference(
     model,
     {
