@@ -22,6 +22,7 @@ export { type FolderOptions, type FolderDataset, FOLDER_RULES, FOLDER_TEST_FRACT
 export { type FolderLayout, type FolderFile, type FolderSplit, scanFolderLayout } from './folder-layout.js';
 export { FOLDER_CACHE_VERSION, folderCacheRoot } from './folder-cache.js';
 export { type ProtocolOptions, type ProtocolResult, applyProtocol, longTailCounts, proportionalAllocation, defaultValSize, DEFAULT_VAL_CAP, DEFAULT_VAL_FRACTION } from './protocol.js';
-export { computeNormalization, normalize, denormalize } from './normalize.js';
+export { computeNormalization } from './normalize.js';
+export { normalize, denormalize } from '../../web/normalize.js';
 export { type AugmentOptions, augmentBatch, shiftFlip } from './augment.js';
 export { epochOrder, batchSlices, gatherImages } from './batches.js';

@@ -22,7 +22,6 @@ import { CALIBRATION_META, sourceRecord, type SourceRecord } from './calibrated-
 import type { OodThreshold } from './model-info.js';
 import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 
-export { CALIBRATION_META } from './calibrated-source.js';
 
 export interface CalibrateModelOptions extends Omit<CalibrateOptions, 'source' | 'backend' | 'dataDir'> {
   /** The dataset the model classifies (any name icmix reads, e.g. cifar10, folder:<dir>); default: its icmix.dataset metadata. */

@@ -82,7 +82,6 @@ export function calibrateFromLogits(
 }
 
 // The split is made in one place (src/run/split.ts); re-exported for the infer API.
-export { regenerateSplits } from '../run/index.js';
 
 /** Calibrate a run folder written by `icmix train`. */
 export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}): Promise<CalibrateResult> {

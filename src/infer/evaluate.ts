@@ -297,7 +297,6 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
 }
 
 // Run-folder knowledge lives in src/run; re-exported for the infer API.
-export { runFolderOf } from '../run/index.js';
 
 /** File `icmix calibrate` writes next to model.calibrated.onnx: its CalibrationResult. */
 export const CALIBRATION_FILE = RUN_FILES.calibration;

@@ -11,7 +11,7 @@ import type { OnProgress } from '../util/progress-event.js';
 import { checkOptions, positiveInt, type RuleTable } from '../util/ranges.js';
 import type { ModelInfo } from './model-info.js';
 import { loadModelInfo, type ModelOverrides } from './model-overrides.js';
-import { resolveModelPath } from './model-path.js';
+import { resolveRunModel as resolveModelPath } from '../run/folder.js';
 import { DEFAULT_BATCH_SIZE, predictProbabilities } from './predict.js';
 import { toPredictions, type Prediction } from './predictions.js';
 import { createRuntime, DEFAULT_RUNTIME, type FallbackRuntime, type RuntimeName } from './runtimes/index.js';

@@ -1,9 +1,6 @@
-import { decodeForModel, IMAGE_MIME_TYPES, type ImageFormat } from '../image/index.js';
+import { decodeForModel, type ImageFormat } from '../image/index.js';
 import type { ImageShape } from '../types.js';
 import { REQUEST_BODY, toBadInput } from './image-guard.js';
-
-/** Image formats POST /v1/predict accepts as raw bodies, by content type: every format the image room decodes. */
-export const IMAGE_TYPES = IMAGE_MIME_TYPES;
 
 /**
  * A request body's image → one float image [h, w, c] in [0, 1] for the model, through the image

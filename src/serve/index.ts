@@ -2,7 +2,7 @@
 export { createServer, SERVE_DEFAULTS, SERVE_RULES, type IcmixServer, type ServeOptions, type ServeRuntime, type ShutdownReport } from './server.js';
 export { admitImage, toBadInput, REQUEST_BODY } from './image-guard.js';
 export { DynamicBatcher, type BatcherOptions, type BatchRunner } from './batcher.js';
-export { decodeImage, IMAGE_TYPES } from './decode.js';
+export { decodeImage } from './decode.js';
 export { parseJsonInputs, type ParsedInputs } from './inputs.js';
 export { serveMetrics, Registry, Counter, Histogram, PROMETHEUS_CONTENT_TYPE, type ServeMetrics } from './metrics.js';
 export { loadServeModel, SERVE_RUNTIMES, type ServeModel, type ServeModelInfo } from './model.js';

@@ -8,8 +8,7 @@ import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { DynamicBatcher } from './batcher.js';
-import { IMAGE_TYPES } from './decode.js';
-import { IMAGE_DECODER } from '../image/index.js';
+import { IMAGE_DECODER, IMAGE_MIME_TYPES } from '../image/index.js';
 import { RESIZE_ALGORITHM } from '../../web/resize.js';
 import { Arrivals } from './arrivals.js';
 import { errorBody, listenError, useIcmixErrors } from './http-errors.js';
@@ -153,7 +152,7 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     },
   });
   app.removeContentTypeParser('text/plain'); // only images and JSON are accepted
-  app.addContentTypeParser(Object.keys(IMAGE_TYPES), { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(Object.keys(IMAGE_MIME_TYPES), { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // While shutting down, answers close their connection so keep-alive sockets don't hold close() open.
   let shuttingDown = false;
@@ -199,7 +198,7 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
       maxImagePixels: o.maxImagePixels,
       bodyTimeoutMs: o.bodyTimeoutMs,
       topK: o.topK,
-      accepts: [...Object.keys(IMAGE_TYPES), 'application/json'],
+      accepts: [...Object.keys(IMAGE_MIME_TYPES), 'application/json'],
     },
     report: hasReport ? '/report.json' : null,
     modelUrl: '/model.onnx',

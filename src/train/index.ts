@@ -4,8 +4,8 @@ export { TRAIN_DEFAULTS, TRAIN_RULES, resolveConfig, type TrainConfig } from './
 export { buildModel, listModels, type ModelOptions } from './models/index.js';
 // Run-folder IO moved to src/run; re-exported so icmix/train keeps its names.
 export { saveLayersModel, loadLayersModel, loadRunModel, readManifest } from '../run/index.js';
-export { Sgd, stepLr } from './optimizer.js';
-export { scheduledLr, LR_SCHEDULES, type LrSchedule, type ScheduleOptions } from './schedule.js';
+export { Sgd } from './optimizer.js';
+export { scheduledLr, stepLr, LR_SCHEDULES, type LrSchedule, type ScheduleOptions } from './schedule.js';
 export { lossWarning, chanceWarning, CHANCE_FACTOR, type TrainWarning, type TrainWarningKind } from './warnings.js';
 export { activationFloatsPerImage, estimateStepBytes, largestFittingBatch, checkStepFitsWasm, WASM_HEAP_BYTES, type StepSize } from './memory.js';
 export * from './methods/index.js';

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
-import { normalize } from '../../src/data/normalize.js';
+import { normalize } from '../../web/normalize.js';
 import { reliabilityBins } from '../../src/infer/metrics/calibration.js';
 import { preprocess } from '../../src/infer/preprocess.js';
 import { createServer, decodeImage, type IcmixServer, type PredictResponse } from '../../src/serve/index.js';

@@ -10,7 +10,7 @@ import { IcmixError } from '../../util/errors.js';
 import { renderProgress } from '../../util/progress.js';
 import { maxImagePixelsFlag } from '../dataset-flags.js';
 import { ranged, rangedList } from '../ranged.js';
-import { resolveModelPath } from '../../infer/model-path.js';
+import { resolveRunModel as resolveModelPath } from '../../run/folder.js';
 import { modelOverrides, withModelFlags, type ModelFlagArgs } from '../model-flags.js';
 
 interface EvalArgs extends ModelFlagArgs {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DynamicBatcher } from '../batcher.js';
-import { decodeImage, IMAGE_TYPES } from '../decode.js';
+import { IMAGE_MIME_TYPES } from '../../image/index.js';
+import { decodeImage } from '../decode.js';
 import { withDeadline } from '../body-deadline.js';
 import { BadInput } from '../errors.js';
 import { parseJsonInputs } from '../inputs.js';
@@ -31,12 +32,12 @@ export const predictRoutes: FastifyPluginAsync<PredictRouteOptions> = async (app
     {
       schema: {
         summary: 'Classify images',
-        description: `Send one image (${Object.keys(IMAGE_TYPES).join(', ')}; any size, resized to ${w}x${h}; EXIF orientation applied), or JSON { "inputs": ... } with pixel values in [0, 1]. Images declaring more than ${limits.maxImagePixels} pixels get 413 before decoding.`,
+        description: `Send one image (${Object.keys(IMAGE_MIME_TYPES).join(', ')}; any size, resized to ${w}x${h}; EXIF orientation applied), or JSON { "inputs": ... } with pixel values in [0, 1]. Images declaring more than ${limits.maxImagePixels} pixels get 413 before decoding.`,
         querystring: predictQuerySchema,
         body: {
           content: {
             'application/json': { schema: predictJsonBodySchema },
-            ...Object.fromEntries(Object.keys(IMAGE_TYPES).map((t) => [t, { schema: binaryBodySchema }])),
+            ...Object.fromEntries(Object.keys(IMAGE_MIME_TYPES).map((t) => [t, { schema: binaryBodySchema }])),
           },
         },
         response: { 200: predictResponseSchema, ...predictErrorResponses, ...errorResponses },
@@ -57,12 +58,12 @@ export const predictRoutes: FastifyPluginAsync<PredictRouteOptions> = async (app
       },
     },
     async (req): Promise<PredictResponse> => {
-      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() as keyof typeof IMAGE_TYPES;
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() as keyof typeof IMAGE_MIME_TYPES;
       let images: Float32Array;
       let n: number;
-      if (type in IMAGE_TYPES) {
+      if (type in IMAGE_MIME_TYPES) {
         // The header is checked against the limit and the model's size before any pixel is allocated.
-        images = await decodeImage(req.body as Buffer, IMAGE_TYPES[type], info.inputShape, limits.maxImagePixels);
+        images = await decodeImage(req.body as Buffer, IMAGE_MIME_TYPES[type], info.inputShape, limits.maxImagePixels);
         n = 1;
       } else {
         ({ images, n } = parseJsonInputs(req.body, info.inputShape, limits.maxItems));
