@@ -4,7 +4,7 @@
  * the flags of `icmix train` and their mapping to TrainConfig (cli/commands/train.ts), and the
  * study schema's `train` block is tested against it (test/train/options.test.ts). A new option is
  * one row here plus its field in TrainConfig (the compiler insists on both); a method parameter is
- * declared by its mixer or objective and arrives through METHOD_PARAMS.
+ * declared by its mixer or objective only, and arrives here through METHOD_PARAMS.
  */
 import { BACKEND_NAMES } from '../backend/select.js';
 import { describeDatasets } from '../data/datasets.js';
@@ -13,7 +13,7 @@ import { DEFAULT_MAX_IMAGE_PIXELS } from '../image/index.js';
 import type { BooleanOption, ChoiceOption, NumberOption } from '../util/options.js';
 import { nonNegative, nonNegativeInt, positive, positiveInt, type NumberRule, type RuleTable } from '../util/ranges.js';
 import type { TrainConfig } from './config.js';
-import { METHOD_PARAMS } from './methods/params.js';
+import { METHOD_PARAMS, type MethodParamSpecs } from './methods/params.js';
 import { METHOD_NAMES } from './methods/presets.js';
 import { listModels } from './models/index.js';
 import { LR_SCHEDULES, type LrSchedule } from './schedule.js';
@@ -46,7 +46,10 @@ export interface TrainOption {
 
 const num = (rule: NumberRule, help: string, def?: number | readonly number[]): NumberOption => ({ kind: 'number', rule, help, ...(def !== undefined ? { default: def } : {}) });
 
-const method = (key: keyof typeof METHOD_PARAMS): TrainOption => ({ spec: METHOD_PARAMS[key], group: 'Method:', study: {} });
+/** The method parameters, as their mixers and objectives declare them: every one is a flag and a study option. */
+const METHOD_OPTIONS = Object.fromEntries(
+  Object.entries(METHOD_PARAMS).map(([k, spec]) => [k, { spec, group: 'Method:', study: {} } satisfies TrainOption]),
+) as { [K in keyof MethodParamSpecs]: { spec: MethodParamSpecs[K]; group: 'Method:'; study: object } };
 
 /** The options, in --help order within each group. */
 export const TRAIN_OPTIONS = {
@@ -75,11 +78,7 @@ export const TRAIN_OPTIONS = {
   model: { spec: { kind: 'string', default: 'resnet20', help: listModels().map((m) => `${m.name}: ${m.description}`).join('; ') }, group: 'Model:' },
   width: { spec: num(positive, 'width multiplier for conv models', 1), group: 'Model:' },
   method: { spec: { kind: 'choice', choices: METHOD_NAMES, default: 'icm', help: 'training loss (see README: Methods)' }, group: 'Method:' },
-  alpha: method('alpha'),
-  gamma: method('gamma'),
-  kappa: method('kappa'),
-  tau: method('tau'),
-  lambdaMode: method('lambdaMode'),
+  ...METHOD_OPTIONS,
   epochs: { spec: num(positiveInt, '', 10), group: 'Optimisation:' },
   // Mixing pairs images within a batch.
   batchSize: { spec: num({ type: 'int', min: 2 }, '', 128), group: 'Optimisation:' },
