@@ -7,7 +7,7 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageShape } from '../types.js';
-import { admitImage, DEFAULT_MAX_IMAGE_PIXELS, decodeImage, IMAGE_EXTENSIONS, isGrey, resizeBilinear, type ImageSource } from '../image/index.js';
+import { admitImage, DECODE_CONCURRENCY, DEFAULT_MAX_IMAGE_PIXELS, decodeImage, IMAGE_EXTENSIONS, isGrey, mapLimited, resizeBilinear, type ImageSource } from '../image/index.js';
 import { rgbaToPixels } from '../../web/preprocess.js';
 import { IcmixError } from '../util/errors.js';
 import type { OnProgress } from '../util/progress-event.js';
@@ -159,21 +159,33 @@ async function decodeAll(layout: FolderLayout, size: [number, number], known: Ba
   let decoded = 0;
   let grey = true;
   const task = `decoding ${layout.files.length} images to ${H}x${W}`;
-  for (const [index, f] of layout.files.entries()) {
-    if (!knownBad.has(index)) {
-      try {
-        const bytes = await readFileBytes(path.join(layout.root, f.rel));
-        grey &&= isGrey(await admitImage(bytes, { maxPixels, source: FOLDER_FILE }));
-        const img = await decodeImage(bytes, { maxPixels, source: FOLDER_FILE });
+  // A few files at a time (sharp decodes on libuv's threads), then taken in file order, so a
+  // strict load stops at the same file as a one-by-one pass would.
+  const decodeOne = async (f: FolderFile): Promise<Uint8Array | { error: unknown }> => {
+    try {
+      const img = await decodeImage(await readFileBytes(path.join(layout.root, f.rel)), { maxPixels, source: FOLDER_FILE });
+      grey &&= isGrey(img.header);
+      return resizeBilinear(img.data, img.height, img.width, 4, H, W);
+    } catch (error) {
+      return { error };
+    }
+  };
+  const todo = [...layout.files.entries()].filter(([index]) => !knownBad.has(index));
+  for (let at = 0; at < todo.length; at += DECODE_CONCURRENCY * 4) {
+    const window = todo.slice(at, at + DECODE_CONCURRENCY * 4);
+    const results = await mapLimited(window, ([, f]) => decodeOne(f));
+    for (const [k, [index, f]] of window.entries()) {
+      const r = results[k];
+      if (r instanceof Uint8Array) {
         decoded++;
-        rgba.set(resizeBilinear(img.data, img.height, img.width, 4, H, W), kept * per);
+        rgba.set(r, kept * per);
         kept++;
-      } catch (e) {
-        if (strict) throw strictError(layout.root, f, e);
-        bad.push({ index, rel: f.rel, reason: reasonOf(e) });
+      } else {
+        if (strict) throw strictError(layout.root, f, r.error);
+        bad.push({ index, rel: f.rel, reason: reasonOf(r.error) });
       }
     }
-    report({ task, done: index + 1, total: layout.files.length });
+    report({ task, done: window[window.length - 1][0] + 1, total: layout.files.length });
   }
   report({ task, finished: true, message: `decoded ${decoded} images to ${H}x${W}` });
   bad.sort((a, b) => a.index - b.index);

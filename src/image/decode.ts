@@ -18,6 +18,7 @@ import { imageToPixels } from '../../web/preprocess.js';
 import { ImageError, IMAGE_FILE, withHint } from './errors.js';
 import { IMAGE_FORMATS } from './formats.js';
 import { admitImage, type ImageAdmission } from './guard.js';
+import type { ImageHeader } from './header.js';
 
 /** What GET /v1/model and the README say about decoding. */
 export const IMAGE_DECODER = {
@@ -32,6 +33,8 @@ export interface RgbaImage {
   height: number;
   /** [height, width, 4] bytes. */
   data: Uint8Array;
+  /** What the file's header declared (size as stored, before any EXIF turn; samples, depth). */
+  header: ImageHeader;
 }
 
 /** PIL's cmyk2rgb: (255 - K) - C (255 - K) / 255 with its rounding, per colour. */
@@ -57,10 +60,11 @@ export async function decodeImage(bytes: Uint8Array, rules: ImageAdmission = {})
   const limit = rules.maxPixels !== undefined && Number.isFinite(rules.maxPixels) ? rules.maxPixels : false;
   // failOn 'warning': a truncated or damaged file is an error, never a partly grey image.
   const open = () => sharp(bytes, { limitInputPixels: limit, failOn: 'warning', ignoreIcc: true, pages: 1 });
-  let img: RgbaImage;
+  let img: Omit<RgbaImage, 'header'>;
   try {
-    const meta = await open().metadata();
-    if (meta.space === 'cmyk') {
+    // Only a four-sample file other than PNG (RGBA) can be CMYK; ask the header which.
+    const cmyk = header.channels === 4 && header.format !== 'png' && (await open().metadata()).space === 'cmyk';
+    if (cmyk) {
       const { data, info } = await open().pipelineColourspace('cmyk').rotate().toColourspace('cmyk').raw().toBuffer({ resolveWithObject: true });
       img = { width: info.width, height: info.height, data: cmykToRgba(data, info.width * info.height) };
     } else {
@@ -76,7 +80,7 @@ export async function decodeImage(bytes: Uint8Array, rules: ImageAdmission = {})
   if (!(img.width === header.width && img.height === header.height) && !turned) {
     throw new ImageError('damaged', withHint(`${source.subject} decodes to ${img.width}x${img.height} pixels although its header says ${header.width}x${header.height}`, source.resend(label)));
   }
-  return img;
+  return { ...img, header };
 }
 
 /** libvips' words for a file cut short, in the words the rest of icmix uses. */
