@@ -23,6 +23,7 @@ export type MixerParamSpecs = Merged<(typeof MIXERS)[MixerName]['params']>;
 export const MIXER_PARAMS = Object.assign({}, ...Object.values(MIXERS).map((m) => m.params)) as MixerParamSpecs;
 export type MixerParams = OptionValues<MixerParamSpecs>;
 
-export function createMixer(name: MixerName, inputs: MixerParams & TrainingData): Mixer {
+/** The mixer `name` on the run's parameters (a method's full set may be passed: each mixer reads its own). */
+export function createMixer(name: MixerName, inputs: MixerParams & TrainingData & { readonly [other: string]: unknown }): Mixer {
   return (MIXERS[name].create as (o: MixerParams & TrainingData) => Mixer)(inputs);
 }
