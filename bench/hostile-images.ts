@@ -5,6 +5,7 @@
  */
 import { deflateSync } from 'node:zlib';
 import jpeg from 'jpeg-js';
+import { PNG_SIGNATURE } from '../src/image/formats.js';
 
 const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
   let c = n;
@@ -39,7 +40,7 @@ export function pngBomb(width = 20000, height = 20000, colorType = 0): Buffer {
   ihdr.writeUInt32BE(height, 4);
   ihdr[8] = 8; // bit depth
   ihdr[9] = colorType;
-  const signature = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const signature = Buffer.from(PNG_SIGNATURE);
   return Buffer.concat([signature, chunk('IHDR', ihdr), chunk('IDAT', deflateSync(Buffer.alloc(100))), chunk('IEND', new Uint8Array(0))]);
 }
 

@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-apt_pkgs=(dataset-fashion-mnist python3-onnx python3-sklearn python3-numpy python3-pip g++ make chromium)
+apt_pkgs=(dataset-fashion-mnist python3-onnx python3-sklearn python3-numpy python3-pil python3-pip g++ make chromium)
 missing=()
 for p in "${apt_pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then

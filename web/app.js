@@ -175,12 +175,12 @@ function setupPad() {
   });
   const loadFile = async (dropped) => {
     if (!dropped) return;
-    const file = await withoutExifRotation(dropped);
+    const file = dropped;
     state.source = await decodeFile(file);
     const bmp = await createImageBitmap(file);
     clear();
     // Show the whole image inside the pad, keeping its aspect ratio (display only: the model gets
-    // the file's own pixels, resized as the server resizes them), in its stored orientation.
+    // the file's own pixels, resized as the server resizes them), turned upright by its EXIF tag.
     const s = Math.min(pad.width / bmp.width, pad.height / bmp.height);
     const [w, h] = [bmp.width * s, bmp.height * s];
     ctx.imageSmoothingEnabled = true;
@@ -204,25 +204,9 @@ function setupPad() {
 let loadImage = null; // setupPad's file loader, for the test hook
 
 /**
- * The JPEG with its EXIF block renamed to APP15, which no decoder reads. The server, icmix predict
- * and folder datasets (jpeg-js) take the stored pixels and ignore EXIF orientation, as PIL and
- * Keras do; browsers turn a phone photo upright by it, and Chromium offers no option that does not
- * (imageOrientation 'none' still turns it), so the page removes the tag instead.
- */
-async function withoutExifRotation(file) {
-  const b = new Uint8Array(await file.arrayBuffer());
-  if (b[0] !== 0xff || b[1] !== 0xd8) return file;
-  const out = b.slice();
-  for (let at = 2; at + 10 <= b.length && b[at] === 0xff && b[at + 1] !== 0xda; at += 2 + ((b[at + 2] << 8) | b[at + 3])) {
-    const exif = b[at + 1] === 0xe1 && String.fromCharCode(...b.subarray(at + 4, at + 10)) === 'Exif\0\0';
-    if (exif) out[at + 1] = 0xef;
-  }
-  return new Blob([out], { type: file.type });
-}
-
-/**
- * A file's own RGBA pixels at its own size, as the server's decoder reads them: no colour-space
- * conversion and no premultiplication, drawn 1:1 (so no canvas resampling).
+ * A file's own RGBA pixels at its own size, as the server's decoder (sharp) reads them: turned
+ * upright by its EXIF orientation (createImageBitmap's default, 'from-image'), no colour-space
+ * conversion (ICC profiles ignored) and no premultiplication, drawn 1:1 (so no canvas resampling).
  */
 async function decodeFile(file) {
   const bmp = await createImageBitmap(file, { colorSpaceConversion: 'none', premultiplyAlpha: 'none' });

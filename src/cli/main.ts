@@ -3,7 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
-import { commands } from './commands/index.js';
+import { loadCommands } from './commands/registry.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 
@@ -30,7 +30,7 @@ export async function main(argv: string[]): Promise<void> {
       if (err && (err instanceof IcmixError || err.name !== 'YError')) throw err;
       throw new UsageError(msg ?? err?.message ?? 'invalid command line');
     });
-  for (const c of commands) cli = cli.command(c);
+  for (const c of await loadCommands(argv)) cli = cli.command(c);
   await cli.parseAsync();
 }
 

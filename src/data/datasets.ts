@@ -119,7 +119,7 @@ export function loadDataset(name: string, opts: DatasetOptions = {}): Promise<Lo
   }
   const { entry, dir: nameDir } = found;
   const dir = opts.dir ? path.resolve(opts.dir) : nameDir ? path.resolve(nameDir) : undefined;
-  const key = JSON.stringify([name, dir ?? '', opts.imageSize ?? null, opts.channels ?? null, opts.strict ?? false, opts.cacheDir ?? null]);
+  const key = JSON.stringify([name, dir ?? '', opts.imageSize ?? null, opts.channels ?? null, opts.strict ?? false, opts.maxImagePixels ?? null, opts.cacheDir ?? null]);
   let p = cache.get(key);
   if (!p) {
     p = entry.load(dir, opts).then((d) => {

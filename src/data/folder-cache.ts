@@ -14,7 +14,7 @@ import * as path from 'node:path';
 import { writeFileAtomic } from '../util/atomic.js';
 
 /** Bump when the decoding, the resize or the format changes, so old entries are not reused. */
-export const FOLDER_CACHE_VERSION = 2; // 2: truncated PNGs are bad files, no longer decoded from stale memory
+export const FOLDER_CACHE_VERSION = 3; // 2: truncated PNGs are bad files; 3: decoded by sharp (libjpeg-turbo, EXIF orientation), pixel limit in the key
 const MAGIC = 'ICMIXFC1';
 
 /** A file the loader could not use: its path relative to the dataset folder and why. */
@@ -50,10 +50,10 @@ export function folderCacheRoot(dir?: string): string {
   return path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), '.cache'), 'icmix');
 }
 
-/** The key of a file list: sha256 over the folder, each file's path, size and mtime, and the cache version. */
-export function folderCacheKey(root: string, files: { rel: string; size: number; mtimeMs: number }[]): string {
+/** The key of a file list: sha256 over the folder, each file's path, size and mtime, the pixel limit and the cache version. */
+export function folderCacheKey(root: string, files: { rel: string; size: number; mtimeMs: number }[], maxImagePixels?: number): string {
   const h = createHash('sha256');
-  h.update(JSON.stringify({ v: FOLDER_CACHE_VERSION, root }));
+  h.update(JSON.stringify({ v: FOLDER_CACHE_VERSION, root, ...(maxImagePixels !== undefined ? { maxImagePixels } : {}) }));
   for (const f of files) h.update(`\n${f.rel}\u0000${f.size}\u0000${f.mtimeMs}`);
   return `folder-${h.digest('hex').slice(0, 32)}`;
 }

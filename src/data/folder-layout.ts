@@ -8,7 +8,7 @@
 import { promises as fs, type Dirent } from 'node:fs';
 import * as path from 'node:path';
 import { IcmixError } from '../util/errors.js';
-import { IMAGE_EXTENSIONS } from './image-file.js';
+import { IMAGE_EXTENSIONS } from '../image/index.js';
 
 export type FolderSplit = 'train' | 'val' | 'test';
 /** Split folder names, in the order their files are listed. */

@@ -1,13 +1,14 @@
 /**
- * Folder datasets (`--dataset folder:<dir>`): PNG/JPEG files in one subfolder per class, decoded
- * once, resized with the one bilinear resize (resize.ts) to a common size, cached (folder-cache.ts)
+ * Folder datasets (`--dataset folder:<dir>`): image files in one subfolder per class, decoded
+ * once (the image room, src/image), resized with the one bilinear resize to a common size, cached (folder-cache.ts)
  * and turned into ImageSets. Without a test/ folder a seeded, stratified share of train/ becomes
  * the test set; that seed is fixed, so the test set is a property of the folder, not of a run.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { ImageShape } from '../types.js';
-import { rgbaToFloat } from '../serve/decode.js';
+import { admitImage, DECODE_CONCURRENCY, DEFAULT_MAX_IMAGE_PIXELS, decodeImage, IMAGE_EXTENSIONS, isGrey, mapLimited, resizeBilinear, type ImageSource } from '../image/index.js';
+import { rgbaToPixels } from '../../web/preprocess.js';
 import { IcmixError } from '../util/errors.js';
 import type { OnProgress } from '../util/progress-event.js';
 import { renderProgress } from '../util/progress.js';
@@ -27,9 +28,7 @@ import {
   type FolderScan,
 } from './folder-cache.js';
 import { scanFolderLayout, type FolderFile, type FolderLayout, type FolderSplit } from './folder-layout.js';
-import { decodeImageFile, readImageHeader } from './image-file.js';
 import { indicesByClass, subset, type ImageSet } from './image-set.js';
-import { resizeBilinear } from './resize.js';
 
 export interface FolderOptions {
   /** [h, w] every image is resized to; default: the most common size among the files. */
@@ -38,6 +37,8 @@ export interface FolderOptions {
   channels?: number;
   /** Stop at the first file that does not decode instead of skipping it. */
   strict?: boolean;
+  /** Most width x height pixels a file may declare; larger files are refused from their header, before decoding (default DEFAULT_MAX_IMAGE_PIXELS). */
+  maxImagePixels?: number;
   /** Where decoded images are cached (default: folderCacheRoot()). */
   cacheDir?: string;
   /** Scan and decode progress, notes on skipped files; default: rendered on stderr. */
@@ -45,9 +46,18 @@ export interface FolderOptions {
 }
 
 /** The allowed values of the folder options (the CLI's --image-size and --channels use them). */
-export const FOLDER_RULES: { readonly imageSize: NumberRule; readonly channels: NumberRule } = {
+export const FOLDER_RULES: { readonly imageSize: NumberRule; readonly channels: NumberRule; readonly maxImagePixels: NumberRule } = {
   imageSize: { type: 'int', min: 1, max: 4096, list: true },
   channels: { type: 'int', values: [1, 3] },
+  maxImagePixels: { type: 'int', min: 1 },
+};
+
+/** A file in the folder: the skip note and --strict's error name it and say what to do, so the reason is bare. */
+const FOLDER_FILE: ImageSource = {
+  subject: 'the file',
+  resend: () => '',
+  tooLarge: 'shrink it, or raise --max-image-pixels',
+  limitName: '--max-image-pixels allows',
 };
 
 /** Share of each class held out as the test set when the folder has no test/. */
@@ -81,6 +91,7 @@ export function parseImageSize(v: unknown, flag = '--image-size'): [number, numb
 function checkOptions(opts: FolderOptions): void {
   if (opts.imageSize !== undefined) parseImageSize(opts.imageSize, 'imageSize');
   if (opts.channels !== undefined) checkNumber(opts.channels, FOLDER_RULES.channels, 'channels');
+  if (opts.maxImagePixels !== undefined) checkNumber(opts.maxImagePixels, FOLDER_RULES.maxImagePixels, 'maxImagePixels');
 }
 
 /** The most common [h, w] (ties: the larger area, then the taller). */
@@ -111,16 +122,16 @@ async function readFileBytes(file: string): Promise<Uint8Array> {
 }
 
 /** Header pass: sizes, grey, unreadable headers. Strict stops at the first bad one. */
-async function scanHeaders(layout: FolderLayout, strict: boolean, report: OnProgress): Promise<FolderScan> {
+async function scanHeaders(layout: FolderLayout, strict: boolean, maxPixels: number, report: OnProgress): Promise<FolderScan> {
   const sizes: [number, number][] = [];
   const bad: BadFile[] = [];
   let grey = true;
   const task = `reading ${layout.files.length} image headers`;
   for (const [index, f] of layout.files.entries()) {
     try {
-      const h = readImageHeader(await readFileBytes(path.join(layout.root, f.rel)));
-      sizes.push([h.height, h.width]);
-      grey &&= h.grey;
+      const h = await admitImage(await readFileBytes(path.join(layout.root, f.rel)), { maxPixels, source: FOLDER_FILE });
+      sizes.push([h.height, h.width]); // as stored: an EXIF quarter turn is not read from the header
+      grey &&= isGrey(h);
     } catch (e) {
       if (strict) throw strictError(layout.root, f, e);
       bad.push({ index, rel: f.rel, reason: reasonOf(e) });
@@ -138,7 +149,7 @@ function strictError(root: string, f: FolderFile, e: unknown): IcmixError {
 }
 
 /** Decode pass: every file not already known bad, resized to `size`, into one RGBA buffer. */
-async function decodeAll(layout: FolderLayout, size: [number, number], known: BadFile[], strict: boolean, report: OnProgress): Promise<{ px: FolderPixels; decoded: number }> {
+async function decodeAll(layout: FolderLayout, size: [number, number], known: BadFile[], strict: boolean, maxPixels: number, report: OnProgress): Promise<{ px: FolderPixels; decoded: number }> {
   const [H, W] = size;
   const per = H * W * 4;
   const knownBad = new Set(known.map((b) => b.index));
@@ -148,21 +159,33 @@ async function decodeAll(layout: FolderLayout, size: [number, number], known: Ba
   let decoded = 0;
   let grey = true;
   const task = `decoding ${layout.files.length} images to ${H}x${W}`;
-  for (const [index, f] of layout.files.entries()) {
-    if (!knownBad.has(index)) {
-      try {
-        const bytes = await readFileBytes(path.join(layout.root, f.rel));
-        grey &&= readImageHeader(bytes).grey;
-        const img = decodeImageFile(bytes);
+  // A few files at a time (sharp decodes on libuv's threads), then taken in file order, so a
+  // strict load stops at the same file as a one-by-one pass would.
+  const decodeOne = async (f: FolderFile): Promise<Uint8Array | { error: unknown }> => {
+    try {
+      const img = await decodeImage(await readFileBytes(path.join(layout.root, f.rel)), { maxPixels, source: FOLDER_FILE });
+      grey &&= isGrey(img.header);
+      return resizeBilinear(img.data, img.height, img.width, 4, H, W);
+    } catch (error) {
+      return { error };
+    }
+  };
+  const todo = [...layout.files.entries()].filter(([index]) => !knownBad.has(index));
+  for (let at = 0; at < todo.length; at += DECODE_CONCURRENCY * 4) {
+    const window = todo.slice(at, at + DECODE_CONCURRENCY * 4);
+    const results = await mapLimited(window, ([, f]) => decodeOne(f));
+    for (const [k, [index, f]] of window.entries()) {
+      const r = results[k];
+      if (r instanceof Uint8Array) {
         decoded++;
-        rgba.set(resizeBilinear(img.data, img.height, img.width, 4, H, W), kept * per);
+        rgba.set(r, kept * per);
         kept++;
-      } catch (e) {
-        if (strict) throw strictError(layout.root, f, e);
-        bad.push({ index, rel: f.rel, reason: reasonOf(e) });
+      } else {
+        if (strict) throw strictError(layout.root, f, r.error);
+        bad.push({ index, rel: f.rel, reason: reasonOf(r.error) });
       }
     }
-    report({ task, done: index + 1, total: layout.files.length });
+    report({ task, done: window[window.length - 1][0] + 1, total: layout.files.length });
   }
   report({ task, finished: true, message: `decoded ${decoded} images to ${H}x${W}` });
   bad.sort((a, b) => a.index - b.index);
@@ -194,9 +217,11 @@ export async function readImageFolder(dir: string, opts: FolderOptions = {}): Pr
   const root = path.resolve(dir);
   const layout = await scanFolderLayout(root);
   const stats = await Promise.all(layout.files.map(async (f) => fs.stat(path.join(root, f.rel))));
-  const key = folderCacheKey(root, layout.files.map((f, i) => ({ rel: f.rel, size: stats[i].size, mtimeMs: stats[i].mtimeMs })));
+  // The pixel limit is in the key: it decides which files are bad.
+  const key = folderCacheKey(root, layout.files.map((f, i) => ({ rel: f.rel, size: stats[i].size, mtimeMs: stats[i].mtimeMs })), opts.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS);
   const cacheRoot = folderCacheRoot(opts.cacheDir);
   const strict = opts.strict ?? false;
+  const maxPixels = opts.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
   const cacheNote = (what: string, e: unknown) => report({ task: 'folder cache', message: `folder ${root}: could not write the image cache ${what} (${reasonOf(e)}); continuing without it` });
 
   let size = opts.imageSize ? parseImageSize(opts.imageSize, 'imageSize') : undefined;
@@ -205,7 +230,7 @@ export async function readImageFolder(dir: string, opts: FolderOptions = {}): Pr
     const sf = scanFile(cacheRoot, key);
     scan = await readScan(sf);
     if (!scan) {
-      scan = await scanHeaders(layout, strict, report);
+      scan = await scanHeaders(layout, strict, maxPixels, report);
       await writeScan(sf, scan).catch((e) => cacheNote(sf, e));
     }
     size = scan.imageSize;
@@ -216,7 +241,7 @@ export async function readImageFolder(dir: string, opts: FolderOptions = {}): Pr
   const hit = px !== undefined;
   let decoded = 0;
   if (!px) {
-    const built = await decodeAll(layout, size, scan?.bad ?? [], strict, report);
+    const built = await decodeAll(layout, size, scan?.bad ?? [], strict, maxPixels, report);
     px = built.px;
     decoded = built.decoded;
     await writePixels(pf, px).catch((e) => cacheNote(pf, e));
@@ -250,7 +275,7 @@ export async function readImageFolder(dir: string, opts: FolderOptions = {}): Pr
       throw new IcmixError(`folder dataset: none of the images in ${folder} decode, so the class has no images; fix the files or remove the folder`);
     }
     const bytes = px!.rgba.subarray(s!.at * H * W * 4, (s!.at + labels.length) * H * W * 4);
-    return { images: rgbaToFloat(bytes, labels.length * H * W, channels), labels, shape: [...shape] as ImageShape, numClasses: layout.classNames.length, classNames: [...layout.classNames] };
+    return { images: rgbaToPixels(bytes, labels.length * H * W, channels), labels, shape: [...shape] as ImageShape, numClasses: layout.classNames.length, classNames: [...layout.classNames] };
   };
   const trainAll = setOf('train')!;
   const val = setOf('val');
@@ -266,7 +291,7 @@ export async function readImageFolder(dir: string, opts: FolderOptions = {}): Pr
   const ignored = Object.entries(layout.ignored);
   if (ignored.length > 0) {
     const list = ignored.map(([ext, n]) => `${n} ${ext || 'without an ending'}`).join(', ');
-    report({ task: 'folder', message: `folder ${root}: ignored files that are not .png/.jpg/.jpeg: ${list}` });
+    report({ task: 'folder', message: `folder ${root}: ignored files that are not images (${IMAGE_EXTENSIONS.join(', ')}): ${list}` });
   }
   return { train, test, ...(val ? { val } : {}), root, testSplit, skipped: px.bad, cache: { file: pf, hit, decoded } };
 }

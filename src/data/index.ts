@@ -21,9 +21,8 @@ export {
 export { type FolderOptions, type FolderDataset, FOLDER_RULES, FOLDER_TEST_FRACTION, FOLDER_SPLIT_SEED, readImageFolder, parseImageSize } from './image-folder.js';
 export { type FolderLayout, type FolderFile, type FolderSplit, scanFolderLayout } from './folder-layout.js';
 export { FOLDER_CACHE_VERSION, folderCacheRoot } from './folder-cache.js';
-export { type ImageHeader, type RgbaImage, IMAGE_EXTENSIONS, readImageHeader, decodeImageFile } from './image-file.js';
-export { resizeBilinear } from './resize.js';
 export { type ProtocolOptions, type ProtocolResult, applyProtocol, longTailCounts, proportionalAllocation, defaultValSize, DEFAULT_VAL_CAP, DEFAULT_VAL_FRACTION } from './protocol.js';
-export { computeNormalization, normalize, denormalize } from './normalize.js';
+export { computeNormalization } from './normalize.js';
+export { normalize, denormalize } from '../../web/normalize.js';
 export { type AugmentOptions, augmentBatch, shiftFlip } from './augment.js';
 export { epochOrder, batchSlices, gatherImages } from './batches.js';

@@ -29,4 +29,3 @@ export function computeNormalization(set: Pick<ImageSet, 'images' | 'shape'>): N
 }
 
 // Normalising itself lives in web/normalize.js, the one implementation the web page loads too.
-export { normalize, denormalize } from '../../web/normalize.js';

@@ -26,6 +26,8 @@ export interface ExportRunOptions extends ExportOptions {
   verifySamples?: number;
   /** Test images of the run's dataset for verification, when it can be loaded (default 32; 0 = none). */
   realSamples?: number;
+  /** ONNX Runtime's intra-op threads for verification (default: every core; a study cell passes its share of the cores). */
+  threads?: number;
   /** Progress lines (the CLI prints them on stderr). */
   log?: (line: string) => void;
 }
@@ -38,6 +40,7 @@ export const EXPORT_RULES: RuleTable<ExportRunOptions> = {
   relativeTolerance: nonNegative,
   verifySamples: positiveInt,
   realSamples: nonNegativeInt,
+  threads: positiveInt,
 };
 
 export interface ExportRunResult {
@@ -130,6 +133,7 @@ export async function exportRun(runDir: string, opts: ExportRunOptions = {}): Pr
       relativeTolerance: opts.relativeTolerance,
       samples: opts.verifySamples,
       images,
+      threads: opts.threads,
     });
     if (!verification.passed) {
       throw new IcmixError(

@@ -1,5 +1,5 @@
 import type * as tfl from '@tensorflow/tfjs-layers';
-import { createRuntime } from '../infer/runtimes/index.js';
+import { createRuntime, DEFAULT_RUNTIME } from '../infer/runtimes/index.js';
 import { tfjsReference } from '../infer/runtimes/tfjs.js';
 import type { InferenceRuntime, ModelFeed } from '../infer/runtimes/types.js';
 import { maxAbsDiff, meanAbsDiff, top1Agreement, withinTolerance } from '../infer/metrics/parity.js';
@@ -37,6 +37,8 @@ export interface VerifyOptions {
   seed?: number;
   /** Real images, NHWC in [0, 1] (single-input image models only). */
   images?: { data: Float32Array; n: number };
+  /** ONNX Runtime's intra-op threads (default: every core; a study cell passes its share). */
+  threads?: number;
 }
 
 export const DEFAULT_TOLERANCE = 1e-4;
@@ -86,7 +88,7 @@ async function verifyWith(model: tfl.LayersModel, onnx: Uint8Array, opts: Verify
   const relativeTolerance = opts.relativeTolerance ?? DEFAULT_RELATIVE_TOLERANCE;
   const feed = feeding(model, opts);
   const image = feed.image;
-  const ort = await createRuntime('cpu', 'the exported model', { bytes: onnx });
+  const ort = await createRuntime(DEFAULT_RUNTIME, 'the exported model', { bytes: onnx, threads: opts.threads });
   const reference = tfjsReference(
     model,
     {

@@ -16,13 +16,12 @@ import { runSplit } from '../run/index.js';
 import { META } from '../types.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
-import { checkOptions, nonNegativeInt, type RuleTable } from '../util/ranges.js';
+import { checkOptions, nonNegativeInt, positiveInt, type RuleTable } from '../util/ranges.js';
 import { CALIBRATE_RULES, valTestOutputs, writeCalibratedModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
 import { CALIBRATION_META, sourceRecord, type SourceRecord } from './calibrated-source.js';
 import type { OodThreshold } from './model-info.js';
 import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 
-export { CALIBRATION_META } from './calibrated-source.js';
 
 export interface CalibrateModelOptions extends Omit<CalibrateOptions, 'source' | 'backend' | 'dataDir'> {
   /** The dataset the model classifies (any name icmix reads, e.g. cifar10, folder:<dir>); default: its icmix.dataset metadata. */
@@ -34,6 +33,8 @@ export interface CalibrateModelOptions extends Omit<CalibrateOptions, 'source' |
   seed?: number;
   /** Folder datasets: stop at a file that does not decode. */
   strict?: boolean;
+  /** Folder datasets: most width x height pixels a file may declare. */
+  maxImagePixels?: number;
   /** What the model's metadata does not say (the flags for models made elsewhere). */
   overrides?: ModelOverrides;
 }
@@ -42,6 +43,7 @@ export const CALIBRATE_MODEL_RULES: RuleTable<CalibrateModelOptions> = {
   ...(CALIBRATE_RULES as RuleTable<CalibrateModelOptions>),
   valSize: nonNegativeInt,
   seed: nonNegativeInt,
+  maxImagePixels: positiveInt,
 };
 
 /** How the temperature of a model made elsewhere was fitted: recorded in its metadata and its calibration record. */
@@ -98,7 +100,7 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   }
   const seed = opts.seed ?? 0;
   log(`loading ${dataset} and holding out its validation split`);
-  const split = await runSplit({ dataset, dataDir: opts.dataDir, strict: opts.strict, valSize: opts.valSize, seed, ...shapeOptions(dataset, info.inputShape) }, opts.onProgress ?? (() => {})); // none: --quiet, also while a folder is decoded
+  const split = await runSplit({ dataset, dataDir: opts.dataDir, strict: opts.strict, maxImagePixels: opts.maxImagePixels, valSize: opts.valSize, seed, ...shapeOptions(dataset, info.inputShape) }, opts.onProgress ?? (() => {})); // none: --quiet, also while a folder is decoded
   const { val, test } = split;
   const mismatch = shapeMismatch(dataset, test.shape, loaded, 'calibrate');
   if (mismatch) throw new IcmixError(mismatch);

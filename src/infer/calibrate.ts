@@ -20,7 +20,7 @@ import type { ImageSet } from '../data/index.js';
 import { loadModelInfo, type ModelOverrides } from './model-overrides.js';
 import { DEFAULT_BATCH_SIZE, predict, predictRaw } from './predict.js';
 import type { CalibrationResult } from './report/types.js';
-import { createRuntime } from './runtimes/index.js';
+import { createRuntime, DEFAULT_RUNTIME } from './runtimes/index.js';
 import type { OnProgress } from '../util/progress-event.js';
 import { checkOptions, positiveInt, type RuleTable } from '../util/ranges.js';
 
@@ -82,7 +82,6 @@ export function calibrateFromLogits(
 }
 
 // The split is made in one place (src/run/split.ts); re-exported for the infer API.
-export { regenerateSplits } from '../run/index.js';
 
 /** Calibrate a run folder written by `icmix train`. */
 export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}): Promise<CalibrateResult> {
@@ -148,7 +147,7 @@ export async function valTestOutputs(
   opts: Pick<CalibrateOptions, 'threads' | 'batchSize'>,
   log: (message: string) => void,
 ): Promise<{ val: Float32Array; test: Float32Array }> {
-  const rt = await createRuntime('cpu', model, { threads: opts.threads, info });
+  const rt = await createRuntime(DEFAULT_RUNTIME, model, { threads: opts.threads, info });
   try {
     log(`predicting ${val.labels.length} validation and ${test.labels.length} test images`);
     return {
@@ -217,7 +216,7 @@ export async function writeCalibratedModel(job: CalibratedModelJob): Promise<{ c
   if (calInfo.output !== 'probabilities' || Math.abs(calInfo.temperature - calibration.temperature) > 1e-9 * calibration.temperature) {
     throw new IcmixError(`${out} (not written): the calibrated graph does not record output=probabilities and T=${calibration.temperature} in its metadata`);
   }
-  const calRt = await createRuntime('cpu', candidate, { threads: opts.threads, info: calInfo });
+  const calRt = await createRuntime(DEFAULT_RUNTIME, candidate, { threads: opts.threads, info: calInfo });
   let probs: Float32Array;
   try {
     probs = (await predict(calRt, calInfo, test.images, test.labels.length, { batchSize: opts.batchSize ?? DEFAULT_BATCH_SIZE })).probs;

@@ -17,7 +17,7 @@ import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides }
 import { batchCount, DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
 import type { CalibrationResult, CorruptionResult, EvalReport, OodScoreName, OodSetResult, ParityResult, RuntimeResult } from './report/types.js';
 import { OOD_SCORE_NAMES, REPORT_SCHEMA_VERSION } from './report/types.js';
-import { createRuntime, type InferenceRuntime, type RuntimeName } from './runtimes/index.js';
+import { createRuntime, DEFAULT_RUNTIME, type FallbackRuntime, type InferenceRuntime, type RuntimeName } from './runtimes/index.js';
 import { buildOodSets, corruptionSets, corruptionSuiteSize, getCorruption, idSet, SEVERITIES, SUITE_NAMES, type EvalImages, type SuiteName } from './suites/index.js';
 import type { OnProgress } from '../util/progress-event.js';
 import { checkOptions, nonNegativeInt, positiveInt, type RuleTable } from '../util/ranges.js';
@@ -35,7 +35,9 @@ export interface EvaluateOptions {
   dataDir?: string;
   /** Folder datasets: stop at a file that does not decode instead of skipping it. */
   strict?: boolean;
-  /** Default ['cpu']; the first is the primary one. */
+  /** Folder datasets: most width x height pixels a file may declare (default: the image room's DEFAULT_MAX_IMAGE_PIXELS). */
+  maxImagePixels?: number;
+  /** Default [DEFAULT_RUNTIME] (cpu); the first is the primary one. */
   runtimes?: RuntimeName[];
   /** Default all: id, ood, corruptions. */
   suites?: SuiteName[];
@@ -59,7 +61,7 @@ export interface EvaluateOptions {
   severities?: number[];
   /** Runtime options. */
   threads?: number;
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   /** tfjs: the run folder (default: the model's folder). */
   runDir?: string;
   tfjsBackend?: BackendName;
@@ -79,6 +81,7 @@ export const EVAL_RULES: RuleTable<EvaluateOptions> = {
   corruptionSamples: positiveInt,
   severities: { type: 'int', min: SEVERITIES[0], max: SEVERITIES[SEVERITIES.length - 1], list: true },
   threads: positiveInt,
+  maxImagePixels: positiveInt,
 };
 
 /** Which OOD scores make sense: with a probability output the logit scale is gone (energy is 0, max logit = log MSP). */
@@ -112,7 +115,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   const suites = opts.suites ?? [...SUITE_NAMES];
   if (suites.length === 0) throw new IcmixError(`name at least one suite: ${SUITE_NAMES.join(', ')}`);
   for (const s of suites) if (!SUITE_NAMES.includes(s)) throw new IcmixError(`unknown suite '${s}'; choose from: ${SUITE_NAMES.join(', ')}`);
-  const runtimeNames = opts.runtimes ?? ['cpu'];
+  const runtimeNames = opts.runtimes ?? [DEFAULT_RUNTIME];
   if (runtimeNames.length === 0) throw new IcmixError('name at least one runtime');
   const batchSize = opts.batchSize ?? DEFAULT_BATCH_SIZE;
   const bins = opts.bins ?? DEFAULT_BINS;
@@ -128,7 +131,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   // No onProgress means none at all (--quiet), also while a folder dataset is decoded.
   const quiet = () => {};
   // A folder dataset is decoded at the model's input size and channels.
-  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape) });
+  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, maxImagePixels: opts.maxImagePixels, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape) });
   const test = data.test;
   const mismatch = shapeMismatch(datasetName, test.shape, loaded);
   if (mismatch) throw new IcmixError(mismatch);
@@ -294,7 +297,6 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
 }
 
 // Run-folder knowledge lives in src/run; re-exported for the infer API.
-export { runFolderOf } from '../run/index.js';
 
 /** File `icmix calibrate` writes next to model.calibrated.onnx: its CalibrationResult. */
 export const CALIBRATION_FILE = RUN_FILES.calibration;

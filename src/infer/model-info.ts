@@ -4,8 +4,6 @@ import { META, type ImageShape, type Normalization } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import type { InputSpec } from './preprocess.js';
 
-export type { GraphDims, OnnxHeader } from '../onnx/index.js';
-export { readOnnxHeader } from '../onnx/index.js';
 
 /**
  * What eval, calibrate and serve need to know about an ONNX model, read from icmix's metadata

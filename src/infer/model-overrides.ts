@@ -9,7 +9,8 @@ import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { checkOptions, type RuleTable } from '../util/ranges.js';
 import { checkCalibratedSource } from './calibrated-source.js';
-import { modelInfoFromHeader, readOnnxHeader, type GraphDims, type ModelInfo, type OnnxHeader } from './model-info.js';
+import { readOnnxHeader, type GraphDims, type OnnxHeader } from '../onnx/index.js';
+import { modelInfoFromHeader, type ModelInfo } from './model-info.js';
 
 export const INPUT_LAYOUTS = ['NHWC', 'NCHW'] as const;
 export const INPUT_RANGES = ['0-1', '0-255'] as const;

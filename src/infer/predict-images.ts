@@ -1,31 +1,27 @@
 /**
- * `icmix predict`: classify PNG/JPEG files with an ONNX model, batch by batch, through the same
- * decoding as `icmix serve` (serve/decode.ts), the same preprocessing and runtimes as `icmix eval`
- * (predictProbabilities), and the same top-k / OOD flag as the server's responses.
+ * `icmix predict`: classify image files with an ONNX model, batch by batch, through the same
+ * decoding as `icmix serve` (the image room, src/image), the same preprocessing and runtimes as
+ * `icmix eval` (predictProbabilities), and the same top-k / OOD flag as the server's responses.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { decodeImage, type ImageFormat } from '../serve/decode.js';
-import { IMAGE_FILE } from '../serve/image-guard.js';
-import { toPredictions, type Prediction } from '../serve/predict.js';
+import { decodeForModel, DEFAULT_MAX_IMAGE_PIXELS, hasImageExtension, IMAGE_EXTENSIONS, IMAGE_FILE, mapLimited } from '../image/index.js';
 import { IcmixError } from '../util/errors.js';
 import type { OnProgress } from '../util/progress-event.js';
 import { checkOptions, positiveInt, type RuleTable } from '../util/ranges.js';
 import type { ModelInfo } from './model-info.js';
 import { loadModelInfo, type ModelOverrides } from './model-overrides.js';
-import { resolveModelPath } from './model-path.js';
+import { resolveRunModel as resolveModelPath } from '../run/folder.js';
 import { DEFAULT_BATCH_SIZE, predictProbabilities } from './predict.js';
-import { createRuntime, type RuntimeName } from './runtimes/index.js';
-
-/** File name endings a folder is searched for (explicit files are sniffed whatever their name). */
-export const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg'] as const;
+import { toPredictions, type Prediction } from './predictions.js';
+import { createRuntime, DEFAULT_RUNTIME, type FallbackRuntime, type RuntimeName } from './runtimes/index.js';
 
 export interface PredictImagesOptions {
   /** Classes listed per image, most probable first (default 3, at most the class count). */
   topK?: number;
-  /** Default 'cpu'. */
+  /** Default: DEFAULT_RUNTIME (cpu). */
   runtime?: RuntimeName;
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   threads?: number;
   /** Images decoded and run per model call (default 256): bounds memory on large folders. */
   batchSize?: number;
@@ -33,6 +29,8 @@ export interface PredictImagesOptions {
   info?: ModelInfo;
   /** For models made elsewhere (ignored when `info` is given). */
   overrides?: ModelOverrides;
+  /** Most width x height pixels a file may declare; larger ones get an error line before decoding (default DEFAULT_MAX_IMAGE_PIXELS). */
+  maxImagePixels?: number;
   /** Progress over all images ({ task: 'predict', done, total }). */
   onProgress?: OnProgress;
 }
@@ -41,6 +39,7 @@ export const PREDICT_IMAGES_RULES: RuleTable<PredictImagesOptions> = {
   topK: positiveInt,
   threads: positiveInt,
   batchSize: positiveInt,
+  maxImagePixels: positiveInt,
 };
 
 /** One image's result: the server's Prediction, or why this file could not be classified. */
@@ -57,7 +56,7 @@ export async function listImageFiles(paths: readonly string[]): Promise<string[]
     for (const e of entries) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) await walk(p);
-      else if (IMAGE_EXTENSIONS.some((x) => e.name.toLowerCase().endsWith(x))) out.push(p);
+      else if (hasImageExtension(e.name)) out.push(p);
     }
   };
   for (const p of paths) {
@@ -65,7 +64,7 @@ export async function listImageFiles(paths: readonly string[]): Promise<string[]
     try {
       st = await fs.stat(p);
     } catch (e) {
-      throw new IcmixError(`cannot read ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); name PNG/JPEG files or folders of them`);
+      throw new IcmixError(`cannot read ${p} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); name image files or folders of them`);
     }
     if (st.isDirectory()) {
       const before = out.length;
@@ -76,15 +75,8 @@ export async function listImageFiles(paths: readonly string[]): Promise<string[]
   return out;
 }
 
-/** PNG or JPEG from the file's first bytes, or undefined. */
-export function sniffFormat(bytes: Uint8Array): ImageFormat | undefined {
-  if (bytes.length >= 8 && [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a].every((b, i) => bytes[i] === b)) return 'png';
-  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff) return 'jpeg';
-  return undefined;
-}
-
 /** One file → [H, W, C] in [0, 1] for the model, or the reason it cannot be. */
-async function decodeFile(file: string, info: ModelInfo): Promise<Float32Array | string> {
+async function decodeFile(file: string, info: ModelInfo, maxPixels: number): Promise<Float32Array | string> {
   let bytes: Uint8Array;
   try {
     bytes = await fs.readFile(file);
@@ -92,10 +84,8 @@ async function decodeFile(file: string, info: ModelInfo): Promise<Float32Array |
     return `cannot read it (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`;
   }
   if (bytes.length === 0) return 'the file is empty';
-  const format = sniffFormat(bytes);
-  if (!format) return 'not a PNG or JPEG file (its first bytes match neither signature)';
   try {
-    return decodeImage(bytes, format, info.inputShape, Infinity, IMAGE_FILE);
+    return await decodeForModel(bytes, info.inputShape, { maxPixels, source: IMAGE_FILE });
   } catch (e) {
     return (e as Error).message;
   }
@@ -111,14 +101,15 @@ export async function* predictImageFiles(model: string, files: readonly string[]
   const modelPath = resolveModelPath(model);
   const info = opts.info ?? (await loadModelInfo(modelPath, opts.overrides)).info;
   const topK = opts.topK ?? 3;
+  const maxPixels = opts.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS;
   const batch = opts.batchSize ?? DEFAULT_BATCH_SIZE;
-  const rt = await createRuntime(opts.runtime ?? 'cpu', modelPath, { threads: opts.threads, fallback: opts.fallback, info });
+  const rt = await createRuntime(opts.runtime ?? DEFAULT_RUNTIME, modelPath, { threads: opts.threads, fallback: opts.fallback, info });
   const [h, w, c] = info.inputShape;
   const size = h * w * c;
   try {
     for (let start = 0; start < files.length; start += batch) {
       const chunk = files.slice(start, start + batch);
-      const decoded = await Promise.all(chunk.map((f) => decodeFile(f, info)));
+      const decoded = await mapLimited(chunk, (f) => decodeFile(f, info, maxPixels));
       const good = decoded.filter((d): d is Float32Array => typeof d !== 'string');
       const images = new Float32Array(good.length * size);
       good.forEach((d, i) => images.set(d, i * size));

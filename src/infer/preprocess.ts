@@ -3,7 +3,6 @@ import { IcmixError } from '../util/errors.js';
 import { toModelInput } from '../../web/normalize.js';
 
 // The layout conversions live with the one normalisation (web/normalize.js, shared with the page).
-export { nchwToNhwc, nhwcToNchw } from '../../web/normalize.js';
 
 /** How a model wants its input: the part of ModelInfo that preprocessing reads. */
 export interface InputSpec {

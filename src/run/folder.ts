@@ -5,7 +5,6 @@ import { IcmixError } from '../util/errors.js';
 import { shortSha } from './fingerprint.js';
 import { isRunOutput, MODEL_FILES, RUN_FILES, runPaths } from './files.js';
 import { readManifest, type RunManifest } from './manifest.js';
-import { loadLayersModelWithFingerprint } from './model-io.js';
 
 /**
  * The trained model and its manifest from a run folder written by `icmix train`, with the
@@ -24,6 +23,8 @@ export async function loadRunModel(runDir: string): Promise<{ model: tfl.LayersM
         `finish training with \`icmix train --out ${runDir} --resume\``,
     );
   }
+  // Imported here: model-io loads tfjs, which the staleness checks that share this module (icmix serve) never need.
+  const { loadLayersModelWithFingerprint } = await import('./model-io.js');
   const { model, weightsSha256 } = await loadLayersModelWithFingerprint(p.model);
   if (manifest.weightsSha256 !== undefined && manifest.weightsSha256 !== weightsSha256) {
     model.dispose();

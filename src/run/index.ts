@@ -4,7 +4,7 @@
  * ask it instead of reading file names or checkpoint state themselves.
  */
 export { RUN_FILES, REPORT_FILES, CHECKPOINT_FILES, MODEL_FILES, runPaths, epochFolderName, isRunOutput, type RunFile } from './files.js';
-export { readManifest, writeManifest, RESUMABLE_CHANGES, type RunManifest, type ResumeRecord, type ResumableOption } from './manifest.js';
+export { readManifest, writeManifest, RESUMABLE_CHANGES, type RunManifest, type LrFindRecord, type ResumeRecord, type ResumableOption } from './manifest.js';
 export { saveLayersModel, loadLayersModel, loadLayersModelWithFingerprint, isCompleteModelFolder } from './model-io.js';
 export { loadRunModel, runFolderOf, resolveRunModel, checkOutFolder, clearRunOutputs, type OutFolderPolicy } from './folder.js';
 export {

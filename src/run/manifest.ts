@@ -21,6 +21,17 @@ export interface ResumeRecord {
   engine?: [string, string];
 }
 
+/** The learning-rate range test's outcome, as a run that used `--lr auto` records it. */
+export interface LrFindRecord {
+  suggestion: number;
+  minLossLr: number;
+  steepestLr: number;
+  /** Steps the sweep ran. */
+  steps: number;
+  /** Why it ended early (the loss diverged). */
+  stopped?: string;
+}
+
 /** What a run folder's manifest.json records about the trained model (icmix train writes it). */
 export interface RunManifest {
   icmixVersion: string;
@@ -51,6 +62,8 @@ export interface RunManifest {
   warnings?: TrainWarning[];
   /** Written when training finishes; a learning-rate tune run never evaluates the test split (testSkipped). */
   result?: { testAccuracy?: number; testLoss?: number; trainSeconds: number; testSkipped?: true };
+  /** With --lr auto: what the learning-rate range test found (the run trained at `suggestion`). */
+  lrFind?: LrFindRecord;
   /** With --keep best: the epoch whose weights model/ holds (best validation accuracy so far). */
   bestEpoch?: number;
   /** With --patience: the epoch after which training stopped, no new best for `patience` epochs. */

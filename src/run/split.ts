@@ -6,7 +6,7 @@ import { IcmixError } from '../util/errors.js';
 import type { RunManifest } from './manifest.js';
 
 /** The options that decide a run's data split. */
-export type SplitConfig = Pick<TrainConfig, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'strict' | 'imbalance' | 'perClass' | 'trainSubset' | 'valSize' | 'seed'>;
+export type SplitConfig = Pick<TrainConfig, 'dataset' | 'dataDir' | 'imageSize' | 'channels' | 'strict' | 'maxImagePixels' | 'imbalance' | 'perClass' | 'trainSubset' | 'valSize' | 'seed'>;
 
 /** A run's data after its protocol: what it trains on, validates and calibrates on, and tests on. */
 export interface RunSplit {
@@ -29,7 +29,7 @@ export interface PreparedData extends RunSplit {
  * so calibration sees exactly the validation images training held out.
  */
 export async function runSplit(cfg: SplitConfig, onProgress?: OnProgress): Promise<RunSplit> {
-  const { train: full, test, val: ownVal, source } = await loadDataset(cfg.dataset, { dir: cfg.dataDir, imageSize: cfg.imageSize, channels: cfg.channels, strict: cfg.strict, onProgress });
+  const { train: full, test, val: ownVal, source } = await loadDataset(cfg.dataset, { dir: cfg.dataDir, imageSize: cfg.imageSize, channels: cfg.channels, strict: cfg.strict, maxImagePixels: cfg.maxImagePixels, onProgress });
   // A dataset with its own validation set (a folder's val/) holds nothing more out of train.
   const split = applyProtocol(full, {
     imbalance: cfg.imbalance,

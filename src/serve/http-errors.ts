@@ -3,6 +3,7 @@ import Ajv from 'ajv';
 import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import { IcmixError } from '../util/errors.js';
 import { BadInput, type ErrorBody } from './errors.js';
+import { IMAGE_MIME_TYPES } from '../image/index.js';
 import { errorSchema } from './schemas.js';
 
 export function errorBody(code: string, message: string): ErrorBody {
@@ -64,7 +65,7 @@ export function describeError(err: FastifyError, req: FastifyRequest, maxBody: n
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return { status: 413, code: 'body_too_large', message: `the request body is larger than the server's limit of ${maxBody} bytes; send fewer or smaller images (or start the server with a larger --max-body)` };
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return { status: 415, code: 'unsupported_media_type', message: `content-type is not accepted here; send image/png, image/jpeg or application/json ({ "inputs": [...] })` };
+      return { status: 415, code: 'unsupported_media_type', message: `content-type is not accepted here; send ${Object.keys(IMAGE_MIME_TYPES).join(', ')} or application/json ({ "inputs": [...] })` };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, code: 'malformed_json', message: 'the JSON body is empty; send { "inputs": [...] }' };
     case 'FST_ERR_CTP_INVALID_JSON_BODY':

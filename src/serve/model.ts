@@ -1,9 +1,9 @@
 import type { ModelInfo } from '../infer/model-info.js';
 import { loadModelInfo, type ModelOverrides } from '../infer/model-overrides.js';
 import { predictProbabilities } from '../infer/predict.js';
-import { createRuntime, type RuntimeName } from '../infer/runtimes/index.js';
+import { createRuntime, SERVABLE_RUNTIMES, type FallbackRuntime } from '../infer/runtimes/index.js';
 import { IcmixError } from '../util/errors.js';
-import { checkModelFile } from '../run/index.js';
+import { checkModelFile } from '../run/staleness.js';
 import { META } from '../types.js';
 
 /**
@@ -22,11 +22,11 @@ export interface ServeModel {
   dispose(): Promise<void>;
 }
 
-/** Runtimes icmix serve offers (GPU in the browser is the web page's job). */
-export const SERVE_RUNTIMES = ['cpu', 'cuda', 'web'] as const satisfies readonly RuntimeName[];
+/** Runtimes icmix serve offers: the registry's servable ones (GPU in the browser is the web page's job). */
+export const SERVE_RUNTIMES = SERVABLE_RUNTIMES;
 
 /** Load an ONNX model for serving on onnxruntime-node (cpu, cuda) or onnxruntime-web (wasm, in Node). */
-export async function loadServeModel(modelPath: string, runtime: string, opts: { threads?: number; fallback?: 'cpu'; overrides?: ModelOverrides } = {}): Promise<ServeModel> {
+export async function loadServeModel(modelPath: string, runtime: string, opts: { threads?: number; fallback?: FallbackRuntime; overrides?: ModelOverrides } = {}): Promise<ServeModel> {
   if (!(SERVE_RUNTIMES as readonly string[]).includes(runtime)) {
     throw new IcmixError(`unknown runtime '${runtime}' for icmix serve; choose one of: ${SERVE_RUNTIMES.join(', ')}`);
   }

@@ -75,6 +75,12 @@ export const modelDocSchema = {
     temperature: num,
     oodThreshold: { ...oodThreshold, type: ['object', 'null'] },
     metadata: { type: 'object', additionalProperties: str, description: 'the ONNX metadata_props as stored' },
+    decoder: {
+      type: 'object',
+      description: 'Which decoder reads image bodies and by what rules.',
+      required: ['library', 'orientation', 'colour', 'frames'],
+      properties: { library: str, orientation: str, colour: str, frames: str },
+    },
     resize: {
       type: 'object',
       description: 'How an image body of another size than the model\'s is resized (the web page uses the same module, so both give the same tensor).',

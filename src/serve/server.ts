@@ -2,17 +2,19 @@ import { existsSync } from 'node:fs';
 import * as path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
-import { checkReportFor, RUN_FILES } from '../run/index.js';
+import { RUN_FILES } from '../run/files.js';
+import { checkReportFor } from '../run/staleness.js';
 import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { DynamicBatcher } from './batcher.js';
-import { IMAGE_TYPES } from './decode.js';
+import { IMAGE_DECODER, IMAGE_MIME_TYPES } from '../image/index.js';
 import { RESIZE_ALGORITHM } from '../../web/resize.js';
 import { Arrivals } from './arrivals.js';
 import { errorBody, listenError, useIcmixErrors } from './http-errors.js';
 import { serveMetrics, type ServeMetrics } from './metrics.js';
 import type { ModelOverrides } from '../infer/model-overrides.js';
+import { DEFAULT_RUNTIME, type FallbackRuntime } from '../infer/runtimes/types.js';
 import { loadServeModel, SERVE_RUNTIMES, type ServeModel } from './model.js';
 import { healthRoutes } from './routes/health.js';
 import { metricsRoutes } from './routes/metrics.js';
@@ -29,7 +31,7 @@ export interface ServeOptions {
   model: string;
   runtime?: ServeRuntime;
   /** When the runtime (cuda) is unavailable, serve on the CPU instead of failing. */
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   host?: string;
   /** 0 picks a free port. */
   port?: number;
@@ -59,7 +61,7 @@ export interface ServeOptions {
 }
 
 export const SERVE_DEFAULTS = {
-  runtime: 'cpu' as ServeRuntime,
+  runtime: DEFAULT_RUNTIME as ServeRuntime,
   host: '127.0.0.1',
   port: 8080,
   maxBatch: 32,
@@ -150,7 +152,7 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     },
   });
   app.removeContentTypeParser('text/plain'); // only images and JSON are accepted
-  app.addContentTypeParser(Object.keys(IMAGE_TYPES), { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  app.addContentTypeParser(Object.keys(IMAGE_MIME_TYPES), { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
 
   // While shutting down, answers close their connection so keep-alive sockets don't hold close() open.
   let shuttingDown = false;
@@ -186,6 +188,8 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     metadata: info.metadata,
     // Image bodies of any size are resized to the model's with the page's own code (web/resize.js).
     resize: { algorithm: RESIZE_ALGORITHM, module: o.web !== false ? '/web/resize.js' : null, to: { height: h, width: w } },
+    // Which decoder reads image bodies and by what rules (orientation, colour), as the README says.
+    decoder: IMAGE_DECODER,
     serving: {
       maxBatch: o.maxBatch,
       maxWaitMs: o.maxWaitMs,
@@ -194,7 +198,7 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
       maxImagePixels: o.maxImagePixels,
       bodyTimeoutMs: o.bodyTimeoutMs,
       topK: o.topK,
-      accepts: [...Object.keys(IMAGE_TYPES), 'application/json'],
+      accepts: [...Object.keys(IMAGE_MIME_TYPES), 'application/json'],
     },
     report: hasReport ? '/report.json' : null,
     modelUrl: '/model.onnx',

@@ -1,6 +1,7 @@
 import { isDatasetName, listDatasets } from '../data/index.js';
 import { DEFAULT_CORRUPTION_SAMPLES } from '../infer/evaluate.js';
 import { defaultOodNames, SUITE_NAMES } from '../infer/suites/index.js';
+import { DEFAULT_RUNTIME } from '../infer/runtimes/types.js';
 import { checkSchedule, TRAIN_DEFAULTS, TRAIN_RULES, type TrainConfig } from '../train/config.js';
 import { checkOptions } from '../util/ranges.js';
 import { getMethod, listMethods } from '../train/methods/presets.js';
@@ -72,7 +73,7 @@ function resolveTune(t: TuneSpec, spec: StudySpec): Required<TuneSpec> {
 export function evalSettings(spec: StudySpec): CellEvalSettings {
   const e = spec.eval ?? {};
   return {
-    runtimes: spec.runtimes ?? ['cpu'],
+    runtimes: spec.runtimes ?? [DEFAULT_RUNTIME],
     suites: spec.suites ?? [...SUITE_NAMES],
     corruptionSamples: spec.corruptionSamples ?? DEFAULT_CORRUPTION_SAMPLES,
     ...(e.ood ? { ood: e.ood } : {}),

@@ -1,4 +1,4 @@
-import { mdTable } from '../infer/report/format.js';
+import { mdTable } from '../util/format.js';
 import { formatDuration } from '../util/progress.js';
 import { aggregateTables, pairedComparisons, type PairedComparison, type ProtocolTable } from './aggregate.js';
 import { METRIC_COLUMNS, type MetricColumn } from './metrics.js';
@@ -7,6 +7,7 @@ import { ALPHA, CHECK_METRICS, claimTests, PRIMARY_METRICS, type ClaimSpec, type
 import { CONVERGENCE_TOLERANCE } from './convergence.js';
 import type { CellTraining, TuneSummary } from './health.js';
 import type { CellMetrics, Study } from './types.js';
+import { DEFAULT_RUNTIME } from '../infer/runtimes/types.js';
 
 export const STUDY_REPORT_VERSION = 1 as const;
 
@@ -132,7 +133,7 @@ export function renderStudyMarkdown(r: StudyReport): string {
     [
       `- Model: ${st.model}${st.width && st.width !== 1 ? ` (width ×${st.width})` : ''}, ${st.epochs} epochs, batch ${st.batchSize ?? 128}` + (st.train && Object.keys(st.train).length ? `; training overrides ${JSON.stringify(st.train)}` : ''),
       `- Datasets: ${st.datasets.join(', ')}; seeds: ${st.seeds.join(', ')}`,
-      `- Evaluation: runtime ${st.eval?.runtimes.join(', ') ?? 'cpu'} (tables use the first), suites ${st.eval?.suites.join(', ') ?? '–'}, ECE with ${st.eval?.bins ?? 15} equal-width bins, ` +
+      `- Evaluation: runtime ${st.eval?.runtimes.join(', ') ?? DEFAULT_RUNTIME} (tables use the first), suites ${st.eval?.suites.join(', ') ?? '–'}, ECE with ${st.eval?.bins ?? 15} equal-width bins, ` +
         (st.eval?.suites.includes('corruptions') ?? true ? `${st.eval?.corruptionSamples ?? 'all'} test images per corruption × severity; ` : '') +
         `OOD: ${ood} (max-softmax, max-logit and energy scores)`,
       `- Cells: ${r.cells.finished} of ${r.cells.total} finished` + (r.cells.failed.length ? `, ${r.cells.failed.length} failed` : '') + (r.cells.missing.length ? `, ${r.cells.missing.length} not run` : ''),

@@ -22,7 +22,7 @@ import { checkStudyFolder, writeStudyFile } from './folder.js';
 import { childExecArgv } from './node-args.js';
 import { sideBySideReliabilitySvg } from './svg.js';
 import { CELL_FILES, STAGES, type Cell, type CellMetrics, type Study } from './types.js';
-import type { FromWorker, ToWorker } from './worker.js';
+import type { FromCellProcess, ToCellProcess } from './cell-process.js';
 import { checkOptions, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 
 /** Files in a study's results folder. */
@@ -93,11 +93,11 @@ export function cellDir(out: string, cell: Cell): string {
   return path.join(path.resolve(out), STUDY_FILES.runs, cell.id);
 }
 
-/** Where worker.ts is: next to this module, as .ts under tsx and .js once compiled. */
-function workerEntry(): { file: string; execArgv: string[] } {
+/** Where cell-process.ts (one child process per running cell) is: next to this module, as .ts under tsx and .js once compiled. */
+function cellProcessEntry(): { file: string; execArgv: string[] } {
   const here = fileURLToPath(import.meta.url);
   const ext = path.extname(here);
-  const file = path.join(path.dirname(here), `worker${ext}`);
+  const file = path.join(path.dirname(here), `cell-process${ext}`);
   return { file, execArgv: childExecArgv(ext) };
 }
 
@@ -116,7 +116,7 @@ const CRASH_SIGNALS: ReadonlySet<string> = new Set(['SIGSEGV', 'SIGBUS', 'SIGILL
 /** Run one cell in a child process; resolves with its outcome (never rejects). */
 function runCellInChild(cell: Cell, dir: string, threads: number | undefined, parallel: boolean, progress: StudyProgress, children: Set<ChildProcess>): Promise<{ ok: boolean; error?: string; killed?: boolean }> {
   return new Promise((resolve) => {
-    const { file, execArgv } = workerEntry();
+    const { file, execArgv } = cellProcessEntry();
     const log = openSync(path.join(dir, STUDY_FILES.workerLog), 'a');
     // Cells that share the cores get their share of compute threads: OpenMP's, and the native
     // TensorFlow engine's pools (it reads these when its library loads).
@@ -126,7 +126,7 @@ function runCellInChild(cell: Cell, dir: string, threads: number | undefined, pa
     closeSync(log);
     children.add(child);
     let result: { ok: boolean; error?: string } | undefined;
-    child.on('message', (m: FromWorker) => {
+    child.on('message', (m: FromCellProcess) => {
       if (m.type === 'stage') progress.stage(cell.id, m.stage, m.detail, m.line);
       else if (m.type === 'done') result = { ok: true };
       else if (m.type === 'failed') result = { ok: false, error: m.message };
@@ -143,7 +143,7 @@ function runCellInChild(cell: Cell, dir: string, threads: number | undefined, pa
       if (sig) return resolve({ ok: false, killed: true, error: `worker stopped by ${sig}` });
       resolve({ ok: false, error: `worker exited with code ${code} without a result; see ${path.join(dir, STUDY_FILES.workerLog)}` });
     });
-    const msg: ToWorker = { type: 'run', cell, runDir: dir, threads };
+    const msg: ToCellProcess = { type: 'run', cell, runDir: dir, threads };
     child.send(msg);
   });
 }

@@ -3,7 +3,7 @@
  * and evaluated, then aggregated into one report. StudySpec mirrors schemas/study.schema.json.
  */
 import type { TrainConfig } from '../train/config.js';
-import type { MethodParams } from '../train/methods/params.js';
+import type { StudyTrainKey } from '../train/options.js';
 import type { RuntimeName } from '../infer/runtimes/index.js';
 import type { SuiteName } from '../infer/suites/index.js';
 import type { ViewKey } from '../infer/metrics/catalogue/index.js';
@@ -37,9 +37,7 @@ export interface TuneSpec {
 }
 
 /** Training overrides a study applies to every cell. */
-export type StudyTrainOverrides = Partial<
-  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | 'lrSchedule' | 'warmupEpochs' | keyof MethodParams | 'valSize' | 'pad' | 'flip' | 'backend' | 'workers' | 'maxStepsPerEpoch' | 'imageSize' | 'channels' | 'strict'>
->;
+export type StudyTrainOverrides = Partial<Pick<TrainConfig, StudyTrainKey>>;
 
 export interface StudyEvalSettings {
   ood?: string[];

@@ -1,13 +1,14 @@
 import type { BackendName } from '../backend/select.js';
-import { FOLDER_RULES } from '../data/image-folder.js';
-import { METHOD_PARAM_DEFAULTS, type MethodOptions } from './methods/params.js';
+import type { MethodOptions } from './methods/params.js';
+import { TRAIN_OPTION_DEFAULTS, TRAIN_OPTION_RULES } from './options.js';
 import { LR_SCHEDULES, type LrSchedule } from './schedule.js';
 import { IcmixError } from '../util/errors.js';
-import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
+import { checkOptions, type RuleTable } from '../util/ranges.js';
 
 /**
- * Everything that defines a training run; recorded in the run manifest. The method's
- * hyperparameters (alpha, gamma, kappa, tau, lambdaMode) are declared in methods/params.ts.
+ * Everything that defines a training run; recorded in the run manifest. Each field has its row in
+ * the options table (train/options.ts: range, default, help, flag); the method's hyperparameters
+ * are declared by their mixers and objectives (methods/params.ts collects them).
  */
 export interface TrainConfig extends MethodOptions {
   dataset: string;
@@ -18,6 +19,8 @@ export interface TrainConfig extends MethodOptions {
   channels?: number;
   /** Folder datasets: stop at a file that does not decode instead of skipping it. */
   strict?: boolean;
+  /** Folder datasets: most width x height pixels a file may declare (larger files are refused before decoding). */
+  maxImagePixels?: number;
   model: string;
   /** Width multiplier for conv models. */
   width: number;
@@ -60,53 +63,14 @@ export interface TrainConfig extends MethodOptions {
   logTensorboard?: string;
 }
 
-export const TRAIN_DEFAULTS: Omit<TrainConfig, 'dataset' | 'out'> = {
-  model: 'resnet20',
-  width: 1,
-  method: 'icm',
-  epochs: 10,
-  batchSize: 128,
-  lr: 0.1,
-  momentum: 0.9,
-  weightDecay: 5e-4,
-  lrMilestones: [0.25, 0.5, 0.75],
-  lrGamma: 0.2,
-  ...METHOD_PARAM_DEFAULTS,
-  seed: 0,
-  backend: 'auto',
-};
+/** The defaults, from the options table (train/options.ts). */
+export const TRAIN_DEFAULTS: Omit<TrainConfig, 'dataset' | 'out'> = TRAIN_OPTION_DEFAULTS;
 
 /**
- * The allowed range of every numeric training option. The CLI's flags, the study files and
- * `resolveConfig` all check against this table.
+ * The allowed range of every numeric training option, from the options table (train/options.ts).
+ * The CLI's flags, the study files and `resolveConfig` all check against it.
  */
-export const TRAIN_RULES: RuleTable<TrainConfig> = {
-  width: positive,
-  imageSize: FOLDER_RULES.imageSize,
-  channels: FOLDER_RULES.channels,
-  epochs: positiveInt,
-  // Mixing pairs images within a batch.
-  batchSize: { type: 'int', min: 2 },
-  lr: positive,
-  momentum: { type: 'number', min: 0, max: 1, exclusiveMax: true },
-  weightDecay: nonNegative,
-  lrMilestones: { type: 'number', min: 0, max: 1, list: true },
-  lrGamma: positive,
-  warmupEpochs: nonNegativeInt,
-  alpha: positive,
-  gamma: nonNegative,
-  kappa: positive,
-  tau: { type: 'number', min: 0, max: 1 },
-  imbalance: { type: 'number', min: 1 },
-  perClass: positiveInt,
-  trainSubset: positiveInt,
-  valSize: nonNegativeInt,
-  pad: nonNegativeInt,
-  seed: nonNegativeInt,
-  maxStepsPerEpoch: positiveInt,
-  workers: { type: 'int', min: 1, max: 256 },
-  patience: positiveInt,
-};
+export const TRAIN_RULES: RuleTable<TrainConfig> = TRAIN_OPTION_RULES;
 
 /** A full config: the defaults with `partial`'s defined fields over them, every number checked. */
 export function resolveConfig(partial: Partial<TrainConfig> & Pick<TrainConfig, 'dataset' | 'out'>): TrainConfig {

@@ -69,4 +69,3 @@ export class Sgd {
 }
 
 // The schedules live in schedule.ts (no tfjs there); stepLr stays importable from here.
-export { stepLr } from './schedule.js';

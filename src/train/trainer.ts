@@ -25,6 +25,7 @@ import {
   writeEpochLog,
   writeManifest,
   type EpochLog,
+  type LrFindRecord,
   type RunManifest,
 } from '../run/index.js';
 import { IcmixError } from '../util/errors.js';
@@ -69,6 +70,8 @@ export interface TrainHooks {
   overwrite?: boolean;
   /** Never touch the test split (learning-rate tune runs select on validation only); testAccuracy is NaN. */
   skipTest?: boolean;
+  /** What the learning-rate range test found, when the caller ran it to choose `lr` (`--lr auto`); recorded in the manifest. */
+  lrFind?: LrFindRecord;
   /** The cores this run may use (a study cell's share): caps the default worker count; an explicit `workers` is not capped. */
   maxWorkers?: number;
 }
@@ -138,6 +141,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     // model/ is this run's only once it is saved at the end (a finished run resumed keeps its own).
     weightsSha256: state && state.epoch >= cfg.epochs && previous?.weightsSha256 !== undefined ? previous.weightsSha256 : null,
     ...(previous?.warnings?.length ? { warnings: previous.warnings } : {}),
+    ...(hooks.lrFind ?? previous?.lrFind ? { lrFind: hooks.lrFind ?? previous?.lrFind } : {}),
     ...(previous?.resumes?.length || resumed
       ? { resumes: [...(previous?.resumes ?? []), ...(resumed && state ? [{ atEpoch: state.epoch, resumedAt: new Date().toISOString(), changed, ...(engineChanged ? { engine: engineChanged } : {}) }] : [])] }
       : {}),

@@ -54,6 +54,7 @@ const BAD: Record<string, Record<string, string[]>> = {
     workers: ['0', '1.5', '257'],
     'image-size': ['0x5', 'abc', '64x', '5000x64', '1.5x2', '2x3x4'],
     channels: ['2', '0', 'abc'],
+    'max-image-pixels': ['0', '-1', '1.5'],
   },
   export: {
     opset: ['12', '18', '13.5'],
@@ -73,6 +74,7 @@ const BAD: Record<string, Record<string, string[]>> = {
     seed: ['-1', 'abc'],
     mean: ['NaN', '-300'],
     std: ['0'],
+    'max-image-pixels': ['0', '-1', '1.5'],
   },
   eval: {
     limit: ['0', '-1'],
@@ -85,6 +87,7 @@ const BAD: Record<string, Record<string, string[]>> = {
     severities: ['0', '6', '1,9', 'abc', '2.5'],
     mean: ['abc', 'NaN', '300'],
     std: ['0', '-1', '0.5,0'],
+    'max-image-pixels': ['0', '-1', '1.5'],
   },
   report: {},
   serve: {
@@ -109,6 +112,7 @@ const BAD: Record<string, Record<string, string[]>> = {
     'cpus-per-task': ['0', '1.5'],
   },
   predict: {
+    'max-image-pixels': ['0', '-1', '1.5'],
     'top-k': ['0', '1.5'],
     threads: ['0'],
     'batch-size': ['0', '-1'],

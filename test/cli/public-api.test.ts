@@ -24,5 +24,5 @@ test('every subpath in package.json exports maps to a source entry', async () =>
     const mod = (await import(`../../${src}`)) as Record<string, unknown>;
     assert.ok(Object.keys(mod).length > 0, `${sub} exports something`);
   }
-  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './data', './export', './infer', './package.json', './serve', './study', './train']);
+  assert.deepEqual(Object.keys(pkg.exports).sort(), ['.', './data', './export', './image', './infer', './package.json', './serve', './study', './train']);
 });

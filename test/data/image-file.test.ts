@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import * as zlib from 'node:zlib';
-import { decodeImageFile } from '../../src/data/image-file.js';
+import { decodeImage as decodeImageFile } from '../../src/image/index.js';
 import { BadInput, decodeImage } from '../../src/serve/index.js';
 import { encodePng } from '../serve/helpers.js';
 
@@ -34,14 +34,14 @@ const h = 30;
 const noise = Buffer.from(Array.from({ length: w * h * 4 }, (_, i) => (i % 4 === 3 ? 255 : (i * 7919) % 251)));
 const whole = encodePng(noise, h, w, 0);
 
-test('a PNG whose IDAT stream is cut short is refused by the file decoder and the server, every time', () => {
-  assert.equal(decodeImageFile(whole).width, w, 'the intact file decodes');
+test('a PNG whose IDAT stream is cut short is refused by the file decoder and the server, every time', async () => {
+  assert.equal((await decodeImageFile(whole)).width, w, 'the intact file decodes');
   for (const keep of [0.2, 0.5, 0.8, 0.95]) {
     const cut = truncateIdat(whole, keep);
     for (let i = 0; i < 5; i++) {
-      assert.throws(() => decodeImageFile(cut), /image data ends early \(truncated\?\)/, `keep ${keep}`);
-      assert.throws(
-        () => decodeImage(cut, 'png', [28, 28, 1]),
+      await assert.rejects(decodeImageFile(cut), /image data ends early \(truncated\?\)/, `keep ${keep}`);
+      await assert.rejects(
+        decodeImage(cut, 'png', [28, 28, 1]),
         (e: unknown) => e instanceof BadInput && e.status === 400 && /image data ends early/.test(e.message),
         `keep ${keep}`,
       );

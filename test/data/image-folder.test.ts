@@ -10,12 +10,12 @@ import {
   loadDataset,
   parseImageSize,
   readImageFolder,
-  resizeBilinear,
   shapeOptions,
   writeIdxFile,
   type FolderOptions,
 } from '../../src/data/index.js';
-import { rgbaToFloat } from '../../src/serve/decode.js';
+import { rgbaToPixels as rgbaToFloat } from '../../web/preprocess.js';
+import { resizeBilinear } from '../../src/image/index.js';
 import { cellId } from '../../src/study/cells.js';
 import { IcmixError } from '../../src/util/errors.js';
 import type { ProgressEvent } from '../../src/util/progress-event.js';
@@ -90,7 +90,7 @@ test('class folders: sorted names are the classes; a seeded stratified 20% of ea
   // The split is a property of the folder: another load (fresh cache) draws the same test images.
   const again = await readImageFolder(dir, opts(path.join(cacheDir, 'other')));
   assert.deepEqual(ids(again.test.images, per), testIds);
-  assert.ok(o.events.some((e) => /ignored files that are not \.png\/\.jpg\/\.jpeg: 1 \.txt/.test(e.message ?? '')));
+  assert.ok(o.events.some((e) => /ignored files that are not images \(\.png, \.jpg, \.jpeg, .*\): 1 \.txt/.test(e.message ?? '')));
   assert.ok(o.events.some((e) => /most common size, 30 of 30 files/.test(e.message ?? '')));
   // Progress while building the cache.
   assert.ok(o.events.some((e) => /^decoding 30 images to 8x8/.test(e.task) && e.done === 30 && e.total === 30));
@@ -224,13 +224,13 @@ test('bad files: skipped with a count and their names; --strict stops at them', 
   assert.equal(d.train.labels.length + d.test.labels.length, 8);
   const note = o.events.map((e) => e.message ?? '').find((m) => /skipped 3 files that would not decode/.test(m));
   assert.ok(note, 'the skip note');
-  assert.match(note!, /a\/broken\.png \(neither the PNG nor the JPEG signature\)/);
-  assert.match(note!, /b\/empty\.jpg \(the file is empty\)/);
+  assert.match(note!, /a\/broken\.png \(the file is not a PNG, JPEG, WebP, GIF, TIFF or AVIF image \(its first bytes match none of their signatures\)/);
+  assert.match(note!, /b\/empty\.jpg \(the file is empty[;)]/);
   assert.match(note!, /pass --strict to stop on them instead/);
   // Strict: stops, names the file, also when the cache already knows the bad files.
   await assert.rejects(readImageFolder(dir, opts(cacheDir, { strict: true })), (e: Error) => {
     assert.ok(e instanceof IcmixError);
-    assert.match(e.message, /broken\.png does not decode \(neither the PNG nor the JPEG signature\); fix or remove it, or drop --strict/);
+    assert.match(e.message, /broken\.png does not decode \(the file is not a PNG, JPEG, .*\); fix or remove it, or drop --strict/);
     return true;
   });
   await assert.rejects(readImageFolder(dir, opts(path.join(cacheDir, 'new'), { strict: true })), /a\/broken\.png does not decode/);
@@ -243,8 +243,8 @@ test('bad files: skipped with a count and their names; --strict stops at them', 
 
 test('errors name the folder: empty class, class in one split only, a single class, no classes, stray folders', async () => {
   const cases: Array<[string, (dir: string) => void, RegExp]> = [
-    ['empty class', (d) => (writeClasses(d, ['a', 'b'], 2), mkdirSync(path.join(d, 'c'))), /class folder .*\/c holds no \.png\/\.jpg\/\.jpeg files; add its images or remove the folder/],
-    ['only non-images', (d) => (writeClasses(d, ['a'], 2), mkdirSync(path.join(d, 'b')), writeFileSync(path.join(d, 'b', 'x.gif'), 'gif')), /class folder .*\/b holds no/],
+    ['empty class', (d) => (writeClasses(d, ['a', 'b'], 2), mkdirSync(path.join(d, 'c'))), /class folder .*\/c holds no \.png\/\.jpg\/\.jpeg\/.*\.bmp files; add its images or remove the folder/],
+    ['only non-images', (d) => (writeClasses(d, ['a'], 2), mkdirSync(path.join(d, 'b')), writeFileSync(path.join(d, 'b', 'x.txt'), 'text')), /class folder .*\/b holds no/],
     ['single class', (d) => writeClasses(d, ['only'], 3), /holds one class folder \(only\); a classifier needs at least 2 classes/],
     ['no classes', (d) => (mkdirSync(d, { recursive: true }), writeFileSync(path.join(d, 'a.png'), '')), /ds\d+ holds no class folders/],
     ['class only in test', (d) => (writeClasses(path.join(d, 'train'), ['a', 'b'], 2), writeClasses(path.join(d, 'test'), ['a', 'b', 'c'], 1)), /test\/c is a class only in test\/, not in .*train; add it to train\/ or remove it/],

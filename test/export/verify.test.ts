@@ -4,7 +4,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { useBackend } from '../../src/backend/select.js';
-import { normalize } from '../../src/data/normalize.js';
+import { normalize } from '../../web/normalize.js';
 import { exportOnnx, exportRun, verifyOnnx } from '../../src/export/index.js';
 import { parityResult } from '../../src/infer/metrics/parity.js';
 import { readModelInfo } from '../../src/infer/model-info.js';

@@ -15,7 +15,7 @@ import { encodeCifarRecords, loadDataset, type ImageSet } from '../../src/data/i
 import { evaluate } from '../../src/infer/evaluate.js';
 import { accuracy, softmax } from '../../src/infer/metrics/index.js';
 import { applyModelOverrides, layoutFromDims, loadModelInfo, readClassNamesFile } from '../../src/infer/model-overrides.js';
-import { readOnnxHeader } from '../../src/infer/model-info.js';
+import { readOnnxHeader } from '../../src/onnx/index.js';
 import { predict } from '../../src/infer/predict.js';
 import { createRuntime } from '../../src/infer/runtimes/index.js';
 import { createServer } from '../../src/serve/index.js';

@@ -8,7 +8,8 @@ import jpeg from 'jpeg-js';
 import onnxProto from 'onnx-proto';
 import { PNG } from 'pngjs';
 import { useBackend } from '../../src/backend/select.js';
-import { loadDataset, resizeBilinear } from '../../src/data/index.js';
+import { loadDataset } from '../../src/data/index.js';
+import { resizeBilinear } from '../../src/image/index.js';
 import { evaluate } from '../../src/infer/evaluate.js';
 import { readModelInfo } from '../../src/infer/model-info.js';
 import { predict } from '../../src/infer/predict.js';
@@ -117,7 +118,7 @@ test('predict: a file that is not an image gets an error entry and the rest go o
   const out: ImagePrediction[] = await predictImages(runDir, [dir]);
   assert.deepEqual(out.map((p) => path.basename(p.file)), ['a-notes.png', 'b-big.png', 'c-ok.jpg', 'd-truncated.png', 'e-empty.png']);
   const errors = out.map((p) => ('error' in p ? p.error : ''));
-  assert.match(errors[0], /not a PNG or JPEG/);
+  assert.match(errors[0], /not a PNG, JPEG, WebP, GIF, TIFF or AVIF image/);
   // The 10x10 file is classified as its bilinear resize to 8x8 (web/resize.js) would be.
   assert.ok(!('error' in out[1]), errors[1]);
   const small = new PNG({ width: 8, height: 8 });
@@ -145,7 +146,7 @@ test('icmix predict prints one JSON object or line per image, progress on stderr
   assert.equal(lines.length, n + 1);
   assert.equal(lines[0].top.length, 2);
   assert.equal(lines[0].probabilities.length, 3);
-  assert.match(lines[n].error, /not a PNG or JPEG/);
+  assert.match(lines[n].error, /not a PNG, JPEG, WebP, GIF, TIFF or AVIF image/);
   assert.match(j.stderr, /1 of 25 images could not be classified/);
   assert.match(j.stderr, /predict \[#+\.*\] 10\/25/);
   assert.match(j.stderr, /25 images on cpu/);

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { admitImage, createServer, ImageHeaderError, readJpegHeader, readPngHeader, type IcmixServer } from '../../src/serve/index.js';
+import { ImageHeaderError, readJpegHeader, readPngHeader } from '../../src/image/index.js';
+import { admitImage, createServer, type IcmixServer } from '../../src/serve/index.js';
 import { jpegBomb, pngBomb } from '../../bench/hostile-images.js';
 import { makeTestModel, type TestModel } from './fixtures.js';
 import { encodeJpeg, encodePng } from './helpers.js';
@@ -51,14 +52,14 @@ describe('image headers', () => {
     assert.throws(() => readJpegHeader(twoFrames), /2 frames \(8x8, 7000x7000\)/);
   });
 
-  test('admitImage: 413 above the pixel limit, the header otherwise (any size under it: the decoder resizes)', () => {
+  test('admitImage: 413 above the pixel limit, the header otherwise (any size under it: the decoder resizes)', async () => {
     const rules = { maxPixels: 4096 * 4096 };
-    assert.throws(() => admitImage(pngBomb(), 'png', rules), { status: 413, code: 'image_too_large', message: /20000x20000 = 400000000 pixels.*--max-image-pixels/ });
-    assert.throws(() => admitImage(jpegBomb(), 'jpeg', { ...rules, maxPixels: 10_000 }), { status: 413, code: 'image_too_large' });
-    assert.equal(admitImage(jpegBomb(), 'jpeg', { ...rules, maxPixels: 50_000_000 }).width, 7000);
-    assert.throws(() => admitImage(Buffer.alloc(0), 'png', rules), { status: 400, code: 'not_an_image', message: /is empty/ });
-    assert.equal(admitImage(encodePng(gray(28, 28), 28, 28), 'png', rules).width, 28);
-    assert.equal(admitImage(encodePng(gray(40, 64), 40, 64), 'png', rules).width, 64);
+    await assert.rejects(admitImage(pngBomb(), 'png', rules), { status: 413, code: 'image_too_large', message: /20000x20000 = 400000000 pixels.*--max-image-pixels/ });
+    await assert.rejects(admitImage(jpegBomb(), 'jpeg', { ...rules, maxPixels: 10_000 }), { status: 413, code: 'image_too_large' });
+    assert.equal((await admitImage(jpegBomb(), 'jpeg', { ...rules, maxPixels: 50_000_000 })).width, 7000);
+    await assert.rejects(admitImage(Buffer.alloc(0), 'png', rules), { status: 400, code: 'not_an_image', message: /is empty/ });
+    assert.equal((await admitImage(encodePng(gray(28, 28), 28, 28), 'png', rules)).width, 28);
+    assert.equal((await admitImage(encodePng(gray(40, 64), 40, 64), 'png', rules)).width, 64);
   });
 });
 

@@ -65,7 +65,7 @@ test('the document is OpenAPI 3.1 and lists every route the server has', () => {
     }
   }
   for (const p of ['/healthz', '/v1/model', '/v1/predict', '/metrics', '/openapi.json', '/', '/web/{file}', '/ort/{file}', '/model.onnx']) assert.ok(p in doc.paths, `${p} missing`);
-  assert.deepEqual(Object.keys(doc.paths['/v1/predict'].post.requestBody!.content).sort(), ['application/json', 'image/jpeg', 'image/png']);
+  assert.deepEqual(Object.keys(doc.paths['/v1/predict'].post.requestBody!.content).sort(), ['application/json', 'image/avif', 'image/gif', 'image/jpeg', 'image/png', 'image/tiff', 'image/webp']);
   assert.ok('icmix-error' in doc.components.schemas);
   for (const status of ['200', '400', '408', '413', '415']) assert.ok(status in doc.paths['/v1/predict'].post.responses, `predict ${status}`);
 });

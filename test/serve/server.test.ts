@@ -1,9 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import jpeg from 'jpeg-js';
 import { PNG } from 'pngjs';
-import { resizeBilinear, RESIZE_ALGORITHM } from '../../src/data/resize.js';
-import { rgbaToFloat } from '../../src/serve/decode.js';
+import { decodeImage, resizeBilinear, RESIZE_ALGORITHM } from '../../src/image/index.js';
+import { rgbaToPixels as rgbaToFloat } from '../../web/preprocess.js';
 import { createServer, type IcmixServer, type PredictResponse } from '../../src/serve/index.js';
 import { makeTestModel, randomImages, type TestModel } from './fixtures.js';
 import { assertClose, encodeJpeg, encodePng, parsePrometheus, startUpload, toRgba } from './helpers.js';
@@ -61,7 +60,7 @@ describe('icmix serve on a gray 28x28 model', () => {
   test('JPEG bytes: equal the reference on the decoded pixels', async () => {
     const x = randomImages(1, m.shape, 13);
     const bytes = encodeJpeg(toRgba(x, 28, 28, 1), 28, 28);
-    const dec = jpeg.decode(bytes, { useTArray: true, formatAsRGBA: true });
+    const dec = await decodeImage(bytes);
     const gray = new Float32Array(784);
     for (let p = 0; p < 784; p++) {
       const [r, g, b] = [0, 1, 2].map((k) => dec.data[4 * p + k]);
@@ -132,7 +131,7 @@ describe('icmix serve on a gray 28x28 model', () => {
     ['JSON without inputs', () => predict({ images: [] }), 400, 'missing_inputs', /"inputs"/],
     ['too many items', () => predict({ inputs: Array.from({ length: 17 }, () => Array(784).fill(0)) }), 413, 'too_many_items', /17 images .* at most 16/],
     ['oversized body', () => predict(Buffer.alloc(300_000, 1), 'image/png'), 413, 'body_too_large', /larger than the server's limit of 200000 bytes/],
-    ['unsupported content type', () => predict('abc', 'text/plain'), 415, 'unsupported_media_type', /image\/png, image\/jpeg or application\/json/],
+    ['unsupported content type', () => predict('abc', 'text/plain'), 415, 'unsupported_media_type', /image\/png, image\/jpeg, image\/webp, image\/gif, image\/tiff, image\/avif or application\/json/],
     ['bad top_k', () => predict({ inputs: Array(784).fill(0) }, 'application/json', '/v1/predict?top_k=0'), 400, 'bad_top_k', /top_k/],
   ];
   for (const [name, send, status, code, message] of bad) {

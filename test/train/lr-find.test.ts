@@ -36,3 +36,25 @@ test('bad sweeps are refused, naming the options', async () => {
   await assert.rejects(lrRangeTest(base, { steps: 5 }), /--steps 5: the range test needs at least 10 steps/);
   await assert.rejects(lrRangeTest(base, { minLr: 1, maxLr: 0.1 }), /need 0 < min-lr < max-lr/);
 });
+
+test('icmix lr-find writes its plot and numbers; icmix train --lr auto trains at the suggestion and records the test', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const { readFileSync } = await import('node:fs');
+  const common = ['--dataset', 'mnist', '--model', 'mlp', '--train-subset', '600', '--val-size', '100', '--batch-size', '32', '--backend', 'cpu', '--seed', '3', '--quiet'];
+  const out = mkdtempSync(path.join(tmpdir(), 'icmix-lrf-cli-'));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'lr-find', ...common, '--steps', '40', '--out', out], { encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
+  const found = JSON.parse(readFileSync(path.join(out, 'lr-find.json'), 'utf8'));
+  assert.match(r.stdout, new RegExp(`^suggested lr ${found.suggestion.toPrecision(2).replace('.', '\\.')} `));
+  assert.match(readFileSync(path.join(out, 'lr-find.svg'), 'utf8'), /^<svg/);
+  const run = mkdtempSync(path.join(tmpdir(), 'icmix-lrf-run-'));
+  const t = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', ...common, '--lr', 'auto', '--epochs', '1', '--max-steps', '3', '--out', run, '--overwrite'], { encoding: 'utf8' });
+  assert.equal(t.status, 0, t.stderr);
+  const m = JSON.parse(readFileSync(path.join(run, 'manifest.json'), 'utf8'));
+  // The same seed and data give the same sweep (100 steps here against 40 above, so its own suggestion).
+  assert.equal(m.config.lr, m.lrFind.suggestion);
+  assert.ok(m.lrFind.suggestion > 0 && m.lrFind.suggestion <= m.lrFind.minLossLr / 10);
+  const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', ...common, '--lr', 'fast', '--out', run], { encoding: 'utf8' });
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /--lr fast: give a positive number, or auto/);
+});

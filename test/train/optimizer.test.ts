@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { Sgd, stepLr } from '../../src/train/optimizer.js';
+import { Sgd } from '../../src/train/optimizer.js';
+import { stepLr } from '../../src/train/schedule.js';
 
 await tf.setBackend('cpu');
 

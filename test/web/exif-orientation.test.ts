@@ -1,7 +1,7 @@
 /**
  * A phone photo's JPEG carries an EXIF orientation tag. Chromium's createImageBitmap applies it by
- * default, jpeg-js (the server, icmix predict, folder datasets) does not: the page classified the
- * photo turned upright, the server the stored pixels. The page reads the stored pixels too.
+ * default, and so does the image room's decoder (sharp's rotate()), used by the server, icmix
+ * predict and folder datasets: page and server both classify the photo turned upright.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -48,7 +48,7 @@ function exifOrientation(o: number): Buffer {
   return Buffer.concat([head, body]);
 }
 
-test('a JPEG with EXIF orientation 6: the page gives the server\'s tensor (stored pixels, not turned), up to the two JPEG decoders', async () => {
+test('a JPEG with EXIF orientation 6: the page gives the server\'s tensor (both turned upright), up to the two JPEG decoders', async () => {
   // 40 wide, 24 high: the left third white, the rest black, so a quarter turn moves most pixels.
   const [w, h] = [40, 24];
   const rgba = Buffer.alloc(w * h * 4);
@@ -59,8 +59,8 @@ test('a JPEG with EXIF orientation 6: the page gives the server\'s tensor (store
     ([b]) => (window as unknown as { icmix: { classifyFile(b: number[], t: string): Promise<{ pixels: number[] }> } }).icmix.classifyFile(b, 'image/jpeg'),
     [Array.from(bytes)] as const,
   );
-  const node = decodeImage(bytes, 'jpeg', m.shape);
+  const node = await decodeImage(bytes, 'jpeg', m.shape);
   let max = 0;
   for (let i = 0; i < node.length; i++) max = Math.max(max, Math.abs(web.pixels[i] - node[i]));
-  assert.ok(max < 0.1, `max |page - server| = ${max}: the page turned the photo`);
+  assert.ok(max < 0.1, `max |page - server| = ${max}: the page and the server turned the photo differently`);
 });

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { after, before, test } from 'node:test';
 import { PNG } from 'pngjs';
 import type { Browser, Page } from 'playwright-core';
-import { normalize } from '../../src/data/normalize.js';
+import { normalize } from '../../web/normalize.js';
 import { reliabilityBins } from '../../src/infer/metrics/calibration.js';
 import { preprocess } from '../../src/infer/preprocess.js';
 import { createServer, decodeImage, type IcmixServer, type PredictResponse } from '../../src/serve/index.js';
@@ -147,7 +147,7 @@ test('a dropped PNG of another size: the page resizes with the server\'s code, b
   const served = await (await fetch(`${url}/web/resize.js`)).text();
   assert.equal(served, readFileSync(path.resolve('web/resize.js'), 'utf8'));
   // The server's decoder and the page call one function (web/preprocess.js's imageToPixels).
-  const serverCode = readFileSync(path.resolve('src/serve/decode.ts'), 'utf8');
+  const serverCode = readFileSync(path.resolve('src/image/decode.ts'), 'utf8');
   assert.match(serverCode, /return imageToPixels\(img\.data, img\.height, img\.width, shape\)/);
   assert.match(readFileSync(path.resolve('web/app.js'), 'utf8'), /imageToPixels\(img\.rgba, img\.height, img\.width, info\.inputShape\)/);
   for (const [h, w, seed] of [[45, 37, 5], [120, 90, 6], [20, 20, 7]] as const) {
@@ -168,7 +168,7 @@ test('a dropped PNG of another size: the page resizes with the server\'s code, b
       [Array.from(bytes)] as const,
     );
     // The tensor: what the server's decoder makes of the same bytes, bit for bit.
-    const node = decodeImage(bytes, 'png', m.shape);
+    const node = await decodeImage(bytes, 'png', m.shape);
     assert.deepEqual(web.pixels, Array.from(node), `${w}x${h}: the page's pixels differ from the server's`);
     assert.deepEqual(Array.from(node), Array.from(imageToPixels(PNG.sync.read(bytes).data, h, w, m.shape)));
     // The answer: POST /v1/predict with the file's bytes, against the page's onnxruntime-web.

@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { rgbaToFloat } from '../../src/serve/decode.js';
-import { normalize as trainingNormalize } from '../../src/data/normalize.js';
-import { nchwToNhwc as serverNchwToNhwc, preprocess as serverPreprocess } from '../../src/infer/preprocess.js';
+import { decodeForModel } from '../../src/image/index.js';
+import { encodePng } from '../serve/helpers.js';
+import { normalize as trainingNormalize } from '../../web/normalize.js';
+import { preprocess as serverPreprocess } from '../../src/infer/preprocess.js';
+import { nchwToNhwc as serverNchwToNhwc } from '../../src/infer/index.js';
 import { softmax } from '../../src/infer/metrics/softmax.js';
 import type { ServeModelInfo } from '../../src/serve/model.js';
-import { toPredictions } from '../../src/serve/predict.js';
+import { toPredictions } from '../../src/infer/predictions.js';
 import { Rng } from '../../src/util/rng.js';
 // @ts-expect-error plain JS module shared with the browser page
 import { preprocess, rgbaToPixels, summarize, toProbabilities } from '../../web/preprocess.js';
@@ -44,10 +46,12 @@ for (const variant of [{}, { inputLayout: 'NCHW' as const }, { normalizationBake
   });
 }
 
-test('RGBA → pixels equals the server decoder for gray and RGB models (luma, alpha)', () => {
+test('RGBA → pixels equals the server decoder for gray and RGB models (luma, alpha)', async () => {
   const rgba = Uint8Array.from({ length: 20 * 4 }, (_, k) => (k % 7 === 0 ? 128 : rng.int(256)));
   for (let p = 0; p < 5; p++) rgba.fill(90, 4 * p, 4 * p + 3); // some exactly gray pixels
-  for (const c of [1, 3]) assert.deepEqual(Array.from(rgbaToPixels(rgba, 20, c)), Array.from(rgbaToFloat(rgba, 20, c)));
+  // The same RGBA stored as a PNG and read by the image room at its own size (4x5: no resampling).
+  const png = encodePng(Buffer.from(rgba), 4, 5, 6);
+  for (const c of [1, 3]) assert.deepEqual(Array.from(rgbaToPixels(rgba, 20, c)), Array.from(await decodeForModel(png, [4, 5, c])));
 });
 
 test('probabilities after temperature, top-k and OOD flag equal the server', () => {

@@ -9,8 +9,9 @@ import { CALIBRATE_RULES, calibrateRun, DEFAULT_OOD_TPR, type CalibrateResult } 
 import { CALIBRATE_MODEL_RULES, calibrateModel } from '../../infer/calibrate-model.js';
 import { IcmixError } from '../../util/errors.js';
 import { modelOverrides, withModelFlags, type ModelFlagArgs } from '../model-flags.js';
-import { mdTable, num, pct } from '../../infer/report/format.js';
+import { mdTable, num, pct } from '../../util/format.js';
 import { renderProgress } from '../../util/progress.js';
+import { maxImagePixelsFlag } from '../dataset-flags.js';
 import { ranged } from '../ranged.js';
 
 interface CalibrateArgs extends ModelFlagArgs {
@@ -19,6 +20,7 @@ interface CalibrateArgs extends ModelFlagArgs {
   'val-size'?: number;
   seed?: number;
   strict?: boolean;
+  'max-image-pixels'?: number;
   out?: string;
   'data-dir'?: string;
   bins: number;
@@ -45,6 +47,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         .option(...ranged('val-size', CALIBRATE_MODEL_RULES.valSize, { group: 'Models made elsewhere (override the model\'s metadata):', describe: 'an .onnx file: validation images held out of the training set, stratified (default: as icmix train, 10% up to 5000)' }))
         .option(...ranged('seed', CALIBRATE_MODEL_RULES.seed, { group: 'Models made elsewhere (override the model\'s metadata):', describe: 'an .onnx file: seed of the hold-out (default 0, as icmix train)' }))
         .option('strict', { type: 'boolean', group: 'Models made elsewhere (override the model\'s metadata):', describe: 'folder:<dir> datasets: stop at a file that does not decode' })
+        .option(...maxImagePixelsFlag('Models made elsewhere (override the model\'s metadata):'))
       .option(...ranged('bins', CALIBRATE_RULES.bins, { default: 15, describe: 'equal-width ECE bins for the before/after table' }))
       .option(...ranged('tpr', CALIBRATE_RULES.tpr, { default: DEFAULT_OOD_TPR, describe: 'the OOD threshold keeps this fraction of validation images as in-distribution (max-softmax score after T)' }))
       .option(...ranged('batch-size', CALIBRATE_RULES.batchSize, { default: 256 }))
@@ -66,6 +69,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         valSize: a.valSize,
         seed: a.seed,
         strict: a.strict,
+        maxImagePixels: a.maxImagePixels,
         overrides: await modelOverrides(a),
         out: a.out,
         bins: a.bins,
@@ -78,7 +82,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       printResult(r, `the validation split: ${f.valSize} images, ${f.splitHow}${f.logitsFrom === 'logits' ? '' : '; the model outputs probabilities, so T scales their log'}`);
       return;
     }
-    const foreignOnly = (['dataset', 'val-size', 'seed', 'strict', 'input-layout', 'mean', 'std', 'input-range', 'output', 'class-names'] as const).filter((k) => a[k] !== undefined);
+    const foreignOnly = (['dataset', 'val-size', 'seed', 'strict', 'max-image-pixels', 'input-layout', 'mean', 'std', 'input-range', 'output', 'class-names'] as const).filter((k) => a[k] !== undefined);
     if (foreignOnly.length) {
       throw new IcmixError(`--${foreignOnly.join(', --')} ${foreignOnly.length > 1 ? 'are' : 'is'} for an .onnx file made elsewhere; ${a.run} is a run folder, whose data and split come from its manifest`);
     }

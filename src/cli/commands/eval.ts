@@ -4,12 +4,13 @@ import { BACKEND_NAMES, type BackendName } from '../../backend/select.js';
 import { describeDatasets } from '../../data/index.js';
 import { DEFAULT_CORRUPTION_SAMPLES, DEFAULT_OOD_SAMPLES, EVAL_RULES, evaluate } from '../../infer/evaluate.js';
 import { renderMarkdown, writeReport } from '../../infer/report/index.js';
-import { listRuntimes, parseRuntimeList } from '../../infer/runtimes/index.js';
+import { DEFAULT_RUNTIME, listRuntimes, parseRuntimeList, type FallbackRuntime } from '../../infer/runtimes/index.js';
 import { listCorruptions, SUITE_NAMES, SYNTHETIC_OOD, type SuiteName } from '../../infer/suites/index.js';
 import { IcmixError } from '../../util/errors.js';
 import { renderProgress } from '../../util/progress.js';
+import { maxImagePixelsFlag } from '../dataset-flags.js';
 import { ranged, rangedList } from '../ranged.js';
-import { resolveModelPath } from '../../infer/model-path.js';
+import { resolveRunModel as resolveModelPath } from '../../run/folder.js';
 import { modelOverrides, withModelFlags, type ModelFlagArgs } from '../model-flags.js';
 
 interface EvalArgs extends ModelFlagArgs {
@@ -17,6 +18,7 @@ interface EvalArgs extends ModelFlagArgs {
   dataset?: string;
   'data-dir'?: string;
   strict?: boolean;
+  'max-image-pixels'?: number;
   runtime: string;
   suite: string;
   'batch-size': number;
@@ -30,7 +32,7 @@ interface EvalArgs extends ModelFlagArgs {
   'corruption-samples': number;
   severities?: number[];
   threads?: number;
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   'run-dir'?: string;
   'tfjs-backend': BackendName;
   out?: string;
@@ -58,12 +60,13 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
         .example('$0 eval resnet.onnx --dataset cifar10 --data-dir ./cifar --mean 0.49,0.48,0.45 --std 0.25 --class-names classes.txt', 'a PyTorch export (NCHW read off its input) without icmix metadata')
         .positional('model', { type: 'string', demandOption: true, describe: 'the .onnx file (or a run folder holding model.onnx / model.calibrated.onnx)' })
         .option('dataset', { type: 'string', describe: `evaluation data (default: the model's icmix.dataset metadata). ${Object.keys(describeDatasets()).join(', ')}`, group: 'Data:' })
+        .option(...maxImagePixelsFlag('Data:'))
         .option('data-dir', { type: 'string', describe: 'folder of the dataset files (cifar10/cifar100)', group: 'Data:' })
         .option('strict', { type: 'boolean', describe: 'folder:<dir> datasets: stop at a file that does not decode instead of skipping it', group: 'Data:' })
         .option(...ranged('limit', EVAL_RULES.limit, { describe: 'evaluate the id suite on a seeded subset of this many test images', group: 'Data:' }))
-        .option('runtime', { type: 'string', default: 'cpu', describe: `comma-separated runtimes, the first is primary: ${listRuntimes().map((r) => `${r.name} (${r.description})`).join('; ')}`, group: 'Runtimes:' })
+        .option('runtime', { type: 'string', default: DEFAULT_RUNTIME, describe: `comma-separated runtimes, the first is primary: ${listRuntimes().map((r) => `${r.name} (${r.description})`).join('; ')}`, group: 'Runtimes:' })
         .option(...ranged('threads', EVAL_RULES.threads, { describe: 'intra-op threads (cpu, cuda) or wasm threads (web); default: every core', group: 'Runtimes:' }))
-        .option('fallback', { choices: ['cpu'] as const, describe: 'when cuda or webgpu is unavailable, continue on cpu (recorded in the report)', group: 'Runtimes:' })
+        .option('fallback', { choices: [DEFAULT_RUNTIME], describe: `when cuda or webgpu is unavailable, continue on ${DEFAULT_RUNTIME} (recorded in the report)`, group: 'Runtimes:' })
         .option(...ranged('batch-size', EVAL_RULES.batchSize, { default: 256, group: 'Runtimes:' }))
         .option('run-dir', { type: 'string', describe: "tfjs runtime: the run folder with the trained model (default: the model's folder)", group: 'Runtimes:' })
         .option('tfjs-backend', { choices: BACKEND_NAMES, default: 'auto' as const, describe: 'tfjs runtime: the tfjs backend', group: 'Runtimes:' })
@@ -89,6 +92,7 @@ export const evalCommand: CommandModule<object, EvalArgs> = {
       dataset: a.dataset,
       dataDir: a.dataDir,
       strict: a.strict,
+      maxImagePixels: a.maxImagePixels,
       runtimes: parseRuntimeList(a.runtime),
       suites: suites as SuiteName[],
       batchSize: a.batchSize,

@@ -3,13 +3,14 @@ import { createServer, SERVE_DEFAULTS, SERVE_RULES, SERVE_RUNTIMES, type ServeRu
 import { loadModelInfo } from '../../infer/model-overrides.js';
 import { ranged } from '../ranged.js';
 import { modelOverrides, withModelFlags, type ModelFlagArgs } from '../model-flags.js';
+import { DEFAULT_RUNTIME, type FallbackRuntime } from '../../infer/runtimes/types.js';
 
 interface ServeArgs extends ModelFlagArgs {
   model: string;
   port: number;
   host: string;
   runtime: ServeRuntime;
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   'max-batch': number;
   'max-wait-ms': number;
   'max-body': number;
@@ -45,7 +46,7 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         .option(...ranged('port', SERVE_RULES.port, { default: SERVE_DEFAULTS.port, describe: 'TCP port (0 picks a free one)' }))
         .option('host', { type: 'string', default: SERVE_DEFAULTS.host, describe: 'address to listen on (0.0.0.0 to accept remote clients)' })
         .option('runtime', { type: 'string', default: SERVE_DEFAULTS.runtime, choices: SERVE_RUNTIMES, describe: 'inference engine: onnxruntime-node cpu or cuda, or onnxruntime-web (wasm) in Node' })
-        .option('fallback', { type: 'string', choices: ['cpu'] as const, describe: 'if --runtime cuda is unavailable, serve on the CPU (noted in /v1/model) instead of failing' })
+        .option('fallback', { type: 'string', choices: [DEFAULT_RUNTIME], describe: 'if --runtime cuda is unavailable, serve on the CPU (noted in /v1/model) instead of failing' })
         .option(...ranged('max-batch', SERVE_RULES.maxBatch, { default: SERVE_DEFAULTS.maxBatch, describe: 'dynamic batching: most images per model call (1 turns batching off)', group: 'Batching:' }))
         .option(...ranged('max-wait-ms', SERVE_RULES.maxWaitMs, { default: SERVE_DEFAULTS.maxWaitMs, describe: 'dynamic batching: how long a request waits for others to join its batch', group: 'Batching:' }))
         .option(...ranged('max-body', SERVE_RULES.maxBody, { default: SERVE_DEFAULTS.maxBody, describe: 'largest request body in bytes (larger gets 413)', group: 'Limits:' }))

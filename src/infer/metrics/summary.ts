@@ -7,13 +7,14 @@ import type {
   CorruptionSuiteResult,
   OodDetectionMetrics,
   OodScoreName,
+  PredictionKey,
 } from '../report/types.js';
 import { OOD_SCORE_NAMES } from '../report/types.js';
 import { IcmixError } from '../../util/errors.js';
 import { accuracy } from './accuracy.js';
 import { brier } from './brier.js';
 import { DEFAULT_BINS, eceFromBins, reliabilityBins } from './calibration.js';
-import { PREDICTION_METRICS, type PredictionKey } from './catalogue/index.js';
+import { PREDICTION_METRICS } from './catalogue/index.js';
 import { nll } from './nll.js';
 import { OOD_SCORES } from './ood-scores.js';
 import { oodDetection } from './ood.js';

@@ -1,7 +1,7 @@
 import * as path from 'node:path';
 import type { EvalReport } from './types.js';
 import { headline, type Headline } from './summary.js';
-import { mdTable } from './format.js';
+import { mdTable } from '../../util/format.js';
 import { metricsOf } from '../metrics/catalogue/index.js';
 import { RUN_FILES } from '../../run/files.js';
 import { IcmixError } from '../../util/errors.js';

@@ -1,6 +1,6 @@
 import type { EvalReport } from './types.js';
 import { OOD_SCORE_NAMES } from './types.js';
-import { mdTable, num, pct } from './format.js';
+import { mdTable, num, pct } from '../../util/format.js';
 import { meanOod } from './summary.js';
 import { OOD_SCORE_LABELS as SCORE_LABEL } from '../metrics/ood-scores.js';
 import { PREDICTION_METRICS } from '../metrics/catalogue/index.js';

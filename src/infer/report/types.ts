@@ -9,9 +9,16 @@
  * Bump REPORT_SCHEMA_VERSION on any incompatible change.
  */
 
-import type { PredictionKey } from '../metrics/catalogue/index.js';
-
 export const REPORT_SCHEMA_VERSION = 1 as const;
+
+/**
+ * The prediction metrics a report stores under suites.id, one number each. The catalogue
+ * (metrics/catalogue/index.ts) defines how each is computed and must list exactly these (a
+ * compile-time check there); declaring the names here keeps this file free of imports, so the
+ * metrics that fill a report and the report that holds them do not import each other.
+ */
+export const PREDICTION_KEYS = ['accuracy', 'top5', 'nll', 'brier', 'ece', 'adaptiveEce', 'mce'] as const;
+export type PredictionKey = (typeof PREDICTION_KEYS)[number];
 
 /** One equal-width confidence bin of a reliability diagram. */
 export interface ReliabilityBin {

@@ -8,7 +8,6 @@ import { reliabilitySvg } from './svg.js';
 import { readCurvePoints, trainingCurvesSvg, TRAINING_CURVES_FILE } from './curves.js';
 
 // The report's file names belong to the run folder (src/run/files.ts), which clears them on --overwrite.
-export { REPORT_FILES } from '../../run/files.js';
 
 /**
  * Validate `report` against the schema, then write report.md, the reliability diagrams and, last,

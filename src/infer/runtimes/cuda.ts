@@ -3,7 +3,7 @@ import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import { IcmixError } from '../../util/errors.js';
 import { createCpuRuntime, createOrtNode } from './cpu.js';
-import type { InferenceRuntime, RuntimeOptions } from './types.js';
+import { DEFAULT_RUNTIME, type InferenceRuntime, type RuntimeOptions } from './types.js';
 
 /**
  * onnxruntime-node's npm package ships without the CUDA execution provider (too large for npm);
@@ -47,7 +47,7 @@ export async function createCudaRuntime(modelPath: string, opts: RuntimeOptions 
       reason = `onnxruntime-node could not start a CUDA session: ${(e as Error).message}`;
     }
   }
-  if (opts.fallback === 'cpu') {
+  if (opts.fallback === DEFAULT_RUNTIME) {
     const cpu = await createCpuRuntime(modelPath, opts);
     return { ...cpu, requested: 'cuda', note: `cuda unavailable, ran on cpu instead: ${reason}` };
   }

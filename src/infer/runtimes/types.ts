@@ -9,11 +9,15 @@ import type { ModelInfo } from '../model-info.js';
 export const RUNTIME_NAMES = ['cpu', 'cuda', 'web', 'webgpu', 'tfjs'] as const;
 export type RuntimeName = (typeof RUNTIME_NAMES)[number];
 
+/** The runtime every command uses unless told otherwise, and the one a fallback continues on (index.ts checks it is the registry's lowest priority). */
+export const DEFAULT_RUNTIME = 'cpu' as const satisfies RuntimeName;
+export type FallbackRuntime = typeof DEFAULT_RUNTIME;
+
 export interface RuntimeOptions {
   /** Intra-op threads (cpu, cuda) or wasm threads (web; fixed by the first web session in a process). */
   threads?: number;
   /** cuda / webgpu: continue on this runtime when the requested one is unavailable (recorded as a note). */
-  fallback?: 'cpu';
+  fallback?: FallbackRuntime;
   /** tfjs: the run folder holding the trained model; default the .onnx file's folder. */
   runDir?: string;
   /** tfjs: the tfjs backend (default 'auto': tfjs-node if installed, else wasm). */

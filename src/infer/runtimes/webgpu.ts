@@ -1,7 +1,7 @@
 import { IcmixError } from '../../util/errors.js';
 import { createCpuRuntime } from './cpu.js';
 import { openOrtSession, wrapOrtSession, type OrtTensorCtor } from './ort-session.js';
-import type { InferenceRuntime, RuntimeOptions } from './types.js';
+import { DEFAULT_RUNTIME, type InferenceRuntime, type RuntimeOptions } from './types.js';
 
 interface GpuLike {
   requestAdapter(): Promise<unknown | null>;
@@ -27,7 +27,7 @@ export async function webgpuUnavailableReason(): Promise<string | undefined> {
 export async function createWebgpuRuntime(modelPath: string, opts: RuntimeOptions = {}): Promise<InferenceRuntime> {
   const reason = await webgpuUnavailableReason();
   if (reason) {
-    if (opts.fallback === 'cpu') {
+    if (opts.fallback === DEFAULT_RUNTIME) {
       const cpu = await createCpuRuntime(modelPath, opts);
       return { ...cpu, requested: 'webgpu', note: `webgpu unavailable, ran on cpu instead: ${reason}` };
     }

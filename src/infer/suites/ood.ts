@@ -10,7 +10,6 @@ import { Rng } from '../../util/rng.js';
 import { getSyntheticOod, SYNTHETIC_OOD } from './ood-synthetic.js';
 import { gather, sampleIndices, type EvalImages } from './types.js';
 
-export { SYNTHETIC_OOD, type SyntheticOod } from './ood-synthetic.js';
 
 /** Far-OOD datasets used by default for a training dataset (others: name them with --ood). */
 const DEFAULT_OOD_DATASETS: Record<string, string[]> = {

@@ -1,12 +1,13 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { DynamicBatcher } from '../batcher.js';
-import { decodeImage, IMAGE_TYPES } from '../decode.js';
+import { IMAGE_MIME_TYPES } from '../../image/index.js';
+import { decodeImage } from '../decode.js';
 import { withDeadline } from '../body-deadline.js';
 import { BadInput } from '../errors.js';
 import { parseJsonInputs } from '../inputs.js';
 import type { ServeMetrics } from '../metrics.js';
 import type { ServeModelInfo } from '../model.js';
-import { toPredictions, type PredictResponse } from '../predict.js';
+import { toPredictions, type PredictResponse } from '../../infer/predictions.js';
 import { binaryBodySchema, errorResponses, predictErrorResponses, predictJsonBodySchema, predictQuerySchema, predictResponseSchema } from '../schemas.js';
 
 export interface PredictRouteOptions {
@@ -20,7 +21,7 @@ export interface PredictRouteOptions {
 
 export const PREDICT_URL = '/v1/predict';
 
-/** POST /v1/predict: PNG, JPEG or JSON pixel arrays in, calibrated predictions out, through the batcher. */
+/** POST /v1/predict: an image (PNG, JPEG, WebP, GIF, TIFF, AVIF) or JSON pixel arrays in, calibrated predictions out, through the batcher. */
 export const predictRoutes: FastifyPluginAsync<PredictRouteOptions> = async (app, o) => {
   const { info, metrics, batcher, limits, arrivals } = o;
   const [h, w, c] = info.inputShape;
@@ -31,13 +32,12 @@ export const predictRoutes: FastifyPluginAsync<PredictRouteOptions> = async (app
     {
       schema: {
         summary: 'Classify images',
-        description: `Send one PNG or JPEG (${w}x${h}), or JSON { "inputs": ... } with pixel values in [0, 1]. Images declaring more than ${limits.maxImagePixels} pixels get 413 before decoding.`,
+        description: `Send one image (${Object.keys(IMAGE_MIME_TYPES).join(', ')}; any size, resized to ${w}x${h}; EXIF orientation applied), or JSON { "inputs": ... } with pixel values in [0, 1]. Images declaring more than ${limits.maxImagePixels} pixels get 413 before decoding.`,
         querystring: predictQuerySchema,
         body: {
           content: {
             'application/json': { schema: predictJsonBodySchema },
-            'image/png': { schema: binaryBodySchema },
-            'image/jpeg': { schema: binaryBodySchema },
+            ...Object.fromEntries(Object.keys(IMAGE_MIME_TYPES).map((t) => [t, { schema: binaryBodySchema }])),
           },
         },
         response: { 200: predictResponseSchema, ...predictErrorResponses, ...errorResponses },
@@ -58,12 +58,12 @@ export const predictRoutes: FastifyPluginAsync<PredictRouteOptions> = async (app
       },
     },
     async (req): Promise<PredictResponse> => {
-      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() as keyof typeof IMAGE_TYPES;
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase() as keyof typeof IMAGE_MIME_TYPES;
       let images: Float32Array;
       let n: number;
-      if (type in IMAGE_TYPES) {
+      if (type in IMAGE_MIME_TYPES) {
         // The header is checked against the limit and the model's size before any pixel is allocated.
-        images = decodeImage(req.body as Buffer, IMAGE_TYPES[type], info.inputShape, limits.maxImagePixels);
+        images = await decodeImage(req.body as Buffer, IMAGE_MIME_TYPES[type], info.inputShape, limits.maxImagePixels);
         n = 1;
       } else {
         ({ images, n } = parseJsonInputs(req.body, info.inputShape, limits.maxItems));

@@ -2,12 +2,20 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ImageShape } from '../../types.js';
 import { IcmixError } from '../../util/errors.js';
 import type { Rng } from '../../util/rng.js';
-import { ceLoss } from '../losses/ce.js';
-import { createMixer } from './mixers/index.js';
-import { createObjective } from './objectives/index.js';
+import { createMixer } from '../mixers/index.js';
+import type { LossTargets, MixDraw, MixedBatch, TrainingData } from '../mixers/types.js';
+import { createObjective } from '../objectives/index.js';
+import { ceLoss } from '../objectives/soft-ce.js';
 import { resolveParams, type MethodOptions, type MethodParams } from './params.js';
 import { getMethod, type MethodName, type NamedPreset } from './presets.js';
-import type { LossTargets, MixDraw, MixedBatch, StepLogits, TrainingData } from './types.js';
+
+/** The logits one step's loss reads: of the mixed batch, and of the clean batch (cleanCE presets). */
+export interface StepLogits {
+  /** [b, classes] of the mixed inputs. */
+  mixed: tf.Tensor2D;
+  /** [b, classes] of the clean inputs; present exactly when the preset adds a clean-CE term. */
+  clean?: tf.Tensor2D;
+}
 
 /** A preset bound to a run's parameters and training set: what one training step calls. */
 export interface TrainingMethod {

@@ -1,12 +1,12 @@
 /**
  * The training methods, as mixer x objective presets: one typed table.
  * Adding a method: one line in METHODS (and its row in the equivalence or method tests).
- * Adding a mixer or an objective: one file in mixers/ or objectives/ and one line in that
- * folder's registry (index.ts).
+ * Adding a mixer or an objective: one file in train/mixers/ or train/objectives/ (its maths, its
+ * parameters, its factory) and one line in that folder's registry (index.ts).
  */
 import { IcmixError } from '../../util/errors.js';
-import type { MixerName } from './mixers/index.js';
-import { isPairwise, type ObjectiveSpec } from './objectives/index.js';
+import type { MixerName } from '../mixers/index.js';
+import { isPairwise, type ObjectiveSpec } from '../objectives/index.js';
 import type { PresetParams } from './params.js';
 
 export interface MethodPreset {

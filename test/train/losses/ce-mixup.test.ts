@@ -2,7 +2,7 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { ceLoss, mixupLoss, mixedTargets } from '../../../src/train/losses/index.js';
+import { ceLoss, mixupLoss, mixedTargets } from '../../../src/train/objectives/soft-ce.js';
 import { IcmixError } from '../../../src/util/errors.js';
 import { assertAllClose, close } from './ref.js';
 

@@ -2,7 +2,8 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { ceLoss, icmLoss, icmPairLogits, sharedPositiveTargets, mixedTargets } from '../../../src/train/losses/index.js';
+import { icmLoss, icmPairLogits, sharedPositiveTargets } from '../../../src/train/objectives/icm.js';
+import { ceLoss, mixedTargets } from '../../../src/train/objectives/soft-ce.js';
 import { assertAllClose, close, numericGrad, pseudo, refIcm, type Mat } from './ref.js';
 
 before(async () => {

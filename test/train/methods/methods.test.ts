@@ -2,11 +2,13 @@ import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { ceLoss, icmLoss, mixInputs, mixupLoss } from '../../../src/train/losses/index.js';
+import { icmLoss } from '../../../src/train/objectives/icm.js';
+import { ceLoss, mixupLoss } from '../../../src/train/objectives/soft-ce.js';
+import { mixInputs } from '../../../src/train/mixers/mixup.js';
+import { createMixer } from '../../../src/train/mixers/index.js';
+import { createObjective } from '../../../src/train/objectives/index.js';
 import {
   createMethod,
-  createMixer,
-  createObjective,
   getMethod,
   listMethods,
   METHOD_NAMES,

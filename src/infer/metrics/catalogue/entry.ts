@@ -1,5 +1,5 @@
 import type { EvalReport } from '../../report/types.js';
-import { num, pct } from '../../report/format.js';
+import { num, pct } from '../../../util/format.js';
 
 /**
  * One entry of the metric catalogue: what a metric is called, its unit and direction, and where

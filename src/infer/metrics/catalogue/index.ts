@@ -6,6 +6,7 @@ import { mspAuroc, mspFpr95 } from './ood-msp.js';
 import { maxLogitAuroc, maxLogitFpr95 } from './ood-max-logit.js';
 import { energyAuroc, energyFpr95 } from './ood-energy.js';
 import { corruptionAccuracy } from './corruption.js';
+import type { PredictionKey } from '../../report/types.js';
 
 /**
  * The metric catalogue: every table of metrics (report.md's in-distribution table, `icmix report`'s
@@ -39,8 +40,11 @@ export const HEADLINE_METRICS = [
 /** Every entry once. */
 export const CATALOGUE: readonly MetricEntry[] = [...new Set<MetricEntry>([...PREDICTION_METRICS, ...HEADLINE_METRICS])];
 
-/** Keys of the prediction metrics: the number fields of suites.id. */
-export type PredictionKey = (typeof PREDICTION_METRICS)[number]['key'];
+/** Keys of the prediction metrics: the number fields of suites.id, as the report declares them. */
+type CatalogueKey = (typeof PREDICTION_METRICS)[number]['key'];
+// The catalogue computes exactly the metrics the report's shape names (report/types.ts), no more, no fewer.
+const sameKeys: [CatalogueKey] extends [PredictionKey] ? ([PredictionKey] extends [CatalogueKey] ? true : never) : never = true;
+void sameKeys;
 
 export type HeadlineMetric = (typeof HEADLINE_METRICS)[number];
 /** Keys of the columns of one headline table, e.g. ViewKey<'study'>, from the entries' `views`. */

@@ -1,7 +1,11 @@
 export type { MethodContext, MixDraw, TrainingMethod } from './types.js';
-export { ceLoss, softCrossEntropy } from '../../../../../src/train/losses/ce.js';
-export { mixupLoss, mixedTargets } from '../../../../../src/train/losses/mixup.js';
-export { icmLoss, icmPairLogits, sharedPositiveTargets, type IcmAxes, type IcmOptions } from '../../../../../src/train/losses/icm.js';
+export { ceLoss, softCrossEntropy } from '../../../../../src/train/objectives/soft-ce.js';
+export { mixupLoss, mixedTargets } from '../../../../../src/train/objectives/soft-ce.js';
+export { icmLoss, icmPairLogits, sharedPositiveTargets, type IcmAxes, type IcmOptions } from '../../../../../src/train/objectives/icm.js';
 export { getMethod, listMethods } from './registry.js';
 export { drawMixup, drawCutmix, mixBatch, remixBatch } from './methods/shared.js';
-export * from '../../../../../src/train/mixing/index.js';
+export { drawLambda } from '../../../../../src/train/mixers/lambda.js';
+export { mixInputs } from '../../../../../src/train/mixers/mixup.js';
+export { permute } from '../../../../../src/train/mixers/permute.js';
+export { drawCutmixBox, cutmixInputs, type CutmixBox } from '../../../../../src/train/mixers/cutmix.js';
+export { remixLabelLambda } from '../../../../../src/train/mixers/remix.js';

@@ -1,7 +1,7 @@
 import type * as tf from '@tensorflow/tfjs-core';
 import type { ImageShape } from '../../../../../src/types.js';
 import type { Rng } from '../../../../../src/util/rng.js';
-import type { CutmixBox } from '../../../../../src/train/mixing/cutmix.js';
+import type { CutmixBox } from '../../../../../src/train/mixers/cutmix.js';
 
 /** What a method needs to know about the run, besides the batch. */
 export interface MethodContext {

@@ -1,4 +1,4 @@
-import { ceLoss } from '../../../../../../src/train/losses/ce.js';
+import { ceLoss } from '../../../../../../src/train/objectives/soft-ce.js';
 import type { TrainingMethod } from '../types.js';
 import { drawNone } from './shared.js';
 

@@ -1,4 +1,4 @@
-import { icmLoss, type IcmOptions } from '../../../../../../src/train/losses/icm.js';
+import { icmLoss, type IcmOptions } from '../../../../../../src/train/objectives/icm.js';
 import type { TrainingMethod } from '../types.js';
 import { drawMixup, mixBatch } from './shared.js';
 

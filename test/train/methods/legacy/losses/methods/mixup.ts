@@ -1,4 +1,4 @@
-import { mixupLoss } from '../../../../../../src/train/losses/mixup.js';
+import { mixupLoss } from '../../../../../../src/train/objectives/soft-ce.js';
 import type { TrainingMethod } from '../types.js';
 import { drawMixup, mixBatch } from './shared.js';
 

@@ -1,6 +1,6 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { ceLoss } from '../../../../../../src/train/losses/ce.js';
-import { icmLoss } from '../../../../../../src/train/losses/icm.js';
+import { ceLoss } from '../../../../../../src/train/objectives/soft-ce.js';
+import { icmLoss } from '../../../../../../src/train/objectives/icm.js';
 import type { TrainingMethod } from '../types.js';
 import { drawMixup, mixBatch } from './shared.js';
 

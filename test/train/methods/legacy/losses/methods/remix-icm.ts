@@ -1,4 +1,4 @@
-import { icmLoss } from '../../../../../../src/train/losses/icm.js';
+import { icmLoss } from '../../../../../../src/train/objectives/icm.js';
 import type { TrainingMethod } from '../types.js';
 import { drawMixup, remixBatch } from './shared.js';
 

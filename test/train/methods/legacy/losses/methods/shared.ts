@@ -2,11 +2,12 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { ImageShape } from '../../../../../../src/types.js';
 import type { Rng } from '../../../../../../src/util/rng.js';
 import { IcmixError } from '../../../../../../src/util/errors.js';
-import { drawLambda } from '../../../../../../src/train/mixing/lambda.js';
-import { drawCutmixBox } from '../../../../../../src/train/mixing/cutmix.js';
-import { mixInputs, permute } from '../../../../../../src/train/mixing/inputs.js';
-import { cutmixInputs } from '../../../../../../src/train/mixing/cutmix.js';
-import { remixLabelLambda } from '../../../../../../src/train/mixing/remix.js';
+import { drawLambda } from '../../../../../../src/train/mixers/lambda.js';
+import { drawCutmixBox } from '../../../../../../src/train/mixers/cutmix.js';
+import { mixInputs } from '../../../../../../src/train/mixers/mixup.js';
+import { permute } from '../../../../../../src/train/mixers/permute.js';
+import { cutmixInputs } from '../../../../../../src/train/mixers/cutmix.js';
+import { remixLabelLambda } from '../../../../../../src/train/mixers/remix.js';
 import type { MethodContext, MixDraw } from '../types.js';
 
 /** Mixup-style draw: lambda(s) ~ Beta(alpha, alpha) (per batch or per sample), then a permutation. */
