@@ -9,7 +9,7 @@ import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { checkOptions, type RuleTable } from '../util/ranges.js';
 import { checkCalibratedSource } from './calibrated-source.js';
-import { modelInfoFromHeader, readOnnxHeader, type GraphDims, type ModelInfo, type OnnxHeader } from './model-info.js';
+import { modelInfoFromHeader, readOnnxHeader, UNSETTLED_HEADS, type GraphDims, type ModelInfo, type OnnxHeader } from './model-info.js';
 
 export const INPUT_LAYOUTS = ['NHWC', 'NCHW'] as const;
 export const INPUT_RANGES = ['0-1', '0-255'] as const;
@@ -105,7 +105,7 @@ export function applyModelOverrides(header: OnnxHeader, file: string, overrides:
   if (overrides.output) {
     // Checked here so the error names the flag (model info would blame the metadata it sets).
     const last = header.outputProducers[0] || 'none';
-    if (overrides.output === 'probabilities' && last !== 'Softmax') {
+    if (overrides.output === 'probabilities' && last !== 'Softmax' && !UNSETTLED_HEADS.includes(last)) {
       throw new IcmixError(`${file}: --output probabilities, but the graph's last node is ${last}, not a Softmax, so its output is not probabilities; leave --output out (icmix then applies softmax itself)`);
     }
     if (overrides.output === 'logits' && last === 'Softmax') {
