@@ -189,11 +189,11 @@ test('bad input: already calibrated, wrong class count, a layout that does not f
   const cal = path.join(root, 'torch.calibrated.onnx');
   await assert.rejects(calibrateModel(cal, { dataset, valSize: VAL }), /already at temperature .*calibrate the uncalibrated model/);
   const five = `idx:${await writeIdxDataset({ h: 8, w: 8, classes: 5, train: 50, test: 10 })}`;
-  await assert.rejects(calibrateModel(logitsModel, { dataset: five }), /outputs 3 classes but idx:.* has 5/);
-  await assert.rejects(calibrateModel(logitsModel, { dataset, overrides: { inputLayout: 'NHWC' } }), /read as NCHW it fits: pass --input-layout NCHW/);
+  await assert.rejects(calibrateModel(logitsModel, { dataset: five, overrides: { normalize: false } }), /outputs 3 classes but idx:.* has 5/);
+  await assert.rejects(calibrateModel(logitsModel, { dataset, overrides: { inputLayout: 'NHWC', normalize: false } }), /read as NCHW it fits: pass --input-layout NCHW/);
   const big = `idx:${await writeIdxDataset({ h: 16, w: 16, classes: 3, train: 50, test: 10 })}`;
-  await assert.rejects(calibrateModel(logitsModel, { dataset: big }), /takes 8x8 pixels \(width x height\), the data is 16x16; calibrate on a dataset of that size \(a folder:<dir> dataset is resized to it/);
-  await assert.rejects(calibrateModel(logitsModel, {}), /records none \(metadata icmix.dataset\): name it with --dataset/);
+  await assert.rejects(calibrateModel(logitsModel, { dataset: big, overrides: { normalize: false } }), /takes 8x8 pixels \(width x height\), the data is 16x16; calibrate on a dataset of that size \(a folder:<dir> dataset is resized to it/);
+  await assert.rejects(calibrateModel(logitsModel, { overrides: { normalize: false } }), /records none \(metadata icmix.dataset\): name it with --dataset/);
 });
 
 test('icmix calibrate MODEL.onnx --dataset ... with the foreign-model flags; a run folder refuses them', async () => {

@@ -102,7 +102,7 @@ test('eval on a PyTorch-style NCHW model without metadata: the probabilities of 
   assert.equal(report.runtimes[0].suites.id!.accuracy, accuracy(ref, test10.labels, 10));
 
   // Without --mean/--std the model sees other inputs: the flags are what make the numbers right.
-  const { info: raw } = await loadModelInfo(logitsModel);
+  const { info: raw } = await loadModelInfo(logitsModel, { normalize: false });
   const rt2 = await createRuntime('cpu', logitsModel, { info: raw });
   const unnormalised = await predict(rt2, raw, test10.images, 40);
   await rt2.dispose();
@@ -119,7 +119,7 @@ test('--output probabilities for a softmax head, --input-range 0-255 with mean/s
     return p.probs;
   };
   assert.ok(maxDiff(await run({ mean: MEAN, std: STD, output: 'probabilities' }), ref) < 1e-6);
-  assert.equal((await loadModelInfo(softmaxModel, { output: 'probabilities' })).info.output, 'probabilities');
+  assert.equal((await loadModelInfo(softmaxModel, { output: 'probabilities', normalize: false })).info.output, 'probabilities');
   const in255 = await run({ inputRange: '0-255', mean: MEAN.map((m) => m * 255), std: STD.map((s) => s * 255) }, logitsModel);
   assert.ok(maxDiff(in255, ref) < 1e-5, `0-255 max |Δp| ${maxDiff(in255, ref)}`);
 });
@@ -173,7 +173,7 @@ test('an input without a fixed image shape says what the graph takes and how to 
 });
 
 test('a model that does not fit the data: the error names the mismatch and the flag that fixes it', async () => {
-  const ev = (overrides: object, dataset = 'cifar10') => evaluate({ model: logitsModel, dataset, dataDir: dataset === 'cifar10' ? cifarDir : undefined, suites: ['id'], overrides });
+  const ev = (overrides: object, dataset = 'cifar10') => evaluate({ model: logitsModel, dataset, dataDir: dataset === 'cifar10' ? cifarDir : undefined, suites: ['id'], overrides: { normalize: false, ...overrides } });
   await assert.rejects(ev({ inputLayout: 'NHWC' }), (e: Error) => {
     assert.equal(
       e.message,
@@ -199,7 +199,7 @@ test('icmix eval and serve take the flags', async () => {
   assert.match(ok.stderr, /reads as NCHW/);
   const report = JSON.parse(await fs.readFile(path.join(out, 'report.json'), 'utf8'));
   assert.deepEqual(report.model.classNames, NAMES);
-  const bad = icmix([...base, '--input-layout', 'NHWC']);
+  const bad = icmix([...base, '--input-layout', 'NHWC', '--no-normalize']);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /^icmix: cifar10 images are \[32,32,3\].*pass --input-layout NCHW$/m);
 
