@@ -7,6 +7,7 @@ import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { DynamicBatcher } from './batcher.js';
+import { DEFAULT_JSON_LAYOUT, JSON_LAYOUTS } from './inputs.js';
 import { IMAGE_TYPES } from './decode.js';
 import { RESIZE_ALGORITHM } from '../../web/resize.js';
 import { Arrivals } from './arrivals.js';
@@ -186,6 +187,15 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     metadata: info.metadata,
     // Image bodies of any size are resized to the model's with the page's own code (web/resize.js).
     resize: { algorithm: RESIZE_ALGORITHM, module: o.web !== false ? '/web/resize.js' : null, to: { height: h, width: w } },
+    // The order of JSON pixel arrays (not the graph's inputLayout: the server transposes for it).
+    jsonLayout: {
+      default: DEFAULT_JSON_LAYOUT,
+      accepts: [...JSON_LAYOUTS],
+      rule:
+        c === 1
+          ? 'one channel: both orders are the same numbers'
+          : `a nested array is read in the layout its shape fits ([${h}][${w}][${c}] NHWC, [${c}][${h}][${w}] NCHW); a flat array, or a shape that fits both, needs "layout" in the body`,
+    },
     serving: {
       maxBatch: o.maxBatch,
       maxWaitMs: o.maxWaitMs,

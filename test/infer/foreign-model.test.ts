@@ -210,7 +210,7 @@ test('icmix eval and serve take the flags', async () => {
     assert.equal(doc.output, 'probabilities');
     assert.deepEqual(doc.classNames, NAMES);
     const img = Array.from(test10.images.subarray(0, 32 * 32 * 3));
-    const res = await s.app.inject({ method: 'POST', url: '/v1/predict', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ inputs: [img] }) });
+    const res = await s.app.inject({ method: 'POST', url: '/v1/predict', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ inputs: [img], layout: 'NHWC' }) });
     assert.equal(res.statusCode, 200, res.body);
     const ref = softmax(await reference(logitsModel, test10), 10).subarray(0, 10);
     assert.ok(maxDiff((res.json() as { predictions: { probabilities: number[] }[] }).predictions[0].probabilities, ref) < 1e-5);
