@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend, type BackendName } from '../backend/select.js';
 import { appendTemperatureSoftmax, decodeModel, encodeModel } from '../onnx/index.js';
-import { checkModelFile, readManifest, regenerateSplits, RUN_FILES, runPaths } from '../run/index.js';
+import { checkModelFile, readDataRecord, readManifest, regenerateSplits, RUN_FILES, runPaths } from '../run/index.js';
 import { META } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
@@ -91,7 +91,7 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
   const manifest = await readManifest(runDir);
   await useBackend(opts.backend ?? 'auto');
   log(`regenerating the validation split of ${manifest.dataset.name}`);
-  const { val, test } = await regenerateSplits(manifest, opts.dataDir, opts.onProgress ?? (() => {})); // none: --quiet, also while a folder is decoded
+  const { val, test } = await regenerateSplits(manifest, opts.dataDir, opts.onProgress ?? (() => {}), await readDataRecord(runDir)); // none: --quiet, also while a folder is decoded
 
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
   try {

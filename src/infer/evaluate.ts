@@ -12,6 +12,7 @@ import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
+import { testSetOf } from './evaluation-data.js';
 import type { ModelInfo } from './model-info.js';
 import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 import { batchCount, DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
@@ -127,8 +128,11 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   log(`loading ${datasetName}`);
   // No onProgress means none at all (--quiet), also while a folder dataset is decoded.
   const quiet = () => {};
-  // A folder dataset is decoded at the model's input size and channels.
-  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape) });
+  // A folder dataset is decoded at the model's input size and channels; which of its images are
+  // the test set depends on whose folder it is (evaluation-data.ts).
+  const which = await testSetOf(datasetName, opts.dataDir, info.dataset, runDir);
+  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape), ...which.options });
+  if (data.testSplit) log(`test set: ${data.testSplit}${which.why ? ` (${which.why})` : ''}`);
   const test = data.test;
   const mismatch = shapeMismatch(datasetName, test.shape, loaded);
   if (mismatch) throw new IcmixError(mismatch);
@@ -273,7 +277,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
         ...(weightsSha256 ? { weightsSha256 } : {}),
         ...(runDir ? { runDir } : {}),
       },
-      dataset: { name: datasetName, testSize: test.labels.length, source: data.source },
+      dataset: { name: datasetName, testSize: test.labels.length, source: data.source, ...(data.testSplit ? { testSplit: data.testSplit } : {}) },
       settings: {
         suites: [...suites],
         bins,

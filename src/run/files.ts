@@ -11,6 +11,8 @@ export const RUN_FILES = {
   /** What `icmix calibrate` fitted (temperature, OOD threshold), read by `icmix eval`. */
   calibration: 'calibration.json',
   report: 'report.json',
+  /** A folder dataset's files (path and size) the run trained with: its split is rebuilt from them. */
+  dataFiles: 'data-files.json',
 } as const;
 
 /** Files `icmix eval` (writeReport) puts in the run folder besides report.json. */

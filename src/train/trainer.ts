@@ -23,6 +23,8 @@ import {
   saveLayersModel,
   writeEpochLog,
   writeManifest,
+  readDataRecord,
+  writeDataRecord,
   type EpochLog,
   type RunManifest,
 } from '../run/index.js';
@@ -100,7 +102,8 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
   }
 
   const backend = await useBackend(cfg.backend);
-  const data = await prepareData(cfg, report);
+  // A resumed run reads its folder dataset as recorded, so files added since cannot move its split.
+  const data = await prepareData(cfg, report, state ? await readDataRecord(runDir) : undefined);
   const { train: trainSet, val: valSet, test: testSet, normalization } = data;
   const shape = trainSet.shape;
   const n = trainSet.labels.length;
@@ -166,6 +169,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     await writeEpochLog(runDir, []);
   }
   await writeManifest(runDir, manifest);
+  await writeDataRecord(runDir, cfg.dataset, data);
 
   // Trainable weights and the BatchNorm statistics the forward pass updates.
   const weightVars = model.weights.map((w) => w.read());

@@ -14,7 +14,7 @@ export function renderMarkdown(report: EvalReport): string {
   out.push(
     `Model \`${m.path}\` (${m.classNames.length} classes, input ${m.inputShape.join('×')} ${m.inputLayout}, ` +
       `${m.output}, T = ${num(m.temperature, 3)}${m.dataset ? `, trained on ${m.dataset}` : ''}). ` +
-      `Test split: ${report.dataset.testSize} images; ${report.settings.bins} ECE bins; suites ${report.settings.suites.join(', ')}; ` +
+      `Test split: ${report.dataset.testSize} images${report.dataset.testSplit ? ` (${report.dataset.testSplit})` : ''}; ${report.settings.bins} ECE bins; suites ${report.settings.suites.join(', ')}; ` +
       `icmix ${report.icmixVersion}, ${report.createdAt}.\n`,
   );
 

@@ -176,7 +176,8 @@ export interface EvalReport {
   createdAt: string;
   model: ReportModel;
   /** The evaluation data. */
-  dataset: { name: string; testSize: number; source?: string };
+  /** testSplit: which images were scored, where that is a choice (a folder dataset). */
+  dataset: { name: string; testSize: number; source?: string; testSplit?: string };
   settings: {
     /** Suites that ran, e.g. ['id', 'ood', 'corruptions']. */
     suites: string[];
