@@ -17,7 +17,8 @@ import { META } from '../types.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { checkOptions, nonNegativeInt, type RuleTable } from '../util/ranges.js';
-import { CALIBRATE_RULES, valTestOutputs, writeCalibratedModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
+import { checkReplaceable } from '../run/replace.js';
+import { CALIBRATE_RULES, calibrationRecordPath, valTestOutputs, writeCalibratedModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
 import { CALIBRATION_META, sourceRecord, type SourceRecord } from './calibrated-source.js';
 import type { OodThreshold } from './model-info.js';
 import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
@@ -87,6 +88,8 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   }
   for (const n of loaded.notes) log(n);
   const out = await checkedOut(model, opts.out);
+  // A file there from another model (or not icmix's) is kept; a copy of this model is remade.
+  for (const f of [out, calibrationRecordPath(out)]) await checkReplaceable(f, { source: path.resolve(model) }, { force: opts.force, flag: '--out' });
   const dataset = opts.dataset ?? info.dataset;
   if (!dataset) {
     throw new IcmixError(`calibrating ${model} needs the data it classifies and it records none (metadata ${META.dataset}): name it with --dataset (the validation split is held out of its training set)`);
@@ -169,7 +172,4 @@ async function checkedOut(model: string, given: string | undefined): Promise<str
   return out;
 }
 
-/** `<dir>/<name>.calibration.json` beside `<dir>/<name>.onnx`. */
-export function calibrationRecordPath(out: string): string {
-  return path.join(path.dirname(out), `${path.basename(out, '.onnx')}.calibration.json`);
-}
+export { calibrationRecordPath };

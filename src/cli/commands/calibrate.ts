@@ -20,6 +20,7 @@ interface CalibrateArgs extends ModelFlagArgs {
   seed?: number;
   strict?: boolean;
   out?: string;
+  force?: boolean;
   'data-dir'?: string;
   bins: number;
   tpr: number;
@@ -40,6 +41,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         .example('$0 calibrate resnet.onnx --dataset cifar10 --data-dir ./cifar --mean 0.49,0.48,0.45 --std 0.25', 'a model made elsewhere: writes resnet.calibrated.onnx and resnet.calibrated.calibration.json')
         .positional('run', { type: 'string', demandOption: true, describe: 'a run folder written by icmix train, or an .onnx image classifier (then name its data with --dataset)' })
         .option('out', { type: 'string', describe: 'path of the calibrated model (default <run>/model.calibrated.onnx, or <model>.calibrated.onnx)' })
+        .option('force', { type: 'boolean', describe: 'replace an --out file (or its .calibration.json) made from other weights, another model, or not by icmix' })
         .option('data-dir', { type: 'string', describe: "dataset folder (default: the run's --data-dir)" })
         .option('dataset', { type: 'string', group: 'Models made elsewhere (override the model\'s metadata):', describe: "an .onnx file's data (default: its icmix.dataset metadata); T is fitted on a validation split held out of its training set, never on the test split" })
         .option(...ranged('val-size', CALIBRATE_MODEL_RULES.valSize, { group: 'Models made elsewhere (override the model\'s metadata):', describe: 'an .onnx file: validation images held out of the training set, stratified (default: as icmix train, 10% up to 5000)' }))
@@ -68,6 +70,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         strict: a.strict,
         overrides: await modelOverrides(a),
         out: a.out,
+      force: a.force,
         bins: a.bins,
         tpr: a.tpr,
         batchSize: a.batchSize,
@@ -95,6 +98,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     const r = await calibrateRun(a.run, {
       source,
       out: a.out,
+      force: a.force,
       dataDir: a.dataDir,
       bins: a.bins,
       tpr: a.tpr,

@@ -6,6 +6,7 @@ import { ranged } from '../ranged.js';
 interface ExportArgs {
   run: string;
   out?: string;
+  force?: boolean;
   opset: number;
   'input-layout': 'nhwc' | 'nchw';
   probabilities: boolean;
@@ -44,6 +45,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .example('$0 export runs/icm --probabilities --temperature 1.7 --bake-normalization --out deploy.onnx', 'one file that takes raw [0,1] pixels and returns calibrated probabilities')
       .positional('run', { type: 'string', demandOption: true, describe: 'a run folder written by `icmix train` (or a folder with a tfjs model.json)' })
       .option('out', { type: 'string', describe: 'output file (default <run>/model.onnx)' })
+      .option('force', { type: 'boolean', describe: 'replace an --out file made from other weights or not by icmix' })
       .option(...ranged('opset', EXPORT_RULES.opset, { default: DEFAULT_OPSET, describe: 'ONNX opset, 13 to 17 (the IR version follows)' }))
       .option('input-layout', { choices: ['nhwc', 'nchw'] as const, default: 'nhwc' as const, describe: 'layout of the graph input: NHWC like the tfjs model, or NCHW' })
       .option('probabilities', { type: 'boolean', default: false, describe: 'append Softmax: the output holds probabilities instead of logits' })
@@ -65,6 +67,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const started = Date.now();
     const res = await exportRun(a.run, {
       out: a.out,
+      force: a.force,
       opset: a.opset,
       inputLayout: a.inputLayout,
       probabilities: a.probabilities,
