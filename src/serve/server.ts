@@ -107,6 +107,29 @@ export interface ShutdownReport {
   forced: boolean;
 }
 
+/** On shutdown: how long no connection or request must arrive before the listener closes. */
+const DRAIN_QUIET_MS = 50;
+/** ...and the longest that drain may take (a client that keeps connecting cannot hold it open). */
+const DRAIN_MAX_MS = 1000;
+
+/** Resolves once `events` have not fired on `emitter` for `quietMs`, or at `until` (epoch ms). */
+function quietFor(emitter: NodeJS.EventEmitter, events: string[], quietMs: number, until: number): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout;
+    const done = () => {
+      clearTimeout(timer);
+      for (const e of events) emitter.off(e, rearm);
+      resolve();
+    };
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(done, Math.max(0, Math.min(quietMs, until - Date.now())));
+    };
+    for (const e of events) emitter.on(e, rearm);
+    rearm();
+  });
+}
+
 /** Build the HTTP server for one model (not yet listening). */
 export async function createServer(options: ServeOptions): Promise<IcmixServer> {
   const o = { ...SERVE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<ServeOptions, 'report' | 'threads' | 'fallback'>> &
@@ -155,10 +178,12 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
 
   // While shutting down, answers close their connection so keep-alive sockets don't hold close() open.
   let shuttingDown = false;
-  // Requests that still arrive (pipelined, or on a busy keep-alive connection) are refused in the
-  // documented error shape; fastify's own 503 body (return503OnClosing) is another shape.
+  // Once what clients had already sent is drained (close()), requests that still arrive (pipelined,
+  // or on a busy keep-alive connection) are refused in the documented error shape; fastify's own
+  // 503 body (return503OnClosing) is another shape.
+  let refusing = false;
   app.addHook('onRequest', async (_req, reply) => {
-    if (shuttingDown) return reply.code(503).send(errorBody('shutting_down', 'the server is shutting down; send the request again once it is back (or to another instance)'));
+    if (refusing) return reply.code(503).send(errorBody('shutting_down', 'the server is shutting down; send the request again once it is back (or to another instance)'));
   });
   app.addHook('onSend', async (_req, reply, payload) => {
     if (shuttingDown) reply.header('connection', 'close');
@@ -247,14 +272,21 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     },
     close() {
       closing ??= (async () => {
+        const deadline = Date.now() + o.shutdownTimeoutMs;
         shuttingDown = true;
         // Run queued batches now rather than after their wait, so in-flight requests finish fast.
         const drained = batcher.drain();
+        // Requests clients already sent sit in the listen backlog (connected, not yet accepted) or
+        // in accepted sockets not yet parsed. Closing the listener resets the first, and Node's
+        // server.close() destroys the second as idle; so first accept and parse until neither has
+        // happened for a moment, then stop accepting.
+        await quietFor(app.server, ['connection', 'request'], DRAIN_QUIET_MS, Math.min(deadline, Date.now() + DRAIN_MAX_MS));
+        refusing = true;
         const closed = app.close();
         let timer: NodeJS.Timeout | undefined;
         const forced = await Promise.race([
           closed.then(() => false),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), o.shutdownTimeoutMs))),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now())))),
         ]);
         clearTimeout(timer);
         // Past the bound: whatever is still open (a slow upload, a stuck client) is cut off.
