@@ -8,6 +8,8 @@ import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
 import { DynamicBatcher } from './batcher.js';
 import { DEFAULT_JSON_LAYOUT, JSON_LAYOUTS } from './inputs.js';
+import { BadInput } from './errors.js';
+import { checkJsonBody } from './json-guard.js';
 import { IMAGE_TYPES } from './decode.js';
 import { RESIZE_ALGORITHM } from '../../web/resize.js';
 import { Arrivals } from './arrivals.js';
@@ -107,6 +109,11 @@ export interface ShutdownReport {
   forced: boolean;
 }
 
+/** { "inputs": [N][H][W][C] } nests 5 deep; one more level is room for a future field, none for a bomb. */
+const JSON_MAX_DEPTH = 6;
+/** Commas besides the pixels' (other fields, keys). */
+const JSON_VALUE_MARGIN = 64;
+
 /** On shutdown: how long no connection or request must arrive before the listener closes. */
 const DRAIN_QUIET_MS = 50;
 /** ...and the longest that drain may take (a client that keeps connecting cannot hold it open). */
@@ -175,6 +182,19 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
   });
   app.removeContentTypeParser('text/plain'); // only images and JSON are accepted
   app.addContentTypeParser(Object.keys(IMAGE_TYPES), { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
+  // JSON is checked for depth and size on its bytes before JSON.parse spends the event loop on it.
+  const jsonLimits = { maxDepth: JSON_MAX_DEPTH, maxValues: o.maxItems * (h * w * c + 1) + JSON_VALUE_MARGIN };
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (_req, body, done) => {
+    try {
+      const bytes = body as Buffer;
+      if (bytes.length === 0) throw new BadInput(400, 'malformed_json', 'the JSON body is empty; send { "inputs": [...] }');
+      checkJsonBody(bytes, jsonLimits);
+      done(null, JSON.parse(bytes.toString('utf8')));
+    } catch (e) {
+      done(e as Error);
+    }
+  });
 
   // While shutting down, answers close their connection so keep-alive sockets don't hold close() open.
   let shuttingDown = false;
