@@ -11,7 +11,7 @@ import { checkMadeFromRun, checkModelFile, RUN_FILES, runFolderOf, runPaths } fr
 import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
-import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
+import { classificationMetrics, confusionMatrix, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
 import { testSetOf } from './evaluation-data.js';
 import type { ModelInfo } from './model-info.js';
 import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
@@ -194,7 +194,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
       idPreds = await runAll(id, 'id');
       if (suites.includes('id')) {
         idPreds.forEach((p, i) => {
-          results[i].suites.id = classificationMetrics(p.probs, id.labels, C, { bins });
+          results[i].suites.id = { ...classificationMetrics(p.probs, id.labels, C, { bins }), confusion: confusionMatrix(p.probs, id.labels, C) };
         });
         addParity(idPreds, 'id');
       }

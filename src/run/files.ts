@@ -23,6 +23,8 @@ export const REPORT_FILES = {
   reliabilityPrefix: 'reliability-',
   /** The run's train loss, val accuracy and lr per epoch (src/infer/report/curves.ts). */
   trainingCurves: 'training-curves.svg',
+  /** The primary runtime's confusion matrix (src/infer/report/confusion.ts). */
+  confusion: 'confusion.svg',
 } as const;
 
 /** Files inside a checkpoint folder. */
@@ -58,5 +60,5 @@ export function epochFolderName(epoch: number): string {
  */
 export function isRunOutput(name: string): boolean {
   const own: readonly string[] = Object.values(RUN_FILES);
-  return own.includes(name) || name === REPORT_FILES.markdown || name === REPORT_FILES.trainingCurves || (name.startsWith(REPORT_FILES.reliabilityPrefix) && name.endsWith('.svg'));
+  return own.includes(name) || name === REPORT_FILES.markdown || name === REPORT_FILES.trainingCurves || name === REPORT_FILES.confusion || (name.startsWith(REPORT_FILES.reliabilityPrefix) && name.endsWith('.svg'));
 }

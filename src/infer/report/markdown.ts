@@ -1,5 +1,6 @@
 import type { EvalReport } from './types.js';
 import { OOD_SCORE_NAMES } from './types.js';
+import { confusionMarkdown } from './confusion.js';
 import { mdTable, num, pct } from './format.js';
 import { meanOod } from './summary.js';
 import { OOD_SCORE_LABELS as SCORE_LABEL } from '../metrics/ood-scores.js';
@@ -37,6 +38,9 @@ export function renderMarkdown(report: EvalReport): string {
       ),
     );
   }
+
+  const primary = withId[0]?.suites.id;
+  if (primary?.confusion) out.push(confusionMarkdown(primary.confusion, report.model.classNames, withId[0].runtime));
 
   const c = report.calibration;
   if (c) {

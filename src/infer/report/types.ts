@@ -39,6 +39,8 @@ export type ClassificationMetrics = {
   bins: number;
   /** Per-bin data for the reliability diagram (equal-width bins, `bins` entries). */
   reliability: ReliabilityBin[];
+  /** confusion[t][p]: images of true class t predicted as p (argmax); per-class accuracy is its diagonal over its row sums. */
+  confusion?: number[][];
 };
 
 /** OOD scores computed from logits; higher = more in-distribution. */
