@@ -285,6 +285,13 @@ export async function readImageFolder(dir: string, opts: FolderOptions = {}): Pr
   let testSplit = 'folders';
   if (!test) {
     const ix = testIndices(trainAll);
+    if (ix.test.length === 0) {
+      // Every class has one image (classes of one stay in train): a test accuracy would be 0/0.
+      throw new IcmixError(
+        `folder dataset: ${root} holds ${trainAll.labels.length} images, one per class, so no test images can be drawn (${Math.round(FOLDER_TEST_FRACTION * 100)}% of each class of 2 or more images); ` +
+          `add images (a few per class at least), or put test images in ${path.join(root, 'test')} beside the class folders moved to ${path.join(root, 'train')}`,
+      );
+    }
     train = subset(trainAll, ix.train);
     test = subset(trainAll, ix.test);
     testSplit = `${Math.round(FOLDER_TEST_FRACTION * 100)}% of each class (seed ${FOLDER_SPLIT_SEED}, stratified) drawn from ${layout.splitFolders.length ? 'train/' : 'the class folders'}`;

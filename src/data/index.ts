@@ -28,3 +28,4 @@ export { type ProtocolOptions, type ProtocolResult, applyProtocol, longTailCount
 export { computeNormalization, normalize, denormalize } from './normalize.js';
 export { type AugmentOptions, augmentBatch, shiftFlip } from './augment.js';
 export { epochOrder, batchSlices, gatherImages } from './batches.js';
+export { convertChannels } from './channels.js';

@@ -10,7 +10,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { shapeOptions } from '../data/index.js';
+import { convertChannels, shapeOptions } from '../data/index.js';
 import { PROBABILITY_FLOOR } from '../onnx/index.js';
 import { runSplit } from '../run/index.js';
 import { META } from '../types.js';
@@ -102,7 +102,15 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   const seed = opts.seed ?? 0;
   log(`loading ${dataset} and holding out its validation split`);
   const split = await runSplit({ dataset, dataDir: opts.dataDir, strict: opts.strict, valSize: opts.valSize, seed, ...shapeOptions(dataset, info.inputShape) }, opts.onProgress ?? (() => {})); // none: --quiet, also while a folder is decoded
-  const { val, test } = split;
+  let { val, test } = split;
+  // Grey data for an RGB model (or the reverse) is converted as serve and predict convert files.
+  if (test.shape[0] === info.inputShape[0] && test.shape[1] === info.inputShape[1] && test.shape[2] !== info.inputShape[2]) {
+    const [v, t] = [convertChannels(val, info.inputShape[2]), convertChannels(test, info.inputShape[2])];
+    if (v && t) {
+      log(`${dataset} images have ${test.shape[2]} channel(s), ${model} takes ${info.inputShape[2]}: converted as serve and predict convert image files`);
+      [val, test] = [v, t];
+    }
+  }
   const mismatch = shapeMismatch(dataset, test.shape, loaded, 'calibrate');
   if (mismatch) throw new IcmixError(mismatch);
   const C = info.numClasses;
@@ -111,7 +119,10 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   }
   const order = info.metadata[META.classNames] !== undefined ? classOrderMismatch(dataset, test.classNames, info.classNames, model) : undefined;
   if (order) throw new IcmixError(order);
-  if (val.labels.length === 0) throw new IcmixError(`the validation split of ${dataset} is empty (--val-size 0); calibration needs held-out images, never the test split`);
+  if (val.labels.length === 0) {
+    const why = opts.valSize === 0 ? '--val-size 0' : `its ${split.train.labels.length} training images are too few for ${opts.valSize === undefined ? 'the default share (10%, rounded per class)' : `--val-size ${opts.valSize}`} to hold any out`;
+    throw new IcmixError(`the validation split of ${dataset} is empty (${why}); calibration needs held-out images, never the test split: use more images or a larger --val-size`);
+  }
   const ownVal = typeof split.protocol.valSplit === 'string' && split.protocol.valSplit.startsWith("the dataset's own");
   const fit: FitRecord = {
     dataset,

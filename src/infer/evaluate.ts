@@ -5,7 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset, shapeOptions } from '../data/index.js';
+import { convertChannels, loadDataset, shapeOptions } from '../data/index.js';
 import type { BackendName } from '../backend/select.js';
 import { checkMadeFromRun, checkModelFile, RUN_FILES, runFolderOf, runPaths } from '../run/index.js';
 import { META } from '../types.js';
@@ -133,7 +133,13 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   const which = await testSetOf(datasetName, opts.dataDir, info.dataset, runDir);
   const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape), ...which.options });
   if (data.testSplit) log(`test set: ${data.testSplit}${which.why ? ` (${which.why})` : ''}`);
-  const test = data.test;
+  let test = data.test;
+  // Grey data for an RGB model (or the reverse) is converted as serve and predict convert files.
+  const converted = test.shape[0] === info.inputShape[0] && test.shape[1] === info.inputShape[1] ? convertChannels(test, info.inputShape[2]) : undefined;
+  if (converted) {
+    log(`${datasetName} images have ${test.shape[2]} channel(s), ${opts.model} takes ${info.inputShape[2]}: converted as serve and predict convert image files (${test.shape[2] === 1 ? 'grey repeated in R, G and B' : 'RGB to luma 0.299 R + 0.587 G + 0.114 B'})`);
+    test = converted;
+  }
   const mismatch = shapeMismatch(datasetName, test.shape, loaded);
   if (mismatch) throw new IcmixError(mismatch);
   if (test.numClasses > C) {

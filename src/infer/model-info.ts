@@ -204,7 +204,15 @@ export async function readModelInfo(onnxPath: string): Promise<ModelInfo> {
   return modelInfoFromBytes(bytes, onnxPath);
 }
 
+/** The error for a file that is not an ONNX model at all (empty: an interrupted copy or download), else undefined. */
+export function notAModel(bytes: Uint8Array, file: string): IcmixError | undefined {
+  if (bytes.length === 0) return new IcmixError(`${file} is an empty file (0 bytes), not an ONNX model: an interrupted copy, download or export? Export or copy it again`);
+  return undefined;
+}
+
 export function modelInfoFromBytes(bytes: Uint8Array, file: string): ModelInfo {
+  const empty = notAModel(bytes, file);
+  if (empty) throw empty;
   let header: OnnxHeader;
   try {
     header = readOnnxHeader(bytes);

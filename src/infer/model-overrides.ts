@@ -9,7 +9,7 @@ import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { checkOptions, type RuleTable } from '../util/ranges.js';
 import { checkCalibratedSource } from './calibrated-source.js';
-import { modelInfoFromHeader, readOnnxHeader, UNSETTLED_HEADS, type GraphDims, type ModelInfo, type OnnxHeader } from './model-info.js';
+import { modelInfoFromHeader, notAModel, readOnnxHeader, UNSETTLED_HEADS, type GraphDims, type ModelInfo, type OnnxHeader } from './model-info.js';
 
 export const INPUT_LAYOUTS = ['NHWC', 'NCHW'] as const;
 export const INPUT_RANGES = ['0-1', '0-255'] as const;
@@ -195,6 +195,8 @@ export async function loadModelInfo(file: string, overrides: ModelOverrides = {}
   } catch (e) {
     throw new IcmixError(`cannot read model ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass an ONNX file (one written by \`icmix export\`, or any image classifier with the flags for models made elsewhere)`);
   }
+  const empty = notAModel(bytes, file);
+  if (empty) throw empty;
   let header: OnnxHeader;
   try {
     header = readOnnxHeader(bytes);

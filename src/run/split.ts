@@ -64,7 +64,12 @@ export async function regenerateSplits(manifest: RunManifest, dataDir?: string, 
   const shape = { imageSize: undefined, channels: undefined, ...shapeOptions(name, manifest.inputShape) };
   const split = await runSplit({ ...cfg, ...shape, dataset: name, dataDir: dataDir ?? cfg.dataDir, seed }, onProgress, record);
   if (split.val.labels.length === 0) {
-    throw new IcmixError('the run held out no validation images (trained with --val-size 0); retrain with a validation split to calibrate');
+    // Say why: --val-size 0 was given, or the default share of a small training set rounded to 0.
+    const why =
+      cfg.valSize === 0
+        ? 'it was trained with --val-size 0'
+        : `its ${split.train.labels.length} training images are too few for ${cfg.valSize === undefined ? 'the default share (10%, rounded per class)' : `--val-size ${cfg.valSize}`} to hold any out`;
+    throw new IcmixError(`the run held out no validation images (${why}); calibration needs held-out images, never the test split: retrain with more images or a larger --val-size, or give the folder a val/`);
   }
   if (split.val.labels.length !== manifest.dataset.valSize || split.train.labels.length !== manifest.dataset.trainSize) {
     throw new IcmixError(

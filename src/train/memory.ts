@@ -55,9 +55,12 @@ export function checkStepFitsWasm(s: StepSize): void {
   if (need <= WASM_HEAP_BYTES) return;
   throw new IcmixError(
     `batch size ${s.batchSize} needs about ${gb(need)} per training step, more than the wasm backend's ${gb(WASM_HEAP_BYTES)} heap; ` +
-      `${suggestion(s)}, or train on the tensorflow backend (tfjs-node)`,
+      `${suggestion(s)}, ${SMALLER_IMAGES}, or train on the tensorflow backend (tfjs-node)`,
   );
 }
+
+/** Large photos (a 640x480 folder) are the usual cause: the size a folder is resized to is a flag. */
+const SMALLER_IMAGES = 'or train on smaller images (a folder:<dir> dataset is resized to --image-size HxW, e.g. --image-size 64x64; by default to its most common file size)';
 
 function suggestion(s: StepSize): string {
   const fits = largestFittingBatch(s, WASM_HEAP_BYTES);
@@ -75,6 +78,6 @@ export function wasmOutOfMemoryError(s: StepSize, where: string): IcmixError {
   const half = Math.max(2, 2 ** Math.floor(Math.log2(s.batchSize / 2)));
   const fits = largestFittingBatch({ ...s, pairwise: true }, WASM_HEAP_BYTES / 2);
   return new IcmixError(
-    `the wasm backend ran out of memory ${where} at batch size ${s.batchSize}; use a batch size of at most ${Math.min(half, fits || half)}, or train on the tensorflow backend (tfjs-node)`,
+    `the wasm backend ran out of memory ${where} at batch size ${s.batchSize}; use a batch size of at most ${Math.min(half, fits || half)}, ${SMALLER_IMAGES}, or train on the tensorflow backend (tfjs-node)`,
   );
 }

@@ -182,7 +182,8 @@ test('a model that does not fit the data: the error names the mismatch and the f
     return true;
   });
   const grey = await writeIdxDataset({ h: 32, w: 32, classes: 3, train: 4, test: 4 });
-  await assert.rejects(ev({}, `idx:${grey}`), /takes 3 channel\(s\), the data has 1; evaluate on data with 3 channel\(s\)/);
+  // Grey data for an RGB model is converted as serve and predict convert files (small-things.test.ts).
+  assert.equal((await ev({}, `idx:${grey}`)).runtimes[0].suites.id!.n, 4);
   const small = await writeIdxDataset({ h: 8, w: 8, classes: 3, train: 4, test: 4 });
   await assert.rejects(ev({}, `idx:${small}`), /the model takes 32x32 pixels \(width x height\), the data is 8x8/);
   await assert.rejects(loadModelInfo(logitsModel, { mean: [0.1, 0.2] }), /--mean has 2 values but .*foreign\.onnx takes 3 channel\(s\)/);

@@ -36,7 +36,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         .option(...ranged('batch-size', PREDICT_IMAGES_RULES.batchSize, { default: 256, describe: 'images decoded and run per model call (more images than this get a progress bar on stderr)' }))
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
         .epilogue(
-          'Images must have the model\'s size; gray and RGB are converted to its channel count. The OOD flag is the confidence below the ' +
+          'Images of any size are resized to the model\'s input (the one bilinear resize serve and the page use); gray and RGB are converted to its channel count. The OOD flag is the confidence below the ' +
             'threshold icmix calibrate stored in the model (null without one). A file that cannot be classified gets an error line and exit status 1.',
         )),
   handler: async (a) => {
