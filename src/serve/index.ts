@@ -1,4 +1,5 @@
 /** icmix serve: an HTTP server and web page for calibrated ONNX classifiers. */
+export { icmixServe, type IcmixPluginOptions, type IcmixState } from './plugin.js';
 export { createServer, SERVE_DEFAULTS, SERVE_RULES, type IcmixServer, type ServeOptions, type ServeRuntime, type ShutdownReport } from './server.js';
 export { readImageHeader, readPngHeader, readJpegHeader, ImageHeaderError, type ImageHeader, type HeaderFormat } from './image-header.js';
 export { admitImage } from './image-guard.js';

@@ -9,7 +9,7 @@ import { BadInput } from './errors.js';
 export interface JsonLimits {
   /** Deepest nesting of objects and arrays: { "inputs": [N][H][W][C] } is 5. */
   maxDepth: number;
-  /** Most commas, i.e. about the most values: what maxItems images of the model's size hold, and a margin. */
+  /** Most commas, i.e. about the most values: a few times what maxItems images of the model's size hold. */
   maxValues: number;
 }
 
@@ -34,7 +34,7 @@ export function checkJsonBody(body: Uint8Array, limits: JsonLimits): void {
       }
     } else if (b === CLOSE[0] || b === CLOSE[1]) depth--;
     else if (b === COMMA && ++commas > limits.maxValues) {
-      throw new BadInput(413, 'too_many_values', `the JSON body holds more than ${limits.maxValues} values, more than the largest request this server takes (--max-items images of the model's size); split it into smaller requests`);
+      throw new BadInput(413, 'too_many_values', `the JSON body holds more than ${limits.maxValues} values, several times the largest request this server takes (--max-items images of the model's size); split it into smaller requests`);
     }
   }
 }
