@@ -119,6 +119,16 @@ test('a logits model without metadata: T is fitted on the held-out validation sp
   }
 });
 
+test('a Softmax -> Clip head (softmax(x).clamp(min=1e-7)) is calibrated on its log probabilities, to the logits model\'s T (issue 25 item 2)', async () => {
+  const clipModel = path.join(root, 'torch-clip.onnx');
+  python([clipModel, '--size', '8', '8', '--channels', '1', '--classes', '3', '--seed', '9', '--softmax', '--clip']);
+  const ref = await calibrateModel(logitsModel, { dataset, valSize: VAL, seed: SEED, overrides: { mean: [MEAN], std: [STD] }, out: path.join(root, 'ref-clip.onnx') });
+  const r = await calibrateModel(clipModel, { dataset, valSize: VAL, seed: SEED, overrides: { mean: [MEAN], std: [STD] } });
+  assert.equal(r.fit.logitsFrom, 'log of the probabilities');
+  const T = r.calibration.temperature;
+  assert.ok(Math.abs(T - ref.calibration.temperature) < 1e-4 * T, `T ${T} vs ${ref.calibration.temperature} from the logits`);
+});
+
 test('a softmax model: calibrated on the log of its probabilities (exact up to a constant per row), same T and probabilities', async () => {
   const ref = await calibrateModel(logitsModel, { dataset, valSize: VAL, seed: SEED, overrides: { mean: [MEAN], std: [STD] }, out: path.join(root, 'ref.onnx') });
   // The graph ends in a Softmax, so it is read as probabilities without --output.
