@@ -218,4 +218,7 @@ test('icmix calibrate MODEL.onnx --dataset ... with the foreign-model flags; a r
   const bad = icmix(['calibrate', folder, '--dataset', dataset, '--mean', '0.3']);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--dataset, --mean are for an \.onnx file made elsewhere; .* is a run folder/);
+  const raw = icmix(['calibrate', folder, '--no-normalize']);
+  assert.equal(raw.status, 1);
+  assert.match(raw.stderr, /--no-normalize is for an \.onnx file made elsewhere; .* is a run folder/);
 });

@@ -81,9 +81,10 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       printResult(r, `the validation split: ${f.valSize} images, ${f.splitHow}${f.logitsFrom === 'logits' ? '' : '; the model outputs probabilities, so T scales their log'}`);
       return;
     }
-    const foreignOnly = (['dataset', 'val-size', 'seed', 'strict', 'input-layout', 'mean', 'std', 'input-range', 'output', 'class-names'] as const).filter((k) => a[k] !== undefined);
+    const foreignOnly = (['dataset', 'val-size', 'seed', 'strict', 'input-layout', 'mean', 'std', 'normalize', 'input-range', 'output', 'class-names'] as const).filter((k) => a[k] !== undefined);
     if (foreignOnly.length) {
-      throw new IcmixError(`--${foreignOnly.join(', --')} ${foreignOnly.length > 1 ? 'are' : 'is'} for an .onnx file made elsewhere; ${a.run} is a run folder, whose data and split come from its manifest`);
+      const flags = foreignOnly.map((k) => (k === 'normalize' && a.normalize === false ? '--no-normalize' : `--${k}`));
+      throw new IcmixError(`${flags.join(', ')} ${foreignOnly.length > 1 ? 'are' : 'is'} for an .onnx file made elsewhere; ${a.run} is a run folder, whose data and split come from its manifest`);
     }
     // A run never exported: export its logits graph into a scratch folder (the run keeps no
     // model.onnx it did not ask for), then calibrate that.
