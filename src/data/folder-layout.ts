@@ -95,13 +95,17 @@ async function imagesUnder(root: string, dir: string, ignored: Record<string, nu
 
 const WANT = `one subfolder per class holding its ${IMAGE_EXTENSIONS.join('/')} files`;
 
-/** Scan `root`; throws an IcmixError naming the folder for every layout the loader cannot use. */
-export async function scanFolderLayout(root: string): Promise<FolderLayout> {
+/**
+ * Scan `root`; throws an IcmixError naming the folder for every layout the loader cannot use.
+ * `testOnly`: a folder for evaluation may hold test/ alone (its classes are then test/'s).
+ */
+export async function scanFolderLayout(root: string, opts: { testOnly?: boolean } = {}): Promise<FolderLayout> {
   const top = await subfolders(root);
   const splitNames = top.filter((d): d is FolderSplit => (FOLDER_SPLITS as readonly string[]).includes(d));
   const splitFolders: FolderSplit[] = [];
+  const main: FolderSplit = !splitNames.includes('train') && opts.testOnly && splitNames.includes('test') ? 'test' : 'train';
   if (splitNames.length > 0) {
-    if (!splitNames.includes('train')) {
+    if (!splitNames.includes(main)) {
       throw new IcmixError(`folder dataset: ${root} has ${splitNames.map((s) => `${s}/`).join(' and ')} but no train/; add ${path.join(root, 'train')} with ${WANT}`);
     }
     const stray = top.filter((d) => !splitNames.includes(d as FolderSplit));
@@ -115,7 +119,7 @@ export async function scanFolderLayout(root: string): Promise<FolderLayout> {
   }
   const classDir = (split: FolderSplit | undefined) => (split ? path.join(root, split) : root);
 
-  const mainDir = classDir(splitFolders.length ? 'train' : undefined);
+  const mainDir = classDir(splitFolders.length ? main : undefined);
   const mainFolders = await classFolders(mainDir);
   const classNames = [...mainFolders.keys()];
   if (classNames.length === 0) throw new IcmixError(`folder dataset: ${mainDir} holds no class folders; it needs ${WANT}`);
@@ -128,11 +132,11 @@ export async function scanFolderLayout(root: string): Promise<FolderLayout> {
   for (const split of splitFolders.length ? splitFolders : (['train'] as FolderSplit[])) {
     const dir = classDir(splitFolders.length ? split : undefined);
     let folders = mainFolders;
-    if (split !== 'train') {
+    if (split !== main) {
       folders = await classFolders(dir);
       const extra = [...folders.keys()].filter((c) => !mainFolders.has(c));
       if (extra.length > 0) {
-        throw new IcmixError(`folder dataset: ${path.join(dir, folders.get(extra[0])!)} is a class only in ${split}/, not in ${mainDir}; add it to train/ or remove it from ${split}/`);
+        throw new IcmixError(`folder dataset: ${path.join(dir, folders.get(extra[0])!)} is a class only in ${split}/, not in ${mainDir}; add it to ${main}/ or remove it from ${split}/`);
       }
       const missing = classNames.filter((c) => !folders.has(c));
       if (missing.length > 0) {

@@ -43,6 +43,20 @@ export interface FolderOptions {
   cacheDir?: string;
   /** Scan and decode progress, notes on skipped files; default: rendered on stderr. */
   onProgress?: OnProgress;
+  /**
+   * Only these files (a run's record of what it trained with): files added since are left out
+   * with a note, and a recorded file that is gone stops the load, so the seeded test split a run
+   * trained with is the one every later command sees.
+   */
+  only?: readonly FolderFileId[];
+  /** An evaluation folder: the test set is all of it (or its test/, which may stand alone). */
+  whole?: boolean;
+}
+
+/** A file of a folder dataset by identity: its path in the folder and its size in bytes. */
+export interface FolderFileId {
+  rel: string;
+  size: number;
 }
 
 /** The allowed values of the folder options (the CLI's --image-size and --channels use them). */
@@ -72,8 +86,10 @@ export interface FolderDataset {
   /** From a val/ folder, when there is one. */
   val?: ImageSet;
   root: string;
-  /** 'folders' when test/ exists, else how the test set was drawn from train/. */
+  /** 'folders' when test/ exists, else how the test set was drawn from train/ (or, `whole`, what it is). */
   testSplit: string;
+  /** Every file listed (before decoding), by identity: what a run records. */
+  files: FolderFileId[];
   skipped: BadFile[];
   cache: { file: string; hit: boolean; decoded: number };
 }
@@ -215,8 +231,9 @@ export async function readImageFolder(dir: string, opts: FolderOptions = {}): Pr
   checkOptions(opts);
   const report = opts.onProgress ?? renderProgress({ prefix: 'icmix: ' });
   const root = path.resolve(dir);
-  const layout = await scanFolderLayout(root);
-  const stats = await Promise.all(layout.files.map(async (f) => fs.stat(path.join(root, f.rel))));
+  const layout = await scanFolderLayout(root, { testOnly: opts.whole });
+  let stats = await Promise.all(layout.files.map(async (f) => fs.stat(path.join(root, f.rel))));
+  if (opts.only) stats = keepRecorded(layout, stats, opts.only, report);
   // The pixel limit is in the key: it decides which files are bad.
   const key = folderCacheKey(root, layout.files.map((f, i) => ({ rel: f.rel, size: stats[i].size, mtimeMs: stats[i].mtimeMs })), opts.maxImagePixels ?? DEFAULT_MAX_IMAGE_PIXELS);
   const cacheRoot = folderCacheRoot(opts.cacheDir);
@@ -277,6 +294,15 @@ export async function readImageFolder(dir: string, opts: FolderOptions = {}): Pr
     const bytes = px!.rgba.subarray(s!.at * H * W * 4, (s!.at + labels.length) * H * W * 4);
     return { images: rgbaToPixels(bytes, labels.length * H * W, channels), labels, shape: [...shape] as ImageShape, numClasses: layout.classNames.length, classNames: [...layout.classNames] };
   };
+  const files = layout.files.map((f, i) => ({ rel: f.rel, size: stats[i].size }));
+  if (opts.whole) {
+    // Scored whole: test/ when there is one, else every image, whatever split folder it sits in.
+    const from: FolderSplit[] = layout.splitFolders.includes('test') ? ['test'] : layout.splitFolders.length ? layout.splitFolders : ['train'];
+    const sets = from.map((sp) => setOf(sp)!);
+    const all = sets.length === 1 ? sets[0] : concatSets(sets);
+    const where = from.length === 1 && layout.splitFolders.length ? `${from[0]}/ of ${root}` : root;
+    return { train: all, test: all, root, testSplit: `all ${all.labels.length} images of ${where}, an evaluation folder scored whole`, skipped: px.bad, cache: { file: pf, hit, decoded }, files };
+  }
   const trainAll = setOf('train')!;
   const val = setOf('val');
   let train = trainAll;
@@ -284,6 +310,13 @@ export async function readImageFolder(dir: string, opts: FolderOptions = {}): Pr
   let testSplit = 'folders';
   if (!test) {
     const ix = testIndices(trainAll);
+    if (ix.test.length === 0) {
+      // Every class has one image (classes of one stay in train): a test accuracy would be 0/0.
+      throw new IcmixError(
+        `folder dataset: ${root} holds ${trainAll.labels.length} images, one per class, so no test images can be drawn (${Math.round(FOLDER_TEST_FRACTION * 100)}% of each class of 2 or more images); ` +
+          `add images (a few per class at least), or put test images in ${path.join(root, 'test')} beside the class folders moved to ${path.join(root, 'train')}`,
+      );
+    }
     train = subset(trainAll, ix.train);
     test = subset(trainAll, ix.test);
     testSplit = `${Math.round(FOLDER_TEST_FRACTION * 100)}% of each class (seed ${FOLDER_SPLIT_SEED}, stratified) drawn from ${layout.splitFolders.length ? 'train/' : 'the class folders'}`;
@@ -293,5 +326,56 @@ export async function readImageFolder(dir: string, opts: FolderOptions = {}): Pr
     const list = ignored.map(([ext, n]) => `${n} ${ext || 'without an ending'}`).join(', ');
     report({ task: 'folder', message: `folder ${root}: ignored files that are not images (${IMAGE_EXTENSIONS.join(', ')}): ${list}` });
   }
-  return { train, test, ...(val ? { val } : {}), root, testSplit, skipped: px.bad, cache: { file: pf, hit, decoded } };
+  return { train, test, ...(val ? { val } : {}), root, testSplit, skipped: px.bad, cache: { file: pf, hit, decoded }, files };
+}
+
+/** Image sets of one shape and class list, one after another. */
+function concatSets(sets: ImageSet[]): ImageSet {
+  const n = sets.reduce((a, s) => a + s.labels.length, 0);
+  const per = sets[0].images.length / Math.max(1, sets[0].labels.length);
+  const images = new Float32Array(n * per);
+  const labels = new Int32Array(n);
+  let at = 0;
+  for (const s of sets) {
+    images.set(s.images, at * per);
+    labels.set(s.labels, at);
+    at += s.labels.length;
+  }
+  return { ...sets[0], images, labels };
+}
+
+/**
+ * Narrow `layout` (in place) to the recorded files: new files are left out with a note, a recorded
+ * file that is gone stops the load (the seeded split would move), a changed size gets a note.
+ * Returns the kept files' stats.
+ */
+function keepRecorded<T extends { size: number }>(layout: FolderLayout, stats: T[], only: readonly FolderFileId[], report: OnProgress): T[] {
+  const want = new Map(only.map((f) => [f.rel, f.size]));
+  const keptFiles: FolderFile[] = [];
+  const keptStats: T[] = [];
+  const added: string[] = [];
+  const resized: string[] = [];
+  for (const [i, f] of layout.files.entries()) {
+    const size = want.get(f.rel);
+    if (size === undefined) {
+      added.push(f.rel);
+      continue;
+    }
+    if (size !== stats[i].size) resized.push(f.rel);
+    keptFiles.push(f);
+    keptStats.push(stats[i]);
+    want.delete(f.rel);
+  }
+  if (want.size > 0) {
+    const gone = [...want.keys()];
+    throw new IcmixError(
+      `folder dataset: ${gone.length} of the ${only.length} files the run trained with are no longer in ${layout.root} (${gone.slice(0, NAMED_BAD).join(', ')}${gone.length > NAMED_BAD ? ', ...' : ''}); ` +
+        `the run's seeded test split cannot be rebuilt without them: put them back, or evaluate on another folder with --dataset folder:<dir> (scored whole)`,
+    );
+  }
+  const list = (xs: string[]) => `${xs.slice(0, NAMED_BAD).join(', ')}${xs.length > NAMED_BAD ? `, and ${xs.length - NAMED_BAD} more` : ''}`;
+  if (added.length) report({ task: 'folder', message: `folder ${layout.root}: left out ${added.length} file${added.length === 1 ? '' : 's'} added since the run trained (${list(added)}), so its test split stays the one it trained with` });
+  if (resized.length) report({ task: 'folder', message: `folder ${layout.root}: ${resized.length} file${resized.length === 1 ? ' has' : 's have'} another size than when the run trained (${list(resized)}); they keep their place in the split` });
+  layout.files = keptFiles;
+  return keptStats;
 }

@@ -8,6 +8,7 @@ export {
   type DatasetEntry,
   type DatasetOptions,
   isDatasetName,
+  folderOfDataset,
   shapeOptions,
   FASHION_MNIST_DIR,
   FASHION_MNIST_CLASSES,
@@ -18,7 +19,7 @@ export {
   clearDatasetCache,
   loadIdxFolder,
 } from './datasets.js';
-export { type FolderOptions, type FolderDataset, FOLDER_RULES, FOLDER_TEST_FRACTION, FOLDER_SPLIT_SEED, readImageFolder, parseImageSize } from './image-folder.js';
+export { type FolderOptions, type FolderDataset, type FolderFileId, FOLDER_RULES, FOLDER_TEST_FRACTION, FOLDER_SPLIT_SEED, readImageFolder, parseImageSize } from './image-folder.js';
 export { type FolderLayout, type FolderFile, type FolderSplit, scanFolderLayout } from './folder-layout.js';
 export { FOLDER_CACHE_VERSION, folderCacheRoot } from './folder-cache.js';
 export { type ProtocolOptions, type ProtocolResult, applyProtocol, longTailCounts, proportionalAllocation, defaultValSize, DEFAULT_VAL_CAP, DEFAULT_VAL_FRACTION } from './protocol.js';
@@ -26,3 +27,4 @@ export { computeNormalization } from './normalize.js';
 export { normalize, denormalize } from '../../web/normalize.js';
 export { type AugmentOptions, augmentBatch, shiftFlip } from './augment.js';
 export { epochOrder, batchSlices, gatherImages } from './batches.js';
+export { convertChannels } from './channels.js';

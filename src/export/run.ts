@@ -12,10 +12,13 @@ import { findTrailingSoftmax } from '../run/softmax-head.js';
 import { checkOptions, nonNegative, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
 import type { ExportOptions, VerifyResult } from './types.js';
 import { DEFAULT_TOLERANCE, verifyOnnx } from './verify.js';
+import { checkReplaceable } from '../run/replace.js';
 
 export interface ExportRunOptions extends ExportOptions {
   /** Where to write the .onnx (default <runDir>/model.onnx). */
   out?: string;
+  /** Replace an --out file made from other weights, or not by icmix (default: refuse). */
+  force?: boolean;
   /** Compare with tfjs in onnxruntime-node before writing (default true). */
   verify?: boolean;
   /** Max abs output difference that verification accepts (default 1e-4)... */
@@ -109,6 +112,9 @@ export async function exportRun(runDir: string, opts: ExportRunOptions = {}): Pr
     metadata: { ...(manifest ? manifestMetadata(manifest) : {}), [META.weightsSha256]: weightsSha256, ...(opts.metadata ?? {}) },
   };
   log(`exporting ${runDir} (${model.layers.length} layers) to ONNX opset ${opts.opset ?? 13}`);
+  // An --out elsewhere may hold another run's export or a user's file: refused, not replaced.
+  // The run's own model.onnx is its output, remade from whatever weights it now has.
+  if (opts.out !== undefined && path.resolve(opts.out) !== path.resolve(runPaths(runDir).onnx)) await checkReplaceable(opts.out, { weightsSha256 }, { force: opts.force, flag: '--out' });
   const head = findTrailingSoftmax(model);
   if (head) {
     log(

@@ -10,14 +10,15 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { shapeOptions } from '../data/index.js';
+import { convertChannels, shapeOptions } from '../data/index.js';
 import { PROBABILITY_FLOOR } from '../onnx/index.js';
 import { runSplit } from '../run/index.js';
 import { META } from '../types.js';
 import { writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
 import { checkOptions, nonNegativeInt, positiveInt, type RuleTable } from '../util/ranges.js';
-import { CALIBRATE_RULES, valTestOutputs, writeCalibratedModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
+import { checkReplaceable } from '../run/replace.js';
+import { CALIBRATE_RULES, calibrationRecordPath, valTestOutputs, writeCalibratedModel, type CalibrateOptions, type CalibrateResult } from './calibrate.js';
 import { CALIBRATION_META, sourceRecord, type SourceRecord } from './calibrated-source.js';
 import type { OodThreshold } from './model-info.js';
 import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
@@ -89,6 +90,8 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   }
   for (const n of loaded.notes) log(n);
   const out = await checkedOut(model, opts.out);
+  // A file there from another model (or not icmix's) is kept; a copy of this model is remade.
+  for (const f of [out, calibrationRecordPath(out)]) await checkReplaceable(f, { source: path.resolve(model) }, { force: opts.force, flag: '--out' });
   const dataset = opts.dataset ?? info.dataset;
   if (!dataset) {
     throw new IcmixError(`calibrating ${model} needs the data it classifies and it records none (metadata ${META.dataset}): name it with --dataset (the validation split is held out of its training set)`);
@@ -101,7 +104,15 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   const seed = opts.seed ?? 0;
   log(`loading ${dataset} and holding out its validation split`);
   const split = await runSplit({ dataset, dataDir: opts.dataDir, strict: opts.strict, maxImagePixels: opts.maxImagePixels, valSize: opts.valSize, seed, ...shapeOptions(dataset, info.inputShape) }, opts.onProgress ?? (() => {})); // none: --quiet, also while a folder is decoded
-  const { val, test } = split;
+  let { val, test } = split;
+  // Grey data for an RGB model (or the reverse) is converted as serve and predict convert files.
+  if (test.shape[0] === info.inputShape[0] && test.shape[1] === info.inputShape[1] && test.shape[2] !== info.inputShape[2]) {
+    const [v, t] = [convertChannels(val, info.inputShape[2]), convertChannels(test, info.inputShape[2])];
+    if (v && t) {
+      log(`${dataset} images have ${test.shape[2]} channel(s), ${model} takes ${info.inputShape[2]}: converted as serve and predict convert image files`);
+      [val, test] = [v, t];
+    }
+  }
   const mismatch = shapeMismatch(dataset, test.shape, loaded, 'calibrate');
   if (mismatch) throw new IcmixError(mismatch);
   const C = info.numClasses;
@@ -110,7 +121,10 @@ export async function calibrateModel(model: string, opts: CalibrateModelOptions)
   }
   const order = info.metadata[META.classNames] !== undefined ? classOrderMismatch(dataset, test.classNames, info.classNames, model) : undefined;
   if (order) throw new IcmixError(order);
-  if (val.labels.length === 0) throw new IcmixError(`the validation split of ${dataset} is empty (--val-size 0); calibration needs held-out images, never the test split`);
+  if (val.labels.length === 0) {
+    const why = opts.valSize === 0 ? '--val-size 0' : `its ${split.train.labels.length} training images are too few for ${opts.valSize === undefined ? 'the default share (10%, rounded per class)' : `--val-size ${opts.valSize}`} to hold any out`;
+    throw new IcmixError(`the validation split of ${dataset} is empty (${why}); calibration needs held-out images, never the test split: use more images or a larger --val-size`);
+  }
   const ownVal = typeof split.protocol.valSplit === 'string' && split.protocol.valSplit.startsWith("the dataset's own");
   const fit: FitRecord = {
     dataset,
@@ -171,7 +185,4 @@ async function checkedOut(model: string, given: string | undefined): Promise<str
   return out;
 }
 
-/** `<dir>/<name>.calibration.json` beside `<dir>/<name>.onnx`. */
-export function calibrationRecordPath(out: string): string {
-  return path.join(path.dirname(out), `${path.basename(out, '.onnx')}.calibration.json`);
-}
+export { calibrationRecordPath };

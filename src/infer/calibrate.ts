@@ -9,7 +9,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { useBackend, type BackendName } from '../backend/select.js';
 import { appendTemperatureSoftmax, decodeModel, encodeModel } from '../onnx/index.js';
-import { checkModelFile, readManifest, regenerateSplits, RUN_FILES, runPaths } from '../run/index.js';
+import { checkModelFile, readDataRecord, readManifest, regenerateSplits, RUN_FILES, runPaths } from '../run/index.js';
+import { checkReplaceable } from '../run/replace.js';
 import { META } from '../types.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { IcmixError } from '../util/errors.js';
@@ -27,8 +28,10 @@ import { checkOptions, positiveInt, type RuleTable } from '../util/ranges.js';
 export const DEFAULT_OOD_TPR = 0.95;
 
 export interface CalibrateOptions {
-  /** Where to write the calibrated model (default runDir/model.calibrated.onnx). */
+  /** Where to write the calibrated model (default runDir/model.calibrated.onnx); its record goes beside it as <name>.calibration.json. */
   out?: string;
+  /** Replace an --out file (or its record) made from other weights, or not by icmix (default: refuse). */
+  force?: boolean;
   /** Dataset folder, when the run's dataset needs one (default: the run's --data-dir). */
   dataDir?: string;
   /** Equal-width ECE bins (default 15). */
@@ -83,6 +86,11 @@ export function calibrateFromLogits(
 
 // The split is made in one place (src/run/split.ts); re-exported for the infer API.
 
+/** `<dir>/<name>.calibration.json` beside `<dir>/<name>.onnx`: a calibrated copy's record. */
+export function calibrationRecordPath(out: string): string {
+  return path.join(path.dirname(out), `${path.basename(out, '.onnx')}.calibration.json`);
+}
+
 /** Calibrate a run folder written by `icmix train`. */
 export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}): Promise<CalibrateResult> {
   checkOptions(opts, CALIBRATE_RULES, 'calibrate');
@@ -90,7 +98,7 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
   const manifest = await readManifest(runDir);
   await useBackend(opts.backend ?? 'auto');
   log(`regenerating the validation split of ${manifest.dataset.name}`);
-  const { val, test } = await regenerateSplits(manifest, opts.dataDir, opts.onProgress ?? (() => {})); // none: --quiet, also while a folder is decoded
+  const { val, test } = await regenerateSplits(manifest, opts.dataDir, opts.onProgress ?? (() => {}), await readDataRecord(runDir)); // none: --quiet, also while a folder is decoded
 
   const scratch = await fs.mkdtemp(path.join(os.tmpdir(), 'icmix-calibrate-'));
   try {
@@ -116,9 +124,16 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
       );
     }
     const C = info.numClasses;
+    const out = opts.out ?? runPaths(runDir).calibratedOnnx;
+    // The run's own calibration.json beside its model.calibrated.onnx (eval reads it); any other
+    // --out gets its own <name>.calibration.json, so two calibrations in one folder both survive.
+    const own = path.resolve(out) === path.resolve(runPaths(runDir).calibratedOnnx);
+    const calibrationFile = own ? runPaths(runDir).calibration : calibrationRecordPath(out);
+    if (!own) {
+      for (const f of [out, calibrationFile]) await checkReplaceable(f, { weightsSha256 }, { force: opts.force, flag: '--out' });
+    }
     // The source graph emits logits (checked above), so the raw outputs are the logits.
     const { val: valLogits, test: testLogits } = await valTestOutputs(source, info, val, test, opts, log);
-    const out = opts.out ?? runPaths(runDir).calibratedOnnx;
     const { calibration, oodThreshold, verificationMaxAbsDiff } = await writeCalibratedModel({
       source,
       out,
@@ -129,7 +144,6 @@ export async function calibrateRun(runDir: string, opts: CalibrateOptions = {}):
       opts,
       log,
     });
-    const calibrationFile = path.join(path.dirname(out), RUN_FILES.calibration);
     // The weights' fingerprint lets eval refuse this file once the run's weights change.
     await writeJsonAtomic(calibrationFile, { ...calibration, oodThreshold, model: path.basename(out), ...(weightsSha256 ? { weightsSha256 } : {}) });
     return { path: out, calibration, oodThreshold, verificationMaxAbsDiff, calibrationFile };

@@ -5,13 +5,14 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { loadDataset, shapeOptions } from '../data/index.js';
+import { convertChannels, loadDataset, shapeOptions } from '../data/index.js';
 import type { BackendName } from '../backend/select.js';
 import { checkMadeFromRun, checkModelFile, RUN_FILES, runFolderOf, runPaths } from '../run/index.js';
 import { META } from '../types.js';
 import { IcmixError } from '../util/errors.js';
 import { ICMIX_VERSION } from '../version.js';
-import { classificationMetrics, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
+import { classificationMetrics, confusionMatrix, ece, nll, accuracy, oodSetMetrics, parityResult, summariseCorruptions, DEFAULT_BINS } from './metrics/index.js';
+import { testSetOf } from './evaluation-data.js';
 import type { ModelInfo } from './model-info.js';
 import { classOrderMismatch, loadModelInfo, shapeMismatch, type ModelOverrides } from './model-overrides.js';
 import { batchCount, DEFAULT_BATCH_SIZE, predict, type Predictions } from './predict.js';
@@ -130,9 +131,18 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
   log(`loading ${datasetName}`);
   // No onProgress means none at all (--quiet), also while a folder dataset is decoded.
   const quiet = () => {};
-  // A folder dataset is decoded at the model's input size and channels.
-  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, maxImagePixels: opts.maxImagePixels, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape) });
-  const test = data.test;
+  // A folder dataset is decoded at the model's input size and channels; which of its images are
+  // the test set depends on whose folder it is (evaluation-data.ts).
+  const which = await testSetOf(datasetName, opts.dataDir, info.dataset, runDir);
+  const data = await loadDataset(datasetName, { dir: opts.dataDir, strict: opts.strict, maxImagePixels: opts.maxImagePixels, onProgress: opts.onProgress ?? quiet, ...shapeOptions(datasetName, info.inputShape), ...which.options });
+  if (data.testSplit) log(`test set: ${data.testSplit}${which.why ? ` (${which.why})` : ''}`);
+  let test = data.test;
+  // Grey data for an RGB model (or the reverse) is converted as serve and predict convert files.
+  const converted = test.shape[0] === info.inputShape[0] && test.shape[1] === info.inputShape[1] ? convertChannels(test, info.inputShape[2]) : undefined;
+  if (converted) {
+    log(`${datasetName} images have ${test.shape[2]} channel(s), ${opts.model} takes ${info.inputShape[2]}: converted as serve and predict convert image files (${test.shape[2] === 1 ? 'grey repeated in R, G and B' : 'RGB to luma 0.299 R + 0.587 G + 0.114 B'})`);
+    test = converted;
+  }
   const mismatch = shapeMismatch(datasetName, test.shape, loaded);
   if (mismatch) throw new IcmixError(mismatch);
   if (test.numClasses > C) {
@@ -193,7 +203,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
       idPreds = await runAll(id, 'id');
       if (suites.includes('id')) {
         idPreds.forEach((p, i) => {
-          results[i].suites.id = classificationMetrics(p.probs, id.labels, C, { bins });
+          results[i].suites.id = { ...classificationMetrics(p.probs, id.labels, C, { bins }), confusion: confusionMatrix(p.probs, id.labels, C) };
         });
         addParity(idPreds, 'id');
       }
@@ -276,7 +286,7 @@ export async function evaluate(opts: EvaluateOptions): Promise<EvalReport> {
         ...(weightsSha256 ? { weightsSha256 } : {}),
         ...(runDir ? { runDir } : {}),
       },
-      dataset: { name: datasetName, testSize: test.labels.length, source: data.source },
+      dataset: { name: datasetName, testSize: test.labels.length, source: data.source, ...(data.testSplit ? { testSplit: data.testSplit } : {}) },
       settings: {
         suites: [...suites],
         bins,

@@ -27,6 +27,8 @@ export interface ModelInfo extends InputSpec {
   numClasses: number;
   /** What the graph's output holds. Any temperature is already applied inside the graph. */
   output: 'logits' | 'probabilities';
+  /** op_type producing the output, through shape-only and order-keeping ops ('Softmax' for a probability head). */
+  outputProducer?: string;
   /** Temperature applied in the graph (1 when uncalibrated). */
   temperature: number;
   oodThreshold: OodThreshold | null;
@@ -49,12 +51,20 @@ function parseJson<T>(meta: Record<string, string>, key: string, file: string): 
 }
 
 /**
+ * Last ops that may compute normalised rows without a Softmax node (softmax written out as
+ * exp(x) / sum, or times 1 / sum): the graph does not settle what such an output is, so a claim
+ * of probabilities is taken, and checked on the first outputs (output-check.ts).
+ */
+export const UNSETTLED_HEADS = ['Div', 'Mul'];
+
+/**
  * What the graph outputs: the metadata says so for icmix's files; for a model from elsewhere a
  * final Softmax node means probabilities, so no consumer applies softmax a second time.
  */
 function outputKind(header: OnnxHeader, file: string): ModelInfo['output'] {
   const declared = header.metadata[META.output];
   const endsInSoftmax = header.outputProducers[0] === 'Softmax';
+  const unsettled = UNSETTLED_HEADS.includes(header.outputProducers[0] ?? '');
   if (declared === undefined) return endsInSoftmax ? 'probabilities' : 'logits';
   if (declared !== 'logits' && declared !== 'probabilities') {
     throw new IcmixError(`${file}: metadata ${META.output} is '${declared}', expected logits or probabilities`);
@@ -66,7 +76,7 @@ function outputKind(header: OnnxHeader, file: string): ModelInfo['output'] {
         `re-export the run with \`icmix export\` (which now leaves a trailing softmax out of the graph), or set ${META.output}=probabilities in the metadata`,
     );
   }
-  if (declared === 'probabilities' && !endsInSoftmax) {
+  if (declared === 'probabilities' && !endsInSoftmax && !unsettled) {
     // Raw scores read as probabilities would give wrong confidences, ECE and NLL without a sign.
     throw new IcmixError(
       `${file}: metadata ${META.output} says probabilities but the graph's last node is ${header.outputProducers[0] || 'none'}, not a Softmax, so its output is not probabilities; ` +
@@ -170,6 +180,7 @@ export function modelInfoFromHeader(header: OnnxHeader, file: string): ModelInfo
     normalization,
     normalizationBaked: meta[META.normalizationBaked] === 'true',
     output,
+    outputProducer: header.outputProducers[0] ?? '',
     temperature,
     oodThreshold: thr === undefined ? null : typeof thr === 'number' ? { score: 'msp', threshold: thr } : thr,
     method: meta[META.method],
@@ -191,7 +202,15 @@ export async function readModelInfo(onnxPath: string): Promise<ModelInfo> {
   return modelInfoFromBytes(bytes, onnxPath);
 }
 
+/** The error for a file that is not an ONNX model at all (empty: an interrupted copy or download), else undefined. */
+export function notAModel(bytes: Uint8Array, file: string): IcmixError | undefined {
+  if (bytes.length === 0) return new IcmixError(`${file} is an empty file (0 bytes), not an ONNX model: an interrupted copy, download or export? Export or copy it again`);
+  return undefined;
+}
+
 export function modelInfoFromBytes(bytes: Uint8Array, file: string): ModelInfo {
+  const empty = notAModel(bytes, file);
+  if (empty) throw empty;
   let header: OnnxHeader;
   try {
     header = readOnnxHeader(bytes);

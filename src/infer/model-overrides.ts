@@ -10,7 +10,7 @@ import { IcmixError } from '../util/errors.js';
 import { checkOptions, type RuleTable } from '../util/ranges.js';
 import { checkCalibratedSource } from './calibrated-source.js';
 import { readOnnxHeader, type GraphDims, type OnnxHeader } from '../onnx/index.js';
-import { modelInfoFromHeader, type ModelInfo } from './model-info.js';
+import { modelInfoFromHeader, notAModel, UNSETTLED_HEADS, type ModelInfo } from './model-info.js';
 
 export const INPUT_LAYOUTS = ['NHWC', 'NCHW'] as const;
 export const INPUT_RANGES = ['0-1', '0-255'] as const;
@@ -30,6 +30,8 @@ export interface ModelOverrides {
   inputRange?: InputRange;
   output?: 'logits' | 'probabilities';
   classNames?: string[];
+  /** false (--no-normalize): the model takes pixels in the input range as they are, no mean/std. */
+  normalize?: false;
 }
 
 /** A mean is of pixel values in the input range (at most 0-255), so larger magnitudes are typos. */
@@ -61,13 +63,17 @@ export interface LoadedModelInfo {
 
 /**
  * 'NCHW' or 'NHWC' when a 4-d input's dims say so unambiguously (channels 1, 3 or 4 on exactly
- * one side, e.g. [N, 3, 224, 224] or [N, 28, 28, 1]), else undefined.
+ * one side, e.g. [N, 3, 224, 224] or [N, 28, 28, 1]), else undefined ([N, 3, 4, 4]).
  */
 export function layoutFromDims(dims: GraphDims | null): 'NHWC' | 'NCHW' | undefined {
   if (!dims || dims.length !== 4) return undefined;
   const isC = (d: number | string) => d === 1 || d === 3 || d === 4;
-  if (isC(dims[1]) && !isC(dims[3])) return 'NCHW';
-  if (isC(dims[3]) && !isC(dims[1])) return 'NHWC';
+  // A reading that makes several channels of a one-pixel-wide image ([N, 4, 4, 1] as NCHW) is no image.
+  const side = (d: number | string) => typeof d !== 'number' || d > 1;
+  const nchw = isC(dims[1]) && (dims[1] === 1 || (side(dims[2]) && side(dims[3])));
+  const nhwc = isC(dims[3]) && (dims[3] === 1 || (side(dims[1]) && side(dims[2])));
+  if (nchw && !nhwc) return 'NCHW';
+  if (nhwc && !nchw) return 'NHWC';
   return undefined;
 }
 
@@ -101,12 +107,19 @@ export function applyModelOverrides(header: OnnxHeader, file: string, overrides:
       meta[META.inputLayout] = guess;
       layoutFrom = 'graph';
       if (guess === 'NCHW') notes.push(`${file} has no layout metadata; its input [${graphInput}] reads as NCHW (pass --input-layout NHWC if it is not)`);
+    } else if (graphInput?.length === 4 && graphInput.slice(1).every((d) => typeof d === 'number')) {
+      // [N, 3, 4, 4] is 3 channels of 4x4 or 4 channels of 3x4: a guess would be wrong half the time.
+      const [, a, b, c] = graphInput as number[];
+      throw new IcmixError(
+        `${file} has no layout metadata and its input [${graphInput}] reads either way (NCHW: ${a} channel(s) of ${b}x${c}; NHWC: ${c} channel(s) of ${a}x${b}); ` +
+          `say which with --input-layout NCHW (PyTorch's) or --input-layout NHWC (Keras')`,
+      );
     }
   }
   if (overrides.output) {
     // Checked here so the error names the flag (model info would blame the metadata it sets).
     const last = header.outputProducers[0] || 'none';
-    if (overrides.output === 'probabilities' && last !== 'Softmax') {
+    if (overrides.output === 'probabilities' && last !== 'Softmax' && !UNSETTLED_HEADS.includes(last)) {
       throw new IcmixError(`${file}: --output probabilities, but the graph's last node is ${last}, not a Softmax, so its output is not probabilities; leave --output out (icmix then applies softmax itself)`);
     }
     if (overrides.output === 'logits' && last === 'Softmax') {
@@ -133,6 +146,20 @@ export function applyModelOverrides(header: OnnxHeader, file: string, overrides:
       notes.push(`${file} records that its graph normalises itself (${META.normalizationBaked} = true); --mean/--std normalise its input as well`);
       meta[META.normalizationBaked] = 'false';
     }
+  }
+  if (overrides.normalize === false) {
+    if (overrides.mean || overrides.std) throw new IcmixError(`--no-normalize says ${file} takes its pixels as they are, --mean/--std say it takes them normalised; give one or the other`);
+    // Recorded as metadata would say it, so a calibrated copy carries the statement on.
+    set(META.normalization, 'null', '--no-normalize');
+    if (meta[META.normalizationBaked] === 'true') meta[META.normalizationBaked] = 'false';
+  }
+  if (meta[META.normalization] === undefined && meta[META.normalizationBaked] === undefined) {
+    // Raw 0-1 pixels fed to a model trained on normalised ones give confident nonsense, with no sign.
+    throw new IcmixError(
+      `${file} records no input normalisation (no ${META.normalization} metadata: not a model icmix exported) and none was given: ` +
+        `pass the per-channel --mean and --std the model was trained with, in --input-range units (torchvision's ImageNet models: --mean 0.485,0.456,0.406 --std 0.229,0.224,0.225), ` +
+        `or --no-normalize if it takes the pixels as they are`,
+    );
   }
   if (overrides.inputRange) set(INPUT_RANGE_META, overrides.inputRange, FLAG_OF.inputRange);
   const range = meta[INPUT_RANGE_META] ?? '0-1';
@@ -169,6 +196,8 @@ export async function loadModelInfo(file: string, overrides: ModelOverrides = {}
   } catch (e) {
     throw new IcmixError(`cannot read model ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}); pass an ONNX file (one written by \`icmix export\`, or any image classifier with the flags for models made elsewhere)`);
   }
+  const empty = notAModel(bytes, file);
+  if (empty) throw empty;
   let header: OnnxHeader;
   try {
     header = readOnnxHeader(bytes);

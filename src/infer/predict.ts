@@ -1,6 +1,7 @@
 import { IcmixError } from '../util/errors.js';
 import { logitsFromProbabilities, softmax } from './metrics/softmax.js';
 import type { ModelInfo } from './model-info.js';
+import { checkFirstOutputs } from './output-check.js';
 import { preprocess } from './preprocess.js';
 import type { InferenceRuntime } from './runtimes/types.js';
 
@@ -56,6 +57,8 @@ export async function predictRaw(runtime: InferenceRuntime, info: ModelInfo, ima
     if (res.data.length !== dims[0] * C) {
       throw new IcmixError(`${info.path} on ${runtime.name}: output has ${res.data.length} values for a batch of ${dims[0]}, expected [${dims[0]}, ${C}]`);
     }
+    // The graph may not settle whether these are logits or probabilities; the first rows do.
+    if (start === 0) checkFirstOutputs(info, res.data, m, C, info.outputProducer === 'Softmax');
     out.set(res.data.subarray(0, m * C), start * C);
     opts.onProgress?.(start + m, n);
   }

@@ -36,7 +36,7 @@ export interface OnnxHeader {
   /** elemType: TensorProto.DataType (undefined when the value has no tensor type). */
   inputs: { name: string; dims: GraphDims | null; elemType?: number }[];
   outputs: { name: string; dims: GraphDims | null; elemType?: number }[];
-  /** op_type of the node producing each graph output, looking through PASS_THROUGH_OPS ('' for none), in output order. */
+  /** op_type of the node producing each graph output, looking through PASS_THROUGH_OPS and ORDER_KEEPING_OPS ('' for none), in output order. */
   outputProducers: string[];
   /**
    * Per graph output: the scalar constant a Div applies last before it (through PASS_THROUGH_OPS and one
@@ -60,6 +60,14 @@ function scalarFloat(t: TensorProto | undefined): number | null {
  */
 export const PASS_THROUGH_OPS = ['Identity', 'Reshape', 'Flatten', 'Squeeze', 'Unsqueeze'];
 
+/**
+ * Elementwise ops that keep a probability row a probability row as far as any reader can tell:
+ * `softmax(x).clamp(min=1e-7)` (a common PyTorch head) ends Softmax -> Clip, and a Cast to float32
+ * changes only the type. Looked through when asking whether an output is a Softmax's, never when
+ * reading values (the temperature divisor).
+ */
+export const ORDER_KEEPING_OPS = ['Clip', 'Cast'];
+
 /** What model info needs from a decoded model: metadata, real inputs, outputs and their producers. */
 export function headerOf(model: ModelProto): OnnxHeader {
   const g = model.graph ?? {};
@@ -70,7 +78,7 @@ export function headerOf(model: ModelProto): OnnxHeader {
     for (let hops = 0; n && ops.includes(n.opType ?? '') && hops < 100; hops++) n = producers.get(n.input?.[0] ?? '');
     return n;
   };
-  const producerOp = (value: string): string => through(value, PASS_THROUGH_OPS)?.opType ?? '';
+  const producerOp = (value: string): string => through(value, [...PASS_THROUGH_OPS, ...ORDER_KEEPING_OPS])?.opType ?? '';
   const io = (v: ValueInfoProto) => {
     const elemType = v.type?.tensorType?.elemType;
     return { name: v.name ?? '', dims: valueDims(v), ...(elemType ? { elemType: Number(elemType) } : {}) };

@@ -13,6 +13,8 @@ export const RUN_FILES = {
   /** What `icmix calibrate` fitted (temperature, OOD threshold), read by `icmix eval`. */
   calibration: 'calibration.json',
   report: 'report.json',
+  /** A folder dataset's files (path and size) the run trained with: its split is rebuilt from them. */
+  dataFiles: 'data-files.json',
 } as const;
 
 /** Files `icmix eval` (writeReport) puts in the run folder besides report.json. */
@@ -23,6 +25,8 @@ export const REPORT_FILES = {
   reliabilityPrefix: 'reliability-',
   /** The run's train loss, val accuracy and lr per epoch (src/infer/report/curves.ts). */
   trainingCurves: 'training-curves.svg',
+  /** The primary runtime's confusion matrix (src/infer/report/confusion.ts). */
+  confusion: 'confusion.svg',
 } as const;
 
 /** Files inside a checkpoint folder. */
@@ -58,5 +62,5 @@ export function epochFolderName(epoch: number): string {
  */
 export function isRunOutput(name: string): boolean {
   const own: readonly string[] = Object.values(RUN_FILES);
-  return own.includes(name) || name === REPORT_FILES.markdown || name === REPORT_FILES.trainingCurves || (name.startsWith(REPORT_FILES.reliabilityPrefix) && name.endsWith('.svg'));
+  return own.includes(name) || name === REPORT_FILES.markdown || name === REPORT_FILES.trainingCurves || name === REPORT_FILES.confusion || (name.startsWith(REPORT_FILES.reliabilityPrefix) && name.endsWith('.svg'));
 }

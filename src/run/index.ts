@@ -20,5 +20,6 @@ export {
 export { readEpochLog, writeEpochLog, appendEpochLog, type EpochLog } from './log.js';
 export { runSplit, prepareData, regenerateSplits, type RunSplit, type PreparedData, type SplitConfig } from './split.js';
 export { resumeChanges } from './resume.js';
+export { readDataRecord, writeDataRecord, type DataRecord } from './data-record.js';
 export { weightsSha256, shortSha } from './fingerprint.js';
 export { checkMadeFromRun, checkModelFile, checkReportFor } from './staleness.js';

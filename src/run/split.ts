@@ -1,4 +1,5 @@
-import { applyProtocol, classCounts, computeNormalization, loadDataset, shapeOptions, type ImageSet } from '../data/index.js';
+import { applyProtocol, classCounts, computeNormalization, loadDataset, shapeOptions, type FolderFileId, type ImageSet } from '../data/index.js';
+import type { DataRecord } from './data-record.js';
 import type { TrainConfig } from '../train/config.js';
 import type { Normalization } from '../types.js';
 import type { OnProgress } from '../util/progress-event.js';
@@ -16,6 +17,8 @@ export interface RunSplit {
   classCounts: number[];
   protocol: Record<string, unknown>;
   source: string;
+  /** A folder dataset's files, for the run's record (data-record.ts). */
+  files?: FolderFileId[];
 }
 
 /** The data a run trains on, after its protocol; regenerated identically from the config. */
@@ -28,8 +31,10 @@ export interface PreparedData extends RunSplit {
  * subset, validation hold-out) seeded by the run's seed. Training and calibration both call it,
  * so calibration sees exactly the validation images training held out.
  */
-export async function runSplit(cfg: SplitConfig, onProgress?: OnProgress): Promise<RunSplit> {
-  const { train: full, test, val: ownVal, source } = await loadDataset(cfg.dataset, { dir: cfg.dataDir, imageSize: cfg.imageSize, channels: cfg.channels, strict: cfg.strict, maxImagePixels: cfg.maxImagePixels, onProgress });
+export async function runSplit(cfg: SplitConfig, onProgress?: OnProgress, record?: DataRecord): Promise<RunSplit> {
+  // A run's own folder is read as the run recorded it, so added files cannot move its split.
+  const only = record ? { only: record.files } : {};
+  const { train: full, test, val: ownVal, source, files } = await loadDataset(cfg.dataset, { dir: cfg.dataDir, imageSize: cfg.imageSize, channels: cfg.channels, strict: cfg.strict, maxImagePixels: cfg.maxImagePixels, onProgress, ...only });
   // A dataset with its own validation set (a folder's val/) holds nothing more out of train.
   const split = applyProtocol(full, {
     imbalance: cfg.imbalance,
@@ -39,17 +44,17 @@ export async function runSplit(cfg: SplitConfig, onProgress?: OnProgress): Promi
     seed: cfg.seed,
   });
   if (ownVal) Object.assign(split.description, { valSize: ownVal.labels.length, valSplit: "the dataset's own validation set (val/)", valClassCounts: classCounts(ownVal) });
-  return { train: split.train, val: ownVal ?? split.val, test, classCounts: split.classCounts, protocol: split.description, source };
+  return { train: split.train, val: ownVal ?? split.val, test, classCounts: split.classCounts, protocol: split.description, source, ...(files ? { files } : {}) };
 }
 
 /** The split and the normalisation computed on its training part (what `train` uses). */
-export async function prepareData(cfg: SplitConfig, onProgress?: OnProgress): Promise<PreparedData> {
-  const split = await runSplit(cfg, onProgress);
+export async function prepareData(cfg: SplitConfig, onProgress?: OnProgress, record?: DataRecord): Promise<PreparedData> {
+  const split = await runSplit(cfg, onProgress, record);
   return { ...split, normalization: computeNormalization(split.train) };
 }
 
 /** The validation split the run held out, regenerated from its manifest (same protocol, same seed). */
-export async function regenerateSplits(manifest: RunManifest, dataDir?: string, onProgress?: OnProgress): Promise<{ val: ImageSet; test: ImageSet }> {
+export async function regenerateSplits(manifest: RunManifest, dataDir?: string, onProgress?: OnProgress, record?: DataRecord): Promise<{ val: ImageSet; test: ImageSet }> {
   // Read from disk: a hand-written or old manifest may lack fields the type promises.
   const cfg: Partial<TrainConfig> = manifest.config ?? {};
   const seed = cfg.seed ?? (manifest.dataset.protocol.seed as number | undefined);
@@ -57,9 +62,14 @@ export async function regenerateSplits(manifest: RunManifest, dataDir?: string, 
   // A folder dataset is decoded at the size and channels the run trained on (its input shape).
   const name = manifest.dataset.name;
   const shape = { imageSize: undefined, channels: undefined, ...shapeOptions(name, manifest.inputShape) };
-  const split = await runSplit({ ...cfg, ...shape, dataset: name, dataDir: dataDir ?? cfg.dataDir, seed }, onProgress);
+  const split = await runSplit({ ...cfg, ...shape, dataset: name, dataDir: dataDir ?? cfg.dataDir, seed }, onProgress, record);
   if (split.val.labels.length === 0) {
-    throw new IcmixError('the run held out no validation images (trained with --val-size 0); retrain with a validation split to calibrate');
+    // Say why: --val-size 0 was given, or the default share of a small training set rounded to 0.
+    const why =
+      cfg.valSize === 0
+        ? 'it was trained with --val-size 0'
+        : `its ${split.train.labels.length} training images are too few for ${cfg.valSize === undefined ? 'the default share (10%, rounded per class)' : `--val-size ${cfg.valSize}`} to hold any out`;
+    throw new IcmixError(`the run held out no validation images (${why}); calibration needs held-out images, never the test split: retrain with more images or a larger --val-size, or give the folder a val/`);
   }
   if (split.val.labels.length !== manifest.dataset.valSize || split.train.labels.length !== manifest.dataset.trainSize) {
     throw new IcmixError(

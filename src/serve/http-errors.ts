@@ -50,7 +50,10 @@ function describeValidation(err: FastifyError, req: FastifyRequest): { status: n
   const field = first.instancePath.split('/').filter(Boolean)[0] ?? (first.params as { missingProperty?: string }).missingProperty ?? part;
   if (part === 'body') {
     const cfg = (req.routeOptions.config as BodyErrorConfig).bodyError;
-    const what = `the body${first.instancePath ? ` at ${first.instancePath}` : ''} ${first.message}`;
+    const allowed = (first.params as { allowedValues?: unknown[] }).allowedValues;
+    const what = `the body${first.instancePath ? ` at ${first.instancePath}` : ''} ${first.message}${allowed ? ` (${allowed.map((v) => JSON.stringify(v)).join(' or ')})` : ''}`;
+    // A field beside the pixels (e.g. "layout") is named by its own code, not as missing inputs.
+    if (first.instancePath && field !== 'inputs') return { status: 400, code: `bad_${field}`, message: what };
     return { status: 400, code: cfg?.code ?? 'bad_body', message: cfg ? `${cfg.hint} (${what})` : what };
   }
   const source = part === 'querystring' ? (req.query as Record<string, unknown>) : part === 'params' ? (req.params as Record<string, unknown>) : {};

@@ -1,4 +1,5 @@
 /** icmix serve: an HTTP server and web page for calibrated ONNX classifiers. */
+export { icmixServe, type IcmixPluginOptions, type IcmixState } from './plugin.js';
 export { createServer, SERVE_DEFAULTS, SERVE_RULES, type IcmixServer, type ServeOptions, type ServeRuntime, type ShutdownReport } from './server.js';
 export { admitImage, toBadInput, REQUEST_BODY } from './image-guard.js';
 export { DynamicBatcher, type BatcherOptions, type BatchRunner } from './batcher.js';

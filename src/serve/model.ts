@@ -34,6 +34,17 @@ export async function loadServeModel(modelPath: string, runtime: string, opts: {
   // A model.onnx left from an earlier run in its folder is refused before it is served.
   await checkModelFile(modelPath, info.metadata[META.weightsSha256]);
   const rt = await createRuntime(runtime as (typeof SERVE_RUNTIMES)[number], modelPath, { threads: opts.threads, fallback: opts.fallback, info });
+  // What a graph does not say about its output is read off one image now, so a probability head
+  // taken for logits stops the server at start rather than answering every request wrongly.
+  if (info.metadata[META.output] === undefined || (info.output === 'probabilities' && info.outputProducer !== 'Softmax')) {
+    const [h, w, c] = info.inputShape;
+    try {
+      await predictProbabilities(rt, info, new Float32Array(h * w * c).fill(0.5), 1, 1);
+    } catch (e) {
+      await rt.dispose();
+      throw e;
+    }
+  }
   return {
     info,
     runtime: rt.name,

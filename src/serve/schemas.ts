@@ -25,7 +25,7 @@ export const errorSchema = {
 
 /** The errors POST /v1/predict gives besides the generic ones, by status. */
 export const predictErrorResponses = {
-  400: { $ref: 'icmix-error#', description: 'Not an image (or pixels that do not match its header), or a wrong shape or value (not_an_image, wrong_size, wrong_shape, bad_value, malformed_json, missing_inputs, bad_top_k). Images of any size are resized; only JSON arrays must have the model\'s shape.' },
+  400: { $ref: 'icmix-error#', description: 'Not an image (or pixels that do not match its header), or a wrong shape or value (not_an_image, wrong_size, wrong_shape, bad_value, malformed_json, missing_inputs, bad_top_k, layout_required, bad_layout). Images of any size are resized; only JSON arrays must have the model\'s shape.' },
   408: { $ref: 'icmix-error#', description: 'The body did not arrive within --body-timeout-ms (body_timeout).' },
   413: { $ref: 'icmix-error#', description: 'Too large: the body (body_too_large), the number of images (too_many_items), or the pixels an image header declares (image_too_large, refused before decoding).' },
   415: { $ref: 'icmix-error#', description: 'Not image/png, image/jpeg or application/json (unsupported_media_type).' },
@@ -91,6 +91,12 @@ export const modelDocSchema = {
         to: { type: 'object', required: ['height', 'width'], properties: { height: int, width: int }, description: 'the model\'s input size' },
       },
     },
+    jsonLayout: {
+      type: 'object',
+      description: 'The order of JSON pixel arrays ("layout" in the body), separate from the graph\'s inputLayout: the server transposes to it.',
+      required: ['default', 'accepts', 'rule'],
+      properties: { default: { type: 'string', enum: ['NHWC', 'NCHW'] }, accepts: { type: 'array', items: str }, rule: str },
+    },
     serving: {
       type: 'object',
       additionalProperties: true,
@@ -118,7 +124,14 @@ export const predictJsonBodySchema = {
     inputs: {
       type: 'array',
       minItems: 1,
-      description: 'pixel values in [0, 1], NHWC: one image [H][W][C] (or [H][W] for one channel) or flat [H*W*C]; a batch [N][H][W][C] or [N][H*W*C]',
+      description:
+        'pixel values in [0, 1]: one image [H][W][C] or [C][H][W] (or [H][W] for one channel) or flat [H*W*C]; a batch [N][H][W][C], [N][C][H][W] or [N][H*W*C]. ' +
+        'A nested array is read in the layout its shape fits; a flat array of a multi-channel model, or a shape that fits both, needs "layout" (400 layout_required)',
+    },
+    layout: {
+      type: 'string',
+      enum: ['NHWC', 'NCHW'],
+      description: 'the order of the pixel arrays: NHWC (channels last: Keras, image files) or NCHW (channels first: a PyTorch tensor). Default: read off a nested array\'s shape where only one fits',
     },
   },
 } as const;

@@ -1,27 +1,11 @@
-import { existsSync } from 'node:fs';
-import * as path from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
-import { RUN_FILES } from '../run/files.js';
-import { checkReportFor } from '../run/staleness.js';
-import { META } from '../types.js';
-import { IcmixError } from '../util/errors.js';
-import { ICMIX_VERSION } from '../version.js';
-import { DynamicBatcher } from './batcher.js';
-import { IMAGE_DECODER, IMAGE_MIME_TYPES } from '../image/index.js';
-import { RESIZE_ALGORITHM } from '../../web/resize.js';
-import { Arrivals } from './arrivals.js';
-import { errorBody, listenError, useIcmixErrors } from './http-errors.js';
-import { serveMetrics, type ServeMetrics } from './metrics.js';
+import { listenError } from './http-errors.js';
 import type { ModelOverrides } from '../infer/model-overrides.js';
+import type { DynamicBatcher } from './batcher.js';
+import type { ServeMetrics } from './metrics.js';
+import { SERVE_RUNTIMES, type ServeModel } from './model.js';
+import { icmixServe } from './plugin.js';
 import { DEFAULT_RUNTIME, type FallbackRuntime } from '../infer/runtimes/types.js';
-import { loadServeModel, SERVE_RUNTIMES, type ServeModel } from './model.js';
-import { healthRoutes } from './routes/health.js';
-import { metricsRoutes } from './routes/metrics.js';
-import { modelInfoRoutes } from './routes/model-info.js';
-import { openapiRoutes } from './routes/openapi.js';
-import { PREDICT_URL, predictRoutes } from './routes/predict.js';
-import { staticPageRoutes } from './routes/static-page.js';
 import { checkOptions, nonNegative, nonNegativeInt, positiveInt, type RuleTable } from '../util/ranges.js';
 
 export type ServeRuntime = (typeof SERVE_RUNTIMES)[number];
@@ -108,123 +92,43 @@ export interface ShutdownReport {
   forced: boolean;
 }
 
-/** Build the HTTP server for one model (not yet listening). */
+/** On shutdown: how long no connection or request must arrive before the listener closes. */
+const DRAIN_QUIET_MS = 50;
+/** ...and the longest that drain may take (a client that keeps connecting cannot hold it open). */
+const DRAIN_MAX_MS = 1000;
+
+/** Resolves once `events` have not fired on `emitter` for `quietMs`, or at `until` (epoch ms). */
+function quietFor(emitter: NodeJS.EventEmitter, events: string[], quietMs: number, until: number): Promise<void> {
+  return new Promise((resolve) => {
+    let timer: NodeJS.Timeout;
+    const done = () => {
+      clearTimeout(timer);
+      for (const e of events) emitter.off(e, rearm);
+      resolve();
+    };
+    const rearm = () => {
+      clearTimeout(timer);
+      timer = setTimeout(done, Math.max(0, Math.min(quietMs, until - Date.now())));
+    };
+    for (const e of events) emitter.on(e, rearm);
+    rearm();
+  });
+}
+
+/** Build the HTTP server for one model (not yet listening): the icmix plugin on a Fastify of its own. */
 export async function createServer(options: ServeOptions): Promise<IcmixServer> {
   const o = { ...SERVE_DEFAULTS, ...Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) } as Required<Omit<ServeOptions, 'report' | 'threads' | 'fallback'>> &
     Pick<ServeOptions, 'report' | 'threads' | 'fallback'>;
   checkOptions(o, SERVE_RULES, 'serve');
-  const reportPath = o.report ?? path.join(path.dirname(o.model), RUN_FILES.report);
-  const hasReport = existsSync(reportPath);
-  if (o.report && !hasReport) throw new IcmixError(`report file ${o.report} not found; pass the report.json written by icmix eval`);
-  const model = await loadServeModel(o.model, o.runtime, { threads: o.threads, fallback: o.fallback, overrides: o.overrides });
-  const info = model.info;
-  // A report of other weights would show the wrong numbers next to this model.
-  if (hasReport) await checkReportFor(reportPath, o.model, info.metadata[META.weightsSha256]).catch(async (e: unknown) => {
-    await model.dispose();
-    throw e;
-  });
-  const [h, w, c] = info.inputShape;
-  const classes = info.numClasses;
-  const metrics = serveMetrics();
-  const arrivals = new Arrivals(() => batcher.poke());
-  const batcher = new DynamicBatcher((x, n) => model.predict(x, n), {
-    maxBatch: o.maxBatch,
-    maxWaitMs: o.maxWaitMs,
-    itemSize: h * w * c,
-    outSize: classes,
-    arriving: () => arrivals.count,
-    onBatch: (images, requests, seconds) => {
-      metrics.batchSize.observe(images);
-      metrics.batchRequests.observe(requests);
-      metrics.inferSeconds.observe(seconds);
-    },
-  });
-  metrics.registry.gauge('icmix_arriving_requests', 'Predict requests being received or decoded, not yet queued.', () => arrivals.count);
-  metrics.registry.gauge('icmix_queued_images', 'Images waiting for their batch to run.', () => batcher.pending.images);
-  metrics.registry.gauge('icmix_running_batches', 'Model calls running now.', () => batcher.pending.running);
-  metrics.registry.gauge('process_resident_memory_bytes', 'Resident memory of the server process in bytes.', () => process.memoryUsage.rss());
-
   const app = Fastify({ bodyLimit: o.maxBody, logger: false, return503OnClosing: false });
-  useIcmixErrors(app, {
-    maxBody: o.maxBody,
-    onError: (req, code) => {
-      if (req.routeOptions.url === PREDICT_URL) metrics.errors.inc({ code });
-    },
-  });
-  app.removeContentTypeParser('text/plain'); // only images and JSON are accepted
-  app.addContentTypeParser(Object.keys(IMAGE_MIME_TYPES), { parseAs: 'buffer' }, (_req, body, done) => done(null, body));
-
-  // While shutting down, answers close their connection so keep-alive sockets don't hold close() open.
-  let shuttingDown = false;
-  // Requests that still arrive (pipelined, or on a busy keep-alive connection) are refused in the
-  // documented error shape; fastify's own 503 body (return503OnClosing) is another shape.
-  app.addHook('onRequest', async (_req, reply) => {
-    if (shuttingDown) return reply.code(503).send(errorBody('shutting_down', 'the server is shutting down; send the request again once it is back (or to another instance)'));
-  });
-  app.addHook('onSend', async (_req, reply, payload) => {
-    if (shuttingDown) reply.header('connection', 'close');
-    return payload;
-  });
-  app.addHook('onResponse', async (req, reply) => {
-    const route = req.routeOptions.url ?? 'unmatched';
-    metrics.requests.inc({ route, method: req.method, status: String(reply.statusCode) });
-    metrics.latency.observe(reply.elapsedTime / 1000, { route });
-  });
-
-  const modelDoc = {
-    file: path.basename(o.model),
-    runtime: model.runtime,
-    runtimeNote: model.note ?? null,
-    inputShape: info.inputShape,
-    inputLayout: info.inputLayout,
-    numClasses: classes,
-    classNames: info.classNames,
-    normalization: info.normalization,
-    normalizationBaked: info.normalizationBaked,
-    inputScale: info.inputScale ?? 1,
-    output: info.output,
-    temperature: info.temperature,
-    oodThreshold: info.oodThreshold,
-    metadata: info.metadata,
-    // Image bodies of any size are resized to the model's with the page's own code (web/resize.js).
-    resize: { algorithm: RESIZE_ALGORITHM, module: o.web !== false ? '/web/resize.js' : null, to: { height: h, width: w } },
-    // Which decoder reads image bodies and by what rules (orientation, colour), as the README says.
-    decoder: IMAGE_DECODER,
-    serving: {
-      maxBatch: o.maxBatch,
-      maxWaitMs: o.maxWaitMs,
-      maxBody: o.maxBody,
-      maxItems: o.maxItems,
-      maxImagePixels: o.maxImagePixels,
-      bodyTimeoutMs: o.bodyTimeoutMs,
-      topK: o.topK,
-      accepts: [...Object.keys(IMAGE_MIME_TYPES), 'application/json'],
-    },
-    report: hasReport ? '/report.json' : null,
-    modelUrl: '/model.onnx',
-  };
-
-  // @fastify/swagger collects every route registered after it into GET /openapi.json.
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.1.0',
-      info: { title: 'icmix serve', version: ICMIX_VERSION, description: `Calibrated image classification with ${modelDoc.file} (${w}x${h}x${c}, ${classes} classes).` },
-    },
-    // Shared schemas keep their $id as their name in components.schemas (icmix-error, not def-0).
-    refResolver: { buildLocalReference: (json: { $id?: unknown }, _base: unknown, _fragment: unknown, i: number) => (typeof json.$id === 'string' ? json.$id : `def-${i}`) },
-  });
-  await app.register(healthRoutes, { body: { status: 'ok', model: modelDoc.file, runtime: model.runtime } });
-  await app.register(modelInfoRoutes, { doc: modelDoc });
-  await app.register(predictRoutes, {
-    info,
-    metrics,
-    batcher,
-    arrivals,
-    limits: { maxItems: o.maxItems, topK: o.topK, maxImagePixels: o.maxImagePixels, bodyTimeoutMs: o.bodyTimeoutMs },
-  });
-  await app.register(metricsRoutes, { metrics });
-  await app.register(openapiRoutes);
-  if (o.web !== false) await app.register(staticPageRoutes, { model: o.model, report: hasReport ? reportPath : null });
+  try {
+    await app.register(icmixServe, o);
+    await app.ready();
+  } catch (e) {
+    await app.close().catch(() => undefined);
+    throw e;
+  }
+  const { model, metrics, batcher } = app.icmix;
 
   let closing: Promise<ShutdownReport> | undefined;
   return {
@@ -241,21 +145,25 @@ export async function createServer(options: ServeOptions): Promise<IcmixServer> 
     },
     close() {
       closing ??= (async () => {
-        shuttingDown = true;
-        // Run queued batches now rather than after their wait, so in-flight requests finish fast.
-        const drained = batcher.drain();
+        const deadline = Date.now() + o.shutdownTimeoutMs;
+        const drained = app.icmix.beginShutdown();
+        // Requests clients already sent sit in the listen backlog (connected, not yet accepted) or
+        // in accepted sockets not yet parsed. Closing the listener resets the first, and Node's
+        // server.close() destroys the second as idle; so first accept and parse until neither has
+        // happened for a moment, then stop accepting.
+        await quietFor(app.server, ['connection', 'request'], DRAIN_QUIET_MS, Math.min(deadline, Date.now() + DRAIN_MAX_MS));
+        app.icmix.refuseNew();
         const closed = app.close();
         let timer: NodeJS.Timeout | undefined;
         const forced = await Promise.race([
           closed.then(() => false),
-          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), o.shutdownTimeoutMs))),
+          new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), Math.max(0, deadline - Date.now())))),
         ]);
         clearTimeout(timer);
         // Past the bound: whatever is still open (a slow upload, a stuck client) is cut off.
         if (forced) app.server.closeAllConnections();
-        await closed;
+        await closed; // the plugin's onClose has run the last batches and freed the model
         await drained;
-        await model.dispose();
         return { forced };
       })();
       return closing;

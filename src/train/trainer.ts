@@ -24,6 +24,8 @@ import {
   loadLayersModel,
   writeEpochLog,
   writeManifest,
+  readDataRecord,
+  writeDataRecord,
   type EpochLog,
   type LrFindRecord,
   type RunManifest,
@@ -105,7 +107,8 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
 
   const backend = await useBackend(cfg.backend);
   const engine = activeEngine()!;
-  const data = await prepareData(cfg, report);
+  // A resumed run reads its folder dataset as recorded, so files added since cannot move its split.
+  const data = await prepareData(cfg, report, state ? await readDataRecord(runDir) : undefined);
   const { train: trainSet, val: valSet, test: testSet, normalization } = data;
   const shape = trainSet.shape;
   const n = trainSet.labels.length;
@@ -179,6 +182,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     await writeEpochLog(runDir, []);
   }
   await writeManifest(runDir, manifest);
+  await writeDataRecord(runDir, cfg.dataset, data);
   if (!state) report({ task: 'train', message: formatModelSummary(summarizeModel(model)) });
 
   const sgdOptions = { momentum: cfg.momentum, weightDecay: cfg.weightDecay };

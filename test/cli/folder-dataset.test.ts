@@ -120,12 +120,12 @@ test('icmix eval --strict stops at a file that does not decode (the skip note te
   try {
     clearDatasetCache();
     await assert.rejects(
-      main(['eval', model, '--dataset', `folder:${data}`, '--suite', 'id', '--strict', '--quiet', '--out', path.join(tmp, 'strict-out')]),
+      main(['eval', model, '--dataset', `folder:${data}`, '--suite', 'id', '--strict', '--no-normalize', '--quiet', '--out', path.join(tmp, 'strict-out')]),
       /zz-empty\.png does not decode \(the file is empty\)/,
     );
     // Without it the file is skipped and the rest evaluated.
     clearDatasetCache();
-    await main(['eval', model, '--dataset', `folder:${data}`, '--suite', 'id', '--quiet', '--out', path.join(tmp, 'strict-out')]);
+    await main(['eval', model, '--dataset', `folder:${data}`, '--suite', 'id', '--no-normalize', '--quiet', '--out', path.join(tmp, 'strict-out')]);
     assert.ok(existsSync(path.join(tmp, 'strict-out', 'report.json')));
   } finally {
     delete process.env.ICMIX_CACHE_DIR;
@@ -144,8 +144,8 @@ test('--quiet eval, calibrate (a model made elsewhere or a run) and train print 
   process.stderr.write = ((chunk: string | Uint8Array) => (written.push(String(chunk)), true)) as typeof process.stderr.write;
   try {
     for (const argv of [
-      ['eval', model, '--dataset', `folder:${data}`, '--suite', 'id', '--quiet', '--out', path.join(tmp, 'quiet-out')],
-      ['calibrate', model, '--dataset', `folder:${data}`, '--val-size', '4', '--quiet'],
+      ['eval', model, '--dataset', `folder:${data}`, '--suite', 'id', '--no-normalize', '--quiet', '--out', path.join(tmp, 'quiet-out')],
+      ['calibrate', model, '--dataset', `folder:${data}`, '--val-size', '4', '--no-normalize', '--quiet'],
       ['train', '--dataset', `folder:${data}`, '--model', 'mlp', '--epochs', '1', '--batch-size', '8', '--val-size', '4', '--backend', 'cpu', '--out', path.join(tmp, 'quiet-run'), '--quiet'],
       ['calibrate', path.join(tmp, 'quiet-run'), '--backend', 'cpu', '--quiet'],
     ]) {

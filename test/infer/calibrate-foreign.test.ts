@@ -120,6 +120,16 @@ test('a logits model without metadata: T is fitted on the held-out validation sp
   }
 });
 
+test('a Softmax -> Clip head (softmax(x).clamp(min=1e-7)) is calibrated on its log probabilities, to the logits model\'s T (issue 25 item 2)', async () => {
+  const clipModel = path.join(root, 'torch-clip.onnx');
+  python([clipModel, '--size', '8', '8', '--channels', '1', '--classes', '3', '--seed', '9', '--softmax', '--clip']);
+  const ref = await calibrateModel(logitsModel, { dataset, valSize: VAL, seed: SEED, overrides: { mean: [MEAN], std: [STD] }, out: path.join(root, 'ref-clip.onnx') });
+  const r = await calibrateModel(clipModel, { dataset, valSize: VAL, seed: SEED, overrides: { mean: [MEAN], std: [STD] } });
+  assert.equal(r.fit.logitsFrom, 'log of the probabilities');
+  const T = r.calibration.temperature;
+  assert.ok(Math.abs(T - ref.calibration.temperature) < 1e-4 * T, `T ${T} vs ${ref.calibration.temperature} from the logits`);
+});
+
 test('a softmax model: calibrated on the log of its probabilities (exact up to a constant per row), same T and probabilities', async () => {
   const ref = await calibrateModel(logitsModel, { dataset, valSize: VAL, seed: SEED, overrides: { mean: [MEAN], std: [STD] }, out: path.join(root, 'ref.onnx') });
   // The graph ends in a Softmax, so it is read as probabilities without --output.
@@ -190,11 +200,11 @@ test('bad input: already calibrated, wrong class count, a layout that does not f
   const cal = path.join(root, 'torch.calibrated.onnx');
   await assert.rejects(calibrateModel(cal, { dataset, valSize: VAL }), /already at temperature .*calibrate the uncalibrated model/);
   const five = `idx:${await writeIdxDataset({ h: 8, w: 8, classes: 5, train: 50, test: 10 })}`;
-  await assert.rejects(calibrateModel(logitsModel, { dataset: five }), /outputs 3 classes but idx:.* has 5/);
-  await assert.rejects(calibrateModel(logitsModel, { dataset, overrides: { inputLayout: 'NHWC' } }), /read as NCHW it fits: pass --input-layout NCHW/);
+  await assert.rejects(calibrateModel(logitsModel, { dataset: five, overrides: { normalize: false } }), /outputs 3 classes but idx:.* has 5/);
+  await assert.rejects(calibrateModel(logitsModel, { dataset, overrides: { inputLayout: 'NHWC', normalize: false } }), /read as NCHW it fits: pass --input-layout NCHW/);
   const big = `idx:${await writeIdxDataset({ h: 16, w: 16, classes: 3, train: 50, test: 10 })}`;
-  await assert.rejects(calibrateModel(logitsModel, { dataset: big }), /takes 8x8 pixels \(width x height\), the data is 16x16; calibrate on a dataset of that size \(a folder:<dir> dataset is resized to it/);
-  await assert.rejects(calibrateModel(logitsModel, {}), /records none \(metadata icmix.dataset\): name it with --dataset/);
+  await assert.rejects(calibrateModel(logitsModel, { dataset: big, overrides: { normalize: false } }), /takes 8x8 pixels \(width x height\), the data is 16x16; calibrate on a dataset of that size \(a folder:<dir> dataset is resized to it/);
+  await assert.rejects(calibrateModel(logitsModel, { overrides: { normalize: false } }), /records none \(metadata icmix.dataset\): name it with --dataset/);
 });
 
 test('icmix calibrate MODEL.onnx --dataset ... with the foreign-model flags; a run folder refuses them', async () => {
@@ -209,4 +219,7 @@ test('icmix calibrate MODEL.onnx --dataset ... with the foreign-model flags; a r
   const bad = icmix(['calibrate', folder, '--dataset', dataset, '--mean', '0.3']);
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /--dataset, --mean are for an \.onnx file made elsewhere; .* is a run folder/);
+  const raw = icmix(['calibrate', folder, '--no-normalize']);
+  assert.equal(raw.status, 1);
+  assert.match(raw.stderr, /--no-normalize is for an \.onnx file made elsewhere; .* is a run folder/);
 });

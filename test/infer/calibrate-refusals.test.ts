@@ -23,7 +23,7 @@ test('a model with two outputs (logits and probabilities) is refused up front, n
   writeFileSync(file, encodeModel(m));
   // The dataset does not exist: the refusal must come before any data is read.
   await assert.rejects(
-    calibrateModel(file, { dataset: `folder:${path.join(root, 'none')}` }),
+    calibrateModel(file, { dataset: `folder:${path.join(root, 'none')}`, overrides: { normalize: false } }),
     (e: Error) => /two\.onnx has 2 outputs \(y, logits_out\).*reads only the first.*one output/s.test(e.message),
   );
 });
@@ -38,7 +38,7 @@ test('a calibrated copy whose source model has changed since is refused; moved a
   const model = path.join(root, 'src.onnx');
   const spec = { shape: [8, 8, 1] as [number, number, number], classes: 3, noMetadata: true };
   writeFileSync(model, tinyOnnx({ ...spec, seed: 1 }));
-  const r = await calibrateModel(model, { dataset: `folder:${data}`, valSize: 6 });
+  const r = await calibrateModel(model, { dataset: `folder:${data}`, valSize: 6, overrides: { normalize: false } });
   await loadModelInfo(r.path); // fresh: fine
   writeFileSync(model, tinyOnnx({ ...spec, seed: 2 })); // retrained in place
   const stale = /src\.calibrated\.onnx was calibrated from .*src\.onnx, which has changed since .*calibrate it again/;
@@ -54,9 +54,9 @@ test('a bad --out is refused before any data is read: not .onnx, a folder, or th
   const file = path.join(root, 'plain.onnx');
   writeFileSync(file, tinyOnnx({ shape: [4, 4, 1], classes: 3, noMetadata: true }));
   const dataset = `folder:${path.join(root, 'none')}`;
-  await assert.rejects(calibrateModel(file, { dataset, out: path.join(root, 'out.json') }), /--out .*out\.json: the calibrated copy is an ONNX model; name it \.onnx/);
-  await assert.rejects(calibrateModel(file, { dataset, out: root }), /--out .* is a folder; name the calibrated \.onnx file/);
-  await assert.rejects(calibrateModel(file, { dataset, out: file }), /is the model itself/);
+  await assert.rejects(calibrateModel(file, { dataset, out: path.join(root, 'out.json'), overrides: { normalize: false } }), /--out .*out\.json: the calibrated copy is an ONNX model; name it \.onnx/);
+  await assert.rejects(calibrateModel(file, { dataset, out: root, overrides: { normalize: false } }), /--out .* is a folder; name the calibrated \.onnx file/);
+  await assert.rejects(calibrateModel(file, { dataset, out: file, overrides: { normalize: false } }), /is the model itself/);
 });
 
 test('a probabilities model whose probabilities underflow to 0 is calibrated with a note that its log was floored', async () => {
@@ -67,7 +67,7 @@ test('a probabilities model whose probabilities underflow to 0 is calibrated wit
   // Logits divided by 0.001 before the softmax: every non-top probability is 0 in float32.
   writeFileSync(file, tinyOnnx({ shape: [8, 8, 1], classes: 3, probabilities: true, temperature: 0.001, noMetadata: true }));
   const messages: string[] = [];
-  await calibrateModel(file, { dataset: `folder:${data}`, valSize: 6, onProgress: (e) => e.message && messages.push(e.message) });
+  await calibrateModel(file, { dataset: `folder:${data}`, valSize: 6, overrides: { normalize: false }, onProgress: (e) => e.message && messages.push(e.message) });
   assert.ok(messages.some((m) => /\d+(\.\d+)?% of the validation probabilities are 0 .*floored.*calibrate the logits/.test(m)), messages.join('\n'));
 });
 
@@ -90,6 +90,7 @@ test('validation logits that want T = ∞ (true class below average) are calibra
     val: { logits: new Float32Array([3, 0, 0, 3, 3, 0]), labels: new Int32Array([1, 0, 1]) },
     test: { images, logits: testLogits, labels: new Int32Array(n) },
     numClasses: 2,
+    overrides: { normalize: false },
     opts: {},
     log: (m) => messages.push(m),
   });

@@ -30,7 +30,7 @@ test('an ICM batch of 16384 is refused before training with a batch size that fi
     const step = { activationFloats, numClasses: 10, pairwise: true };
     assert.throws(() => wasmEngine.checkStep!({ ...step, batchSize: 16384 }), (e: unknown) => {
       assert.ok(e instanceof IcmixError);
-      const m = /^batch size 16384 needs about [\d.]+ GiB per training step, more than the wasm backend's 4\.0 GiB heap; use a batch size of at most (\d+), or train on the tensorflow engine/.exec(e.message);
+      const m = /^batch size 16384 needs about [\d.]+ GiB per training step, more than the wasm backend's 4\.0 GiB heap; use a batch size of at most (\d+), or train on smaller images \(.*--image-size HxW.*\), or train on the tensorflow engine/.exec(e.message);
       assert.ok(m, e.message);
       const fits = Number(m[1]);
       assert.ok(fits >= 2 && estimateStepBytes({ ...step, batchSize: fits }) <= WASM_HEAP_BYTES, `${name}: suggested ${fits}`);

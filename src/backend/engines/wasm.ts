@@ -13,6 +13,8 @@ import type { TrainingEngine } from './types.js';
 export const WASM_HEAP_BYTES = 4294901760;
 
 const TRAIN_ON_NATIVE = 'or train on the tensorflow engine (`bash scripts/setup.sh` installs it)';
+/** Large photos (a 640x480 folder) are the usual cause: the size a folder is resized to is a flag. */
+const SMALLER_IMAGES = 'or train on smaller images (a folder:<dir> dataset is resized to --image-size HxW, e.g. --image-size 64x64; by default to its most common file size)';
 
 function suggestion(s: StepSize): string {
   const fits = largestFittingBatch(s, WASM_HEAP_BYTES);
@@ -51,12 +53,12 @@ export const wasmEngine: TrainingEngine<'wasm'> = {
   checkStep(s) {
     const need = estimateStepBytes(s);
     if (need <= WASM_HEAP_BYTES) return;
-    throw new IcmixError(`batch size ${s.batchSize} needs about ${gib(need)} per training step, more than the wasm backend's ${gib(WASM_HEAP_BYTES)} heap; ${suggestion(s)}, ${TRAIN_ON_NATIVE}`);
+    throw new IcmixError(`batch size ${s.batchSize} needs about ${gib(need)} per training step, more than the wasm backend's ${gib(WASM_HEAP_BYTES)} heap; ${suggestion(s)}, ${SMALLER_IMAGES}, ${TRAIN_ON_NATIVE}`);
   },
   outOfMemory(err, s, where) {
     if (!isWasmOutOfMemory(err)) return undefined;
     const half = Math.max(2, 2 ** Math.floor(Math.log2(s.batchSize / 2)));
     const fits = largestFittingBatch({ ...s, pairwise: true }, WASM_HEAP_BYTES / 2);
-    return new IcmixError(`the wasm backend ran out of memory ${where} at batch size ${s.batchSize}; use a batch size of at most ${Math.min(half, fits || half)}, ${TRAIN_ON_NATIVE}`);
+    return new IcmixError(`the wasm backend ran out of memory ${where} at batch size ${s.batchSize}; use a batch size of at most ${Math.min(half, fits || half)}, ${SMALLER_IMAGES}, ${TRAIN_ON_NATIVE}`);
   },
 };

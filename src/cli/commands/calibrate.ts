@@ -22,6 +22,7 @@ interface CalibrateArgs extends ModelFlagArgs {
   strict?: boolean;
   'max-image-pixels'?: number;
   out?: string;
+  force?: boolean;
   'data-dir'?: string;
   bins: number;
   tpr: number;
@@ -42,6 +43,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         .example('$0 calibrate resnet.onnx --dataset cifar10 --data-dir ./cifar --mean 0.49,0.48,0.45 --std 0.25', 'a model made elsewhere: writes resnet.calibrated.onnx and resnet.calibrated.calibration.json')
         .positional('run', { type: 'string', demandOption: true, describe: 'a run folder written by icmix train, or an .onnx image classifier (then name its data with --dataset)' })
         .option('out', { type: 'string', describe: 'path of the calibrated model (default <run>/model.calibrated.onnx, or <model>.calibrated.onnx)' })
+        .option('force', { type: 'boolean', describe: 'replace an --out file (or its .calibration.json) made from other weights, another model, or not by icmix' })
         .option('data-dir', { type: 'string', describe: "dataset folder (default: the run's --data-dir)" })
         .option('dataset', { type: 'string', group: 'Models made elsewhere (override the model\'s metadata):', describe: "an .onnx file's data (default: its icmix.dataset metadata); T is fitted on a validation split held out of its training set, never on the test split" })
         .option(...ranged('val-size', CALIBRATE_MODEL_RULES.valSize, { group: 'Models made elsewhere (override the model\'s metadata):', describe: 'an .onnx file: validation images held out of the training set, stratified (default: as icmix train, 10% up to 5000)' }))
@@ -72,6 +74,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
         maxImagePixels: a.maxImagePixels,
         overrides: await modelOverrides(a),
         out: a.out,
+      force: a.force,
         bins: a.bins,
         tpr: a.tpr,
         batchSize: a.batchSize,
@@ -82,9 +85,10 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
       printResult(r, `the validation split: ${f.valSize} images, ${f.splitHow}${f.logitsFrom === 'logits' ? '' : '; the model outputs probabilities, so T scales their log'}`);
       return;
     }
-    const foreignOnly = (['dataset', 'val-size', 'seed', 'strict', 'max-image-pixels', 'input-layout', 'mean', 'std', 'input-range', 'output', 'class-names'] as const).filter((k) => a[k] !== undefined);
+    const foreignOnly = (['dataset', 'val-size', 'seed', 'strict', 'max-image-pixels', 'input-layout', 'mean', 'std', 'normalize', 'input-range', 'output', 'class-names'] as const).filter((k) => a[k] !== undefined);
     if (foreignOnly.length) {
-      throw new IcmixError(`--${foreignOnly.join(', --')} ${foreignOnly.length > 1 ? 'are' : 'is'} for an .onnx file made elsewhere; ${a.run} is a run folder, whose data and split come from its manifest`);
+      const flags = foreignOnly.map((k) => (k === 'normalize' && a.normalize === false ? '--no-normalize' : `--${k}`));
+      throw new IcmixError(`${flags.join(', ')} ${foreignOnly.length > 1 ? 'are' : 'is'} for an .onnx file made elsewhere; ${a.run} is a run folder, whose data and split come from its manifest`);
     }
     // A run never exported: export its logits graph into a scratch folder (the run keeps no
     // model.onnx it did not ask for), then calibrate that.
@@ -99,6 +103,7 @@ export const calibrateCommand: CommandModule<object, CalibrateArgs> = {
     const r = await calibrateRun(a.run, {
       source,
       out: a.out,
+      force: a.force,
       dataDir: a.dataDir,
       bins: a.bins,
       tpr: a.tpr,

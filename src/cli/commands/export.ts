@@ -6,6 +6,7 @@ import { ranged } from '../ranged.js';
 interface ExportArgs {
   run: string;
   out?: string;
+  force?: boolean;
   opset: number;
   'input-layout': 'nhwc' | 'nchw';
   probabilities: boolean;
@@ -44,6 +45,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .example('$0 export runs/icm --probabilities --temperature 1.7 --bake-normalization --out deploy.onnx', 'one file that takes raw [0,1] pixels and returns calibrated probabilities')
       .positional('run', { type: 'string', demandOption: true, describe: 'a run folder written by `icmix train` (or a folder with a tfjs model.json)' })
       .option('out', { type: 'string', describe: 'output file (default <run>/model.onnx)' })
+      .option('force', { type: 'boolean', describe: 'replace an --out file made from other weights or not by icmix' })
       .option(...ranged('opset', EXPORT_RULES.opset, { default: DEFAULT_OPSET, describe: 'ONNX opset, 13 to 17 (the IR version follows)' }))
       .option('input-layout', { choices: ['nhwc', 'nchw'] as const, default: 'nhwc' as const, describe: 'layout of the graph input: NHWC like the tfjs model, or NCHW' })
       .option('probabilities', { type: 'boolean', default: false, describe: 'append Softmax: the output holds probabilities instead of logits' })
@@ -56,7 +58,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       .option(...ranged('samples', EXPORT_RULES.verifySamples, { default: 16, describe: 'random inputs to compare on', group: 'Verification:' }))
       .option(...ranged('real-samples', EXPORT_RULES.realSamples, { default: 32, describe: "test images of the run's dataset to compare on, when it loads (0 = none)", group: 'Verification:' }))
       .option('backend', { choices: BACKEND_NAMES, default: 'cpu' as const, describe: 'tfjs backend that loads the model and computes the reference outputs', group: 'Verification:' })
-      .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
+      .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr, and on stdout only the line naming the file written' })
       .epilogue('The file carries icmix metadata (class names, normalisation, layout, temperature, method, dataset, version); `icmix inspect` shows it.'),
   handler: async (a) => {
     const log = a.quiet ? undefined : (m: string) => console.error(`icmix export: ${m}`);
@@ -65,6 +67,7 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
     const started = Date.now();
     const res = await exportRun(a.run, {
       out: a.out,
+      force: a.force,
       opset: a.opset,
       inputLayout: a.inputLayout,
       probabilities: a.probabilities,
@@ -79,8 +82,8 @@ export const exportCommand: CommandModule<object, ExportArgs> = {
       log,
     });
     console.log(`wrote ${res.path} (${(res.bytes / 1024).toFixed(0)} KiB) in ${((Date.now() - started) / 1000).toFixed(1)} s`);
-    if (res.verification) console.log(formatVerification(res.verification));
-    else console.log('verification skipped (--no-verify)');
+    // --quiet: the file written and nothing else (a failed verification still throws, naming it).
+    if (!a.quiet) console.log(res.verification ? formatVerification(res.verification) : 'verification skipped (--no-verify)');
     // End the process at once: nothing the wasm backend started should hold Node open.
     if (a.backend !== 'cpu') {
       await new Promise<void>((resolve) => process.stdout.write('', () => resolve()));

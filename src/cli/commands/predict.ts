@@ -39,7 +39,7 @@ export const predictCommand: CommandModule<object, PredictArgs> = {
         .option(...maxImagePixelsFlag('Options:'))
         .option('quiet', { type: 'boolean', default: false, describe: 'no progress on stderr' })
         .epilogue(
-          'Images of any size are resized to the model\'s (web/resize.js, as serve); EXIF orientation is applied; gray and RGB are converted to its channel count. The OOD flag is the confidence below the ' +
+          'Images of any size are resized to the model\'s input (web/resize.js, the one bilinear resize serve and the page use); EXIF orientation is applied; gray and RGB are converted to its channel count. The OOD flag is the confidence below the ' +
             'threshold icmix calibrate stored in the model (null without one). A file that cannot be classified gets an error line and exit status 1.',
         )),
   handler: async (a) => {

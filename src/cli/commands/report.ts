@@ -22,11 +22,12 @@ export const reportCommand: CommandModule<object, ReportArgs> = {
       })
       .option('out', { type: 'string', describe: 'also write the Markdown table to this file (atomically)' })
       .epilogue(
-        'Columns: top-1 accuracy, ECE, NLL and Brier on the ID test split; AUROC and FPR at 95% TPR as means over the OOD sets ' +
-          '(max-softmax score); mean accuracy over all corruptions × severities. Each report\'s first runtime is used.',
+        'One table per dataset and protocol, best values bold within it. Columns: top-1 accuracy, ECE before and after temperature scaling, NLL and Brier on the ID test split; ' +
+          'AUROC and FPR at 95% TPR as means over the OOD sets (max-softmax, max-logit, energy); mean accuracy over all corruptions × severities. ' +
+          'Each report\'s first runtime is used; folders without a report.json are skipped with a note.',
       ),
   handler: async (args) => {
-    const { markdown } = await compareRuns(args.runs);
+    const { markdown } = await compareRuns(args.runs, (m) => console.error(`icmix report: ${m}`));
     process.stdout.write(markdown);
     if (args.out) {
       await writeFileAtomic(args.out, markdown);

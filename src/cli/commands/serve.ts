@@ -35,8 +35,9 @@ export const serveCommand: CommandModule<object, ServeArgs> = {
         .epilog(
           'Requests:\n' +
             '  curl --data-binary @image.png -H "content-type: image/png" http://127.0.0.1:8080/v1/predict\n' +
-            '  curl -d \'{"inputs": [[...pixels in [0,1]...]]}\' -H "content-type: application/json" http://127.0.0.1:8080/v1/predict\n' +
-            'Images must have the model\'s size (no resizing); gray/RGB are converted to its channel count.\n' +
+            '  curl -d \'{"inputs": [[...pixels in [0,1]...]], "layout": "NHWC"}\' -H "content-type: application/json" http://127.0.0.1:8080/v1/predict\n' +
+            'PNG/JPEG images of any size are resized to the model\'s input (one bilinear resize, as the page does); gray/RGB are\n' +
+            'converted to its channel count. JSON pixel arrays must have the model\'s shape; "layout" says their order (NHWC or NCHW).\n' +
             'Each prediction has probabilities (after the model\'s temperature), top-k classes, confidence and an\n' +
             'ood flag (confidence below the threshold icmix calibrate stored; null without one).\n' +
             'GET /v1/model (metadata), /healthz, /metrics (Prometheus), /openapi.json (the API). SIGINT/SIGTERM finish\n' +

@@ -4,6 +4,7 @@ export { softmax, logSoftmax, logSumExp, rowLogSumExp, logitsFromProbabilities }
 export { accuracy, top5Accuracy, topKAccuracy, argmaxRows } from './accuracy.js';
 export { nll, nllFromLogits, NLL_CLAMP } from './nll.js';
 export { brier } from './brier.js';
+export { confusionMatrix, perClassAccuracy } from './confusion.js';
 export {
   ece,
   adaptiveEce,

@@ -1,5 +1,6 @@
 import type { EvalReport } from './types.js';
 import { OOD_SCORE_NAMES } from './types.js';
+import { confusionMarkdown } from './confusion.js';
 import { mdTable, num, pct } from '../../util/format.js';
 import { meanOod } from './summary.js';
 import { OOD_SCORE_LABELS as SCORE_LABEL } from '../metrics/ood-scores.js';
@@ -14,7 +15,7 @@ export function renderMarkdown(report: EvalReport): string {
   out.push(
     `Model \`${m.path}\` (${m.classNames.length} classes, input ${m.inputShape.join('×')} ${m.inputLayout}, ` +
       `${m.output}, T = ${num(m.temperature, 3)}${m.dataset ? `, trained on ${m.dataset}` : ''}). ` +
-      `Test split: ${report.dataset.testSize} images; ${report.settings.bins} ECE bins; suites ${report.settings.suites.join(', ')}; ` +
+      `Test split: ${report.dataset.testSize} images${report.dataset.testSplit ? ` (${report.dataset.testSplit})` : ''}; ${report.settings.bins} ECE bins; suites ${report.settings.suites.join(', ')}; ` +
       `icmix ${report.icmixVersion}, ${report.createdAt}.\n`,
   );
 
@@ -37,6 +38,9 @@ export function renderMarkdown(report: EvalReport): string {
       ),
     );
   }
+
+  const primary = withId[0]?.suites.id;
+  if (primary?.confusion) out.push(confusionMarkdown(primary.confusion, report.model.classNames, withId[0].runtime));
 
   const c = report.calibration;
   if (c) {

@@ -46,6 +46,8 @@ export type ClassificationMetrics = {
   bins: number;
   /** Per-bin data for the reliability diagram (equal-width bins, `bins` entries). */
   reliability: ReliabilityBin[];
+  /** confusion[t][p]: images of true class t predicted as p (argmax); per-class accuracy is its diagonal over its row sums. */
+  confusion?: number[][];
 };
 
 /** OOD scores computed from logits; higher = more in-distribution. */
@@ -183,7 +185,8 @@ export interface EvalReport {
   createdAt: string;
   model: ReportModel;
   /** The evaluation data. */
-  dataset: { name: string; testSize: number; source?: string };
+  /** testSplit: which images were scored, where that is a choice (a folder dataset). */
+  dataset: { name: string; testSize: number; source?: string; testSplit?: string };
   settings: {
     /** Suites that ran, e.g. ['id', 'ood', 'corruptions']. */
     suites: string[];

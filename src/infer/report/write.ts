@@ -5,6 +5,7 @@ import type { EvalReport } from './types.js';
 import { validateReport } from './schema.js';
 import { renderMarkdown } from './markdown.js';
 import { reliabilitySvg } from './svg.js';
+import { confusionSvg } from './confusion.js';
 import { readCurvePoints, trainingCurvesSvg, TRAINING_CURVES_FILE } from './curves.js';
 
 // The report's file names belong to the run folder (src/run/files.ts), which clears them on --overwrite.
@@ -28,6 +29,10 @@ export async function writeReport(dir: string, report: EvalReport): Promise<stri
     seen.set(rt.runtime, k);
     const name = `${REPORT_FILES.reliabilityPrefix}${safeName(rt.runtime)}${k > 1 ? `-${k}` : ''}.svg`;
     files.push([name, reliabilitySvg(rt.suites.id.reliability, { title: `${report.model.method ?? 'model'} on ${report.dataset.name} (${rt.runtime})`, ece: rt.suites.id.ece })]);
+  }
+  const primary = report.runtimes.find((r) => r.suites.id);
+  if (primary?.suites.id?.confusion) {
+    files.push([REPORT_FILES.confusion, confusionSvg(primary.suites.id.confusion, report.model.classNames, { title: `${report.model.method ?? 'model'} on ${report.dataset.name} (${primary.runtime}): confusion matrix` })]);
   }
   const cal = report.calibration;
   if (cal?.reliabilityAfter) {

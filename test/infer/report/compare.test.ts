@@ -32,11 +32,11 @@ test('comparison table: one row per run, best value per column in bold, missing 
   ]);
   assert.deepEqual(rows.map((r) => [r.label, r.run, r.runtime]), [['ce', 'ce', 'cpu'], ['icm', 'icm', 'cpu']]);
   const md = renderComparison(rows);
-  const lines = md.split('\n');
-  assert.equal(lines[0], '| method | runtime | accuracy | ECE | NLL | Brier | AUROC | FPR95 | AUROC (max logit) | FPR95 (max logit) | AUROC (energy) | FPR95 (energy) | corruption acc. |');
+  const lines = md.split('\n').slice(2); // after the group heading
+  assert.equal(lines[0], '| method | model | T | runtime | accuracy | ECE before TS | ECE after TS | NLL | Brier | AUROC | FPR95 | AUROC (max logit) | FPR95 (max logit) | AUROC (energy) | FPR95 (energy) | corruption acc. |');
   // b has the stronger signal → higher accuracy, bold
   assert.ok(b.runtimes[0].suites.id!.accuracy > a.runtimes[0].suites.id!.accuracy);
-  assert.ok(lines[3].startsWith(`| icm | cpu | **${(b.runtimes[0].suites.id!.accuracy * 100).toFixed(2)}%** |`), lines[3]);
+  assert.ok(lines[3].startsWith(`| icm | model.onnx | 1 | cpu | **${(b.runtimes[0].suites.id!.accuracy * 100).toFixed(2)}%** |`), lines[3]);
   assert.ok(lines[3].endsWith('| – |'), lines[3]);
   // a is the only run with corruptions: a single value is not marked best
   assert.ok(lines[2].endsWith(`| ${(a.runtimes[0].suites.corruptions!.mean.accuracy * 100).toFixed(2)}% |`), lines[2]);
@@ -54,7 +54,8 @@ test('compareRuns needs at least one run and a report in each', async () => {
   await assert.rejects(compareRuns([]), /no runs given/);
   const dir = mkdtempSync(path.join(tmpdir(), 'icmix-cmp-'));
   try {
-    await assert.rejects(compareRuns([dir]), /report.json not found/);
+    await assert.rejects(compareRuns([dir]), /none of .* holds a report\.json/);
+    await assert.rejects(compareRuns([path.join(dir, 'report.json')]), /does not exist/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -80,6 +81,59 @@ test('icmix report runs/* prints the table and writes --out', async () => {
     });
     assert.equal(bad.status, 1);
     assert.match(bad.stderr, /^icmix: .*nope does not exist; pass a run folder or its report.json/);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});
+
+test('rows of other datasets or protocols get their own table, bold only within it; ECE before and after TS in their own columns', () => {
+  const plain = makeReport(1, 'ce', 0.8);
+  const cal = makeReport(2, 'icm', 2.5);
+  cal.model.path = 'runs/icm/model.calibrated.onnx';
+  cal.model.temperature = 1.7;
+  cal.calibration = {
+    temperature: 1.7,
+    fitSplit: 'val',
+    fitNllBefore: 0.9,
+    fitNllAfter: 0.5,
+    before: { accuracy: 0.9, nll: 0.8, ece: 0.123, brier: 0.2 },
+    after: { accuracy: 0.9, nll: 0.4, ece: cal.runtimes[0].suites.id!.ece, brier: 0.15 },
+  };
+  const other = makeReport(3, 'mixup', 4);
+  other.dataset = { name: 'mnist', testSize: 2000 };
+  const rows = compareReports([
+    { path: 'runs/ce/report.json', report: plain, protocol: 'balanced' },
+    { path: 'runs/icm/report.json', report: cal, protocol: 'balanced' },
+    { path: 'runs/mixup/report.json', report: other, protocol: 'balanced' },
+    { path: 'runs/lt/report.json', report: makeReport(4, 'ce', 3), protocol: 'long-tailed x100' },
+  ]);
+  const md = renderComparison(rows);
+  const heads = md.split('\n').filter((l) => l.startsWith('### '));
+  assert.deepEqual(heads, ['### fashion-mnist · balanced', '### mnist · balanced', '### fashion-mnist · long-tailed x100']);
+  const line = (label: string) => md.split('\n').find((l) => l.startsWith(`| ${label} |`))!;
+  // Alone in their tables: nothing is bold, whatever their values against the other tables.
+  assert.ok(!line('mixup').includes('**'), line('mixup'));
+  assert.ok(!line('ce (lt)').includes('**'), line('ce (lt)'));
+  const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+  // The uncalibrated row's ECE is before TS; the calibrated copy's is after, its before from its record.
+  assert.match(line('ce (ce)'), new RegExp(`\\| ${pct(plain.runtimes[0].suites.id!.ece).replace('.', '\\.')} \\| – \\|`));
+  assert.match(line('icm'), /\| model\.calibrated\.onnx \| 1\.700 \| cpu \|/);
+  // (its after-TS ECE is the only one in the table, so not bold)
+  assert.match(line('icm'), new RegExp(`\\| (\\*\\*)?12\\.30%(\\*\\*)? \\| ${pct(cal.runtimes[0].suites.id!.ece).replace('.', '\\.')} \\|`));
+});
+
+test('icmix report runs/* skips folders without a report.json, with a note', async () => {
+  const root = mkdtempSync(path.join(tmpdir(), 'icmix-runs-skip-'));
+  try {
+    await writeReport(path.join(root, 'a'), makeReport(1, 'ce', 0.8));
+    await writeReport(path.join(root, 'c'), makeReport(2, 'icm', 2.5));
+    const { mkdirSync } = await import('node:fs');
+    mkdirSync(path.join(root, 'b-still-training'));
+    const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'report', ...['a', 'b-still-training', 'c'].map((d) => path.join(root, d))], { encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /skipped 1 folder without a report\.json \(.*b-still-training\)/);
+    assert.match(r.stdout, /^\| ce \|/m);
+    assert.match(r.stdout, /^\| icm \|/m);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@ import { makeReport } from '../../report/fixture.js';
  */
 const golden = (name: string) => readFileSync(path.join(path.dirname(fileURLToPath(import.meta.url)), 'golden', name), 'utf8');
 
-test('icmix report comparison: same table as before the catalogue', () => {
+test('icmix report comparison: the golden table (one per dataset and protocol, ECE before and after TS)', () => {
   const a = makeReport(1, 'ce', 0.8);
   const b = makeReport(2, 'icm', 2.5);
   const c = makeReport(3, 'mixup', 1.5);
