@@ -5,7 +5,8 @@
  * the same cells.json files give the same Markdown, byte for byte (a test holds the committed page
  * to that).
  */
-import { buildStudyReport, renderStudyMarkdown, type StudyReport } from './report.js';
+import { briefReading, buildStudyReport, renderStudyMarkdown, type StudyReport } from './report.js';
+import { mdTable } from '../util/format.js';
 import { ALPHA, PRIMARY_METRICS, type ClaimTest } from './family.js';
 import { summariseTuning, type CellTraining } from './health.js';
 import { METRIC_COLUMNS } from './metrics.js';
@@ -143,6 +144,33 @@ further.${partial}${convergence}${fullGrid} ${WITHDRAWN}
 `;
 }
 
+/**
+ * Every evidence study's primary verdicts in one table, a column per study (its model named), so
+ * where two models (the MLP, a conv net) agree or disagree on a claim is seen at a glance.
+ */
+export function sideBySide(reports: ReadonlyArray<{ name: string; model: string; report: StudyReport }>): string[] {
+  if (reports.length < 2) return [];
+  const key = (t: ClaimTest) => `${t.dataset}|${t.protocol}|${t.claim}|${t.method}|${t.baseline}`;
+  const rows = new Map<string, ClaimTest>();
+  for (const { report } of reports) for (const t of report.claims) if (!rows.has(key(t))) rows.set(key(t), t);
+  const claimOrder = PRIMARY_METRICS.map((m) => m.claim);
+  const ordered = [...rows.values()].sort((a, b) => a.protocol.localeCompare(b.protocol) || claimOrder.indexOf(a.claim) - claimOrder.indexOf(b.claim));
+  const body = ordered.map((t) => [
+    `${t.dataset}: ${t.protocol}`,
+    t.claim,
+    `${t.method} − ${t.baseline}`,
+    ...reports.map(({ report }) => {
+      const hit = report.claims.find((x) => key(x) === key(t));
+      return hit ? briefReading(hit) : '–';
+    }),
+  ]);
+  return [
+    '## Verdicts side by side\n',
+    'Each evidence study\'s Holm-corrected verdict on its primary metric (method − baseline in points; each study corrected within its own families), a column per study. "–": the study did not run that comparison.\n',
+    mdTable(['protocol', 'claim', 'comparison', ...reports.map((r) => `${r.name} (${r.model})`)], body, ['l', 'l', 'l', ...reports.map(() => 'l' as const)]),
+  ];
+}
+
 /** docs/results.md from the cells files (sorted by study name for a stable page). */
 export function renderResultsDoc(entries: ReadonlyArray<Entry>): string {
   const out: string[] = [HEADER, status(entries), RULE];
@@ -150,8 +178,10 @@ export function renderResultsDoc(entries: ReadonlyArray<Entry>): string {
   const rank = (e: Entry) => (e.study.spec.purpose === 'pipeline-check' ? 1 : 0);
   const sorted = [...entries].sort((a, b) => rank(a) - rank(b) || a.cells.study.name.localeCompare(b.cells.study.name));
   if (!sorted.length) out.push('No study has been exported yet.\n');
+  const reports = new Map(sorted.map((e) => [e, reportFromCells(e.cells, e.study)]));
+  out.push(...sideBySide(sorted.filter((e) => rank(e) === 0).map((e) => ({ name: e.cells.study.name, model: e.study.spec.model, report: reports.get(e)! }))));
   for (const e of sorted) {
-    const report = reportFromCells(e.cells, e.study);
+    const report = reports.get(e)!;
     out.push(`## Study ${e.cells.study.name}\n`);
     out.push(`From \`${e.path}\` (${e.cells.cells.length} cells), exported from the study report written ${e.cells.reportCreatedAt}.\n`);
     if (e.study.spec.purpose === 'pipeline-check') {
