@@ -66,7 +66,7 @@ function resolveProtocol(p: string | ProtocolSpec, spec: StudySpec, index: numbe
 
 /** A sweep with its defaults: the study's first seed, selected by validation accuracy. */
 function resolveTune(t: TuneSpec, spec: StudySpec): Required<TuneSpec> {
-  return { lr: t.lr, seeds: t.seeds ?? [spec.seeds[0]], select: t.select ?? 'val_accuracy' };
+  return { lr: t.lr, seeds: t.seeds ?? [spec.seeds[0]], select: t.select ?? 'val_accuracy', allowEdge: t.allowEdge ?? false };
 }
 
 /** The evaluation settings every cell shares. */
@@ -138,7 +138,7 @@ export function expandStudy(spec: StudySpec, file?: string): Study {
 function tuneGroup(dataset: string, p: Protocol, method: string): TuneGroup {
   const t = p.tune!;
   const group = tuneGroupId(dataset, p.id, method);
-  return { group, dataset, protocol: p.id, method, lr: t.lr, seeds: t.seeds, select: t.select, cells: t.lr.flatMap((lr) => t.seeds.map((s) => tuneCellId(group, lr, s))) };
+  return { group, dataset, protocol: p.id, method, lr: t.lr, seeds: t.seeds, select: t.select, allowEdge: t.allowEdge, cells: t.lr.flatMap((lr) => t.seeds.map((s) => tuneCellId(group, lr, s))) };
 }
 
 /** icmix train's config for one cell (checked with the rules training itself applies). */

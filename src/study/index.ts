@@ -17,7 +17,7 @@ export { cellMetrics, poolReliability, METRIC_COLUMNS, type MetricColumn } from 
 export { mean, sampleStd, summarise, pairedDifference, pairedTTest, holmAdjust, holmRanks, studentTQuantile, studentTCdf, type Summary, type PairedDifference, type TTest } from './stats.js';
 export { sideBySideReliabilitySvg } from './svg.js';
 export { StudyProgress } from './progress.js';
-export { selectLr, chosenLr, tuneCellId, tuneGroupId, readTuneRecord, readGroupRecords, writeTuneRecord, type TuneRecord, type TuneScore, type TuneChoice } from './tune.js';
+export { selectLr, chosenLr, sweepEdge, tuneCellId, tuneGroupId, readTuneRecord, readGroupRecords, writeTuneRecord, type TuneRecord, type TuneScore, type TuneChoice } from './tune.js';
 export { exportCells, writeCellsFile, readCellsFile, readCellsDir, CELLS_FORMAT, type CellsFile, type ExportedCell } from './cells-file.js';
 export { renderResultsDoc, reportFromCells, claimProse, RESULTS_COMMAND } from './results-doc.js';
 export { claimTests, PRIMARY_METRICS, COMPARISON_FAMILY, ALPHA, type ClaimTest, type ClaimSpec, type Verdict } from './family.js';

@@ -155,5 +155,26 @@ export async function chosenLr(cell: Cell & { tuned: TuneGroup }, runsDir: strin
       throw new IcmixError(`cell ${cell.id}: tune cell ${id} was made with other training settings (the study file changed); delete runs/${id} to redo it`);
     }
   }
-  return selectLr(group, records);
+  const choice = selectLr(group, records);
+  const edge = group.allowEdge ? undefined : sweepEdge(group, choice.lr);
+  if (edge) {
+    throw new IcmixError(
+      `cell ${cell.id}: tune group ${group.group} chose lr ${choice.lr}, the ${edge.side} of its sweep [${group.lr.join(', ')}], so its best rate may lie outside it; ` +
+        `extend the sweep past it (add ${edge.next} to tune.lr in the study file) and run the study again (the new tune cell runs first), or set tune.allowEdge: true to train at an edge choice`,
+    );
+  }
+  return choice;
+}
+
+/**
+ * Whether `lr` is the smallest or largest rate of the group's sweep (of two or more), and the rate
+ * one step beyond it (the sweep's geometric step, or x3 / ÷3 for a sweep without one).
+ */
+export function sweepEdge(group: Pick<TuneGroup, 'lr'>, lr: number): { side: 'top' | 'bottom'; next: number } | undefined {
+  const sorted = [...group.lr].sort((a, b) => a - b);
+  if (sorted.length < 2) return undefined;
+  const round = (x: number) => Number(x.toPrecision(2));
+  if (lr === sorted[sorted.length - 1]) return { side: 'top', next: round(lr * (lr / sorted[sorted.length - 2]!)) };
+  if (lr === sorted[0]) return { side: 'bottom', next: round(lr / (sorted[1]! / lr)) };
+  return undefined;
 }

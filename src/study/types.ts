@@ -34,6 +34,8 @@ export interface TuneSpec {
   seeds?: number[];
   /** What the choice maximises (the only criterion so far). */
   select?: 'val_accuracy';
+  /** Let main cells train at an lr on the sweep's edge (default: they stop until the sweep is extended). */
+  allowEdge?: boolean;
 }
 
 /** Training overrides a study applies to every cell. */
@@ -117,6 +119,7 @@ export interface TuneGroup {
   lr: number[];
   seeds: number[];
   select: 'val_accuracy';
+  allowEdge: boolean;
   /** Tune cell ids, lr-major. */
   cells: string[];
 }

@@ -20,7 +20,7 @@ model: mlp
 epochs: 1
 train: { valSize: 200, maxStepsPerEpoch: 2 }
 suites: [id]
-tune: { lr: [0.01, 0.1] }
+tune: { lr: [0.01, 0.1], allowEdge: true }
 `;
 
 function fakeSlurm(dir: string): void {

@@ -8,7 +8,7 @@ import { runCell } from '../../src/study/pipeline.js';
 import { buildStudyReport, renderStudyMarkdown } from '../../src/study/report.js';
 import { summariseTuning } from '../../src/study/health.js';
 import type { Cell } from '../../src/study/types.js';
-import { allCells, chosenLr, expandStudy, type StudySpec, cellDir, runStudy, selectLr, studyFromObject, tuneCellId, type TuneGroup, type TuneRecord } from '../../src/study/index.js';
+import { allCells, chosenLr, sweepEdge, expandStudy, type StudySpec, cellDir, runStudy, selectLr, studyFromObject, tuneCellId, type TuneGroup, type TuneRecord } from '../../src/study/index.js';
 
 // mnist digits (bundled), an MLP, 4 steps of 32: seconds per cell.
 const spec = {
@@ -24,7 +24,7 @@ const spec = {
   runtimes: ['cpu'],
   suites: ['id'],
   eval: { limit: 200 },
-  tune: { lr: [0.0001, 0.05], seeds: [0] },
+  tune: { lr: [0.0001, 0.05], seeds: [0], allowEdge: true },
 };
 
 test('expansion: tune cells per method x protocol x lr x tune seed, first in index order; main cells carry the sweep', () => {
@@ -51,7 +51,7 @@ test('expansion: tune cells per method x protocol x lr x tune seed, first in ind
 });
 
 test('selectLr: argmax of the mean validation accuracy over tune seeds; ties to the first lr; a diverged lr never wins', () => {
-  const g: TuneGroup = { group: 'g', dataset: 'd', protocol: 'p', method: 'm', lr: [0.01, 0.1, 1], seeds: [0, 1], select: 'val_accuracy', cells: [] };
+  const g: TuneGroup = { group: 'g', dataset: 'd', protocol: 'p', method: 'm', lr: [0.01, 0.1, 1], seeds: [0, 1], select: 'val_accuracy', allowEdge: false, cells: [] };
   const rec = (lr: number, seed: number, valAccuracy: number): [string, TuneRecord] => [tuneCellId('g', lr, seed), { lr, seed, valAccuracy, epochs: 1 }];
   // means: 0.01 -> 0.6, 0.1 -> 0.7, 1 -> NaN (diverged) for seed 0, 0.9 for seed 1 (n = 1)
   const c = selectLr(g, new Map([rec(0.01, 0, 0.5), rec(0.01, 1, 0.7), rec(0.1, 0, 0.8), rec(0.1, 1, 0.6), rec(1, 0, NaN), rec(1, 1, 0.65)]));
@@ -200,4 +200,26 @@ test('a tune cell whose training diverges records NaN in tune.json, and the grou
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }
+});
+
+test('a choice on the edge of its sweep stops the main cells, naming the rate to add (unless tune.allowEdge)', async () => {
+  const { mkdtempSync, mkdirSync, writeFileSync } = await import('node:fs');
+  const { tmpdir } = await import('node:os');
+  const path = await import('node:path');
+  const runs = mkdtempSync(path.join(tmpdir(), 'icmix-edge-'));
+  const group: TuneGroup = { group: 'g', dataset: 'd', protocol: 'p', method: 'm', lr: [0.01, 0.03, 0.1], seeds: [9], select: 'val_accuracy', allowEdge: false, cells: [] };
+  group.cells = group.lr.map((lr) => tuneCellId('g', lr, 9));
+  group.lr.forEach((lr, i) => {
+    mkdirSync(path.join(runs, group.cells[i]!));
+    writeFileSync(path.join(runs, group.cells[i]!, 'tune.json'), JSON.stringify({ lr, seed: 9, valAccuracy: [0.5, 0.6, 0.7][i], epochs: 1 }));
+  });
+  const cell = { id: 'd_p_m_seed1', tuned: group } as unknown as Cell & { tuned: TuneGroup };
+  await assert.rejects(chosenLr(cell, runs), /tune group g chose lr 0\.1, the top of its sweep \[0\.01, 0\.03, 0\.1\].*add 0\.33 to tune\.lr in the study file.*or set tune\.allowEdge: true/);
+  assert.equal((await chosenLr({ ...cell, tuned: { ...group, allowEdge: true } }, runs)).lr, 0.1);
+  assert.deepEqual(sweepEdge({ lr: [0.01, 0.03, 0.1] }, 0.1), { side: 'top', next: 0.33 });
+  assert.deepEqual(sweepEdge({ lr: [0.1, 0.01, 0.03] }, 0.01), { side: 'bottom', next: 0.0033 });
+  assert.equal(sweepEdge({ lr: [0.01, 0.03, 0.1] }, 0.03), undefined);
+  assert.equal(sweepEdge({ lr: [0.1] }, 0.1), undefined);
+  // The edge is the sweep's, not the best finite one's: 0.1 diverged, so 0.03 is an interior choice.
+  assert.equal(sweepEdge({ lr: [0.01, 0.03, 0.1] }, 0.03), undefined);
 });
