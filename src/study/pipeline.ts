@@ -38,7 +38,17 @@ export async function readStagesDone(runDir: string): Promise<StagesDone> {
  * and for tuned cells the same sweep (absent keys drop out, so untuned cells compare as before).
  */
 function cellIdentity(cell: Cell): string {
-  return JSON.stringify({ id: cell.id, train: cell.train, eval: cell.eval, tune: cell.tune, tuned: cell.tuned });
+  return canonicalJson({ id: cell.id, train: cell.train, eval: cell.eval, tune: cell.tune, tuned: cell.tuned });
+}
+
+/**
+ * JSON with every object's keys sorted: a cell is the same cell whatever order its options were
+ * assembled in (a refactor that reorders the defaults must not orphan every study folder).
+ */
+export function canonicalJson(v: unknown): string {
+  return JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
+  );
 }
 
 /** Whether the folder was started for a different version of this cell (the study file changed). */
