@@ -10,9 +10,8 @@ import { BACKEND_NAMES } from '../backend/select.js';
 import { describeDatasets } from '../data/datasets.js';
 import { FOLDER_RULES, parseImageSize } from '../data/image-folder.js';
 import { DEFAULT_MAX_IMAGE_PIXELS } from '../image/index.js';
-import { IcmixError } from '../util/errors.js';
 import type { BooleanOption, ChoiceOption, NumberOption } from '../util/options.js';
-import { nonNegative, nonNegativeInt, positive, positiveInt, type NumberRule, type RuleTable } from '../util/ranges.js';
+import { checkNumber, nonNegative, nonNegativeInt, positive, positiveInt, type NumberRule, type RuleTable } from '../util/ranges.js';
 import type { TrainConfig } from './config.js';
 import { METHOD_PARAMS, type MethodParamSpecs } from './methods/params.js';
 import { METHOD_NAMES } from './methods/presets.js';
@@ -49,8 +48,7 @@ export interface TrainOption {
 function parseLr(v: unknown): number | 'auto' | undefined {
   if (v === undefined || v === 'auto') return v;
   const x = typeof v === 'number' ? v : Number(String(v).trim() || NaN);
-  if (!(x > 0) || !Number.isFinite(x)) throw new IcmixError(`--lr ${String(v)}: give a positive number, or auto to pick it with the learning-rate range test`);
-  return x;
+  return checkNumber(x, positive, '--lr') as number; // (or auto: the error's flag help says so)
 }
 
 const num = (rule: NumberRule, help: string, def?: number | readonly number[]): NumberOption => ({ kind: 'number', rule, help, ...(def !== undefined ? { default: def } : {}) });

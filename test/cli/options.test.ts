@@ -16,6 +16,7 @@ const missing = path.join(tmp, 'missing');
  */
 const BASE: Record<string, string[]> = {
   train: ['train', '--dataset', 'no-such-dataset', '--out', path.join(tmp, 'run')],
+  'lr-find': ['lr-find', '--dataset', 'no-such-dataset', '--out', path.join(tmp, 'lrf')],
   export: ['export', missing],
   inspect: ['inspect', missing],
   calibrate: ['calibrate', missing],
@@ -27,6 +28,9 @@ const BASE: Record<string, string[]> = {
   doctor: ['doctor'],
   results: ['results', 'docs', missing, '--out', `${missing}.md`],
 };
+
+/** lr-find takes train's data, model and method flags, not its schedule and run controls. */
+const NOT_IN_LR_FIND = ['lr', 'epochs', 'lr-milestones', 'lr-gamma', 'warmup-epochs', 'max-steps', 'workers', 'patience'];
 
 /** Every numeric flag of every command, with values that must be refused. */
 const BAD: Record<string, Record<string, string[]>> = {
@@ -55,6 +59,7 @@ const BAD: Record<string, Record<string, string[]>> = {
     'image-size': ['0x5', 'abc', '64x', '5000x64', '1.5x2', '2x3x4'],
     channels: ['2', '0', 'abc'],
     'max-image-pixels': ['0', '-1', '1.5'],
+    patience: ['0', '-1', '1.5'],
   },
   export: {
     opset: ['12', '18', '13.5'],
@@ -134,6 +139,13 @@ function numericFlags(name: string): string[] {
   // A flag counts as numeric when yargs parses it as a number or its help shows a numeric range.
   return Object.keys(o.key).filter((k) => o.number.includes(k) || /\((list of )?(integer|number)/.test(described[k] ?? ''));
 }
+
+BAD['lr-find'] = {
+  ...Object.fromEntries(Object.entries(BAD.train!).filter(([flag]) => !NOT_IN_LR_FIND.includes(flag))),
+  steps: ['9', '1.5', 'abc'],
+  'min-lr': ['0', '-1'],
+  'max-lr': ['0', 'NaN'],
+};
 
 test('the table covers every numeric flag of every command', () => {
   assert.deepEqual(Object.keys(BAD).sort(), commands.map((c) => String(c.command).split(' ')[0]).sort());

@@ -15,7 +15,7 @@ import { loadDataset } from '../../src/data/index.js';
 import { convertChannels } from '../../src/data/channels.js';
 import { evaluate } from '../../src/infer/evaluate.js';
 import { argmaxRows } from '../../src/infer/metrics/index.js';
-import { checkStepFitsWasm } from '../../src/train/memory.js';
+import { wasmEngine } from '../../src/backend/engines/wasm.js';
 import { idImage, writePng } from '../data/folder-fixtures.js';
 import { writeIdxDataset } from '../infer/suites/fixtures.js';
 
@@ -106,5 +106,5 @@ test('grey data for an RGB model is converted as serve converts it, with a note;
 
 test('a step too large for the wasm heap names --image-size', () => {
   // A 640x480 RGB image through a small conv net: about 10 M floats of activations per image.
-  assert.throws(() => checkStepFitsWasm({ batchSize: 128, activationFloats: 640 * 480 * 3 * 12, numClasses: 10, pairwise: true }), /--image-size HxW, e\.g\. --image-size 64x64/);
+  assert.throws(() => wasmEngine.checkStep!({ batchSize: 128, activationFloats: 640 * 480 * 3 * 12, numClasses: 10, pairwise: true }), /--image-size HxW, e\.g\. --image-size 64x64/);
 });

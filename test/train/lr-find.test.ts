@@ -56,5 +56,5 @@ test('icmix lr-find writes its plot and numbers; icmix train --lr auto trains at
   assert.ok(m.lrFind.suggestion > 0 && m.lrFind.suggestion <= m.lrFind.minLossLr / 10);
   const bad = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', ...common, '--lr', 'fast', '--out', run], { encoding: 'utf8' });
   assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /--lr fast: give a positive number, or auto/);
+  assert.match(bad.stderr, /--lr must be a number > 0, got NaN/);
 });
