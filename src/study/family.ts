@@ -19,6 +19,8 @@ export interface ClaimSpec {
   metric: MetricKey;
   /** Why this metric, in one line (printed with the tables). */
   why: string;
+  /** A short name for tables, where the metric's title is ambiguous. */
+  label?: string;
 }
 
 /** The primary metric of each claim (fixed here so no study can pick it after the fact). */
@@ -34,9 +36,9 @@ export const PRIMARY_METRICS: readonly ClaimSpec[] = [
  * after temperature scaling? Checks, not claims: the primary metric alone carries a claim.
  */
 export const CHECK_METRICS: readonly ClaimSpec[] = [
-  { claim: 'ood', metric: 'auroc', why: 'AUROC of the max-softmax score' },
-  { claim: 'ood', metric: 'maxLogitAuroc', why: 'AUROC of the max-logit score' },
-  { claim: 'calibration', metric: 'eceTs', why: 'ECE after temperature scaling fitted on the validation split' },
+  { claim: 'ood', metric: 'auroc', why: 'AUROC of the max-softmax score', label: 'max-softmax AUROC' },
+  { claim: 'ood', metric: 'maxLogitAuroc', why: 'AUROC of the max-logit score', label: 'max-logit AUROC' },
+  { claim: 'calibration', metric: 'eceTs', why: 'ECE after temperature scaling fitted on the validation split', label: 'ECE after TS' },
 ];
 
 /** ICM against its baselines: the plain pairs and each composed variant against its own baseline. */

@@ -267,7 +267,7 @@ function renderChecks(r: StudyReport): string[] {
     for (const m of specs) {
       if (m.claim !== c.claim) continue;
       const hit = checks.find((x) => x.metric === m.metric && key(x) === key(c));
-      row.push(hit ? `${title(m.metric)}: ${briefReading(hit)}` : '–');
+      row.push(hit ? `${m.label ?? title(m.metric)}: ${briefReading(hit)}` : '–');
     }
     while (row.length < 4 + Math.max(...(['ood', 'calibration'] as const).map((k) => specs.filter((m) => m.claim === k).length))) row.push('');
     body.push(row);
