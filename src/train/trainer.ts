@@ -242,7 +242,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
       }
       const seconds = (Date.now() - t0) / 1000;
       const optimizerNow = await runner!.sync();
-      const val = evaluateSet(model, valSet, normalization, 256);
+      const val = await evaluateSet(model, valSet, normalization, 256);
       const log: EpochLog = {
         epoch: epoch + 1,
         lr,
@@ -276,7 +276,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     await runner?.close();
   }
 
-  const test = hooks.skipTest ? undefined : evaluateSet(model, testSet, normalization, 256);
+  const test = hooks.skipTest ? undefined : await evaluateSet(model, testSet, normalization, 256);
   const saved = await saveLayersModel(model, paths.model);
   const seconds = (Date.now() - started) / 1000;
   const result: RunManifest['result'] = test ? { testAccuracy: test.accuracy, testLoss: test.loss, trainSeconds: seconds } : { trainSeconds: seconds, testSkipped: true };
@@ -311,7 +311,7 @@ function checkWorkers(asked: number | undefined, engine: TrainingEngine, batchRo
 }
 
 /** Accuracy and mean cross-entropy of the model (inference mode) on a whole set. */
-export function evaluateSet(model: tfl.LayersModel, set: ImageSet, norm: Normalization, batchSize: number): { accuracy: number; loss: number } {
+export async function evaluateSet(model: tfl.LayersModel, set: ImageSet, norm: Normalization, batchSize: number): Promise<{ accuracy: number; loss: number }> {
   const n = set.labels.length;
   if (n === 0) return { accuracy: NaN, loss: NaN };
   const [h, w, c] = set.shape;
@@ -322,12 +322,14 @@ export function evaluateSet(model: tfl.LayersModel, set: ImageSet, norm: Normali
     const e = Math.min(n, s + batchSize);
     const images = normalize(set.images.subarray(s * size, e * size), set.shape, norm);
     const labels = set.labels.subarray(s, e);
-    const [pred, nll] = tf.tidy(() => {
+    const [argmax, logpOfLabel] = tf.tidy(() => {
       const logits = model.predict(tf.tensor4d(images, [e - s, h, w, c])) as tf.Tensor2D;
       const logp = tf.logSoftmax(logits);
-      const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1])), 1);
-      return [tf.argMax(logits, 1).dataSync(), picked.dataSync()];
+      return [tf.argMax(logits, 1), tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1])), 1)];
     });
+    // Asynchronous reads: webgpu in Node has no synchronous one.
+    const [pred, nll] = await Promise.all([argmax.data(), logpOfLabel.data()]);
+    tf.dispose([argmax, logpOfLabel]);
     for (let i = 0; i < e - s; i++) {
       if (pred[i] === labels[i]) correct++;
       lossSum -= nll[i];

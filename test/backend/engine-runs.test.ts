@@ -19,7 +19,7 @@ import { relDiff } from './rel-diff.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'icmix-engine-'));
-const engines = enginesHere().filter((e) => e.name !== 'cpu');
+const engines = (await enginesHere()).filter((e) => e.name !== 'cpu');
 const native = engines.find((e) => e.name === 'tensorflow')!;
 
 // A conv net with BatchNorm, a few steps an epoch, one worker (the engine's step in this process).

@@ -31,7 +31,7 @@ test('each engine installs its own patches and removes them when another takes o
   assert.equal(reluGrad(), coreRelu, 'wasm keeps tfjs\'s Relu gradient');
   await useBackend('cpu');
   assert.ok(!fusedTrainingInstalled() && !leanConvInstalled(), 'wasm\'s patches do not leak to cpu');
-  if (enginesHere().find((e) => e.name === 'tensorflow')!.skip === false) {
+  if ((await enginesHere()).find((e) => e.name === 'tensorflow')!.skip === false) {
     // Loading tfjs-node re-registers every core gradient (from the @tensorflow/tfjs bundle), so
     // 'before' is taken once it has loaded.
     await useBackend('tensorflow');

@@ -1,0 +1,12 @@
+import * as ort from 'onnxruntime-node';
+import { tinyOnnx } from './test/infer/runtimes/tiny-model.js';
+const bytes = tinyOnnx({ shape: [3, 4, 2], classes: 5 } as any);
+let t0 = Date.now();
+const s = await ort.InferenceSession.create(bytes, { executionProviders: ['webgpu'] });
+console.log('create', Date.now() - t0);
+const c = await ort.InferenceSession.create(bytes, { executionProviders: ['cpu'] });
+const x = new ort.Tensor('float32', Float32Array.from({ length: 2 * 24 }, (_, i) => Math.sin(i)), [2, 3, 4, 2]);
+t0 = Date.now();
+const a = await s.run({ [s.inputNames[0]]: x });
+console.log('run', Date.now() - t0, a[s.outputNames[0]].data, (await c.run({ [c.inputNames[0]]: x }))[c.outputNames[0]].data);
+await s.release();
