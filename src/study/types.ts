@@ -38,7 +38,7 @@ export interface TuneSpec {
 
 /** Training overrides a study applies to every cell. */
 export type StudyTrainOverrides = Partial<
-  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | 'lrSchedule' | 'warmupEpochs' | keyof MethodParams | 'valSize' | 'pad' | 'flip' | 'backend' | 'workers' | 'maxStepsPerEpoch' | 'imageSize' | 'channels' | 'strict'>
+  Pick<TrainConfig, 'lr' | 'momentum' | 'weightDecay' | 'lrMilestones' | 'lrGamma' | 'lrSchedule' | 'warmupEpochs' | keyof MethodParams | 'valSize' | 'pad' | 'flip' | 'backend' | 'gpuAdapter' | 'workers' | 'maxStepsPerEpoch' | 'imageSize' | 'channels' | 'strict'>
 >;
 
 export interface StudyEvalSettings {

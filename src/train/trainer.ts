@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { promises as fs } from 'node:fs';
-import { activeEngine, useBackend } from '../backend/select.js';
+import { activeEngine, resolveEngine, useBackend } from '../backend/select.js';
 import type { TrainingEngine } from '../backend/engines/index.js';
 import type { StepSize } from '../backend/step-memory.js';
 import { augmentBatch, datasetDefaults, gatherImages, normalize, type ImageSet } from '../data/index.js';
@@ -39,7 +39,7 @@ import { buildModel, checkModelName, modelWorkerCap } from './models/index.js';
 import { activationFloatsPerImage } from './memory.js';
 import { InProcessRunner, PoolRunner, type DrawnBatch, type StepRunner } from './step-runner.js';
 import { scheduledLr } from './schedule.js';
-import { chanceWarning, lossWarning, type TrainWarning } from './warnings.js';
+import { chanceWarning, lossWarning, softwareGpuWarning, type TrainWarning } from './warnings.js';
 
 // The run folder's records and the data split live in src/run; re-exported for the train API.
 export { prepareData, type PreparedData, type EpochLog } from '../run/index.js';
@@ -98,7 +98,10 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     throw new IcmixError(`--resume: ${runDir} finished all ${cfg.epochs} epochs, so a changed ${Object.keys(changed).join(' and ')} has nothing to apply to; keep the original options`);
   }
 
-  const backend = await useBackend(cfg.backend);
+  if (cfg.gpuAdapter !== undefined && resolveEngine(cfg.backend).name !== 'webgpu') {
+    throw new IcmixError(`--gpu-adapter picks a WebGPU adapter and applies to --backend webgpu only (this run trains on ${resolveEngine(cfg.backend).name}); add --backend webgpu or drop --gpu-adapter`);
+  }
+  const backend = await useBackend(cfg.backend, { gpuAdapter: cfg.gpuAdapter });
   const engine = activeEngine()!;
   const data = await prepareData(cfg, report);
   const { train: trainSet, val: valSet, test: testSet, normalization } = data;
@@ -200,6 +203,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     // The ETA's pace: this session's steps (validation included), over all remaining epochs.
     const sessionStart = Date.now();
     let sessionSteps = 0;
+    let paceFrom: { at: number; images: number } | undefined;
     for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
       const lr = scheduledLr(cfg, epoch);
       const stepLosses: number[] = [];
@@ -219,6 +223,8 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
         try {
           ({ loss, finite } = await runner!.step(batch, lr, epoch + 1, step + 1));
         } catch (e) {
+          const lost = engine.lostDevice?.();
+          if (lost !== undefined) throw deviceLostError(lost, backend, epoch, step, runDir);
           const where = e instanceof WorkerFailure ? `in worker ${e.worker} at epoch ${epoch + 1}, step ${step + 1}` : `at epoch ${epoch + 1}, step ${step + 1}`;
           const reason = e instanceof WorkerFailure ? e.reason : e;
           const oom = stepSize && engine.outOfMemory?.(reason, stepSize, where);
@@ -226,6 +232,9 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
           if (e instanceof WorkerFailure) throw stoppedError(`worker ${e.worker} of ${workers} failed (${e.reason})`, epoch, step, runDir, ' (add --workers 1 if it fails again)');
           throw e;
         }
+        // A lost GPU device can answer reads with zeros rather than fail: ask it after every step.
+        const lost = engine.lostDevice?.();
+        if (lost !== undefined) throw deviceLostError(lost, backend, epoch, step, runDir);
         // The loss before the update, then the weights after it: a step can leave NaN or Inf
         // weights behind a finite loss (a huge --lr), which no later loss check would blame.
         const bad = !Number.isFinite(loss) ? `the ${cfg.method} loss became ${loss}` : !finite ? `the weights became non-finite (NaN or Infinity; the loss was ${loss})` : undefined;
@@ -237,6 +246,19 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
         await new Promise<void>((resolve) => setImmediate(resolve));
         const secs = (Date.now() - t0) / 1000;
         sessionSteps++;
+        // The pace of a software GPU, once shaders are compiled (steps 2-4 of this session).
+        if (sessionSteps === 1) paceFrom = { at: Date.now(), images: 0 };
+        else if (paceFrom) paceFrom.images += idx.length;
+        if (sessionSteps === 4 && paceFrom && backend.details?.adapterKind === 'software') {
+          const rate = paceFrom.images / ((Date.now() - paceFrom.at) / 1000);
+          const left = trainingStepsLeft(epoch, step, cfg.epochs, stepsPerEpoch) * batchRows;
+          const w = softwareGpuWarning(backend.details.adapter ?? 'unknown', rate, left, epoch + 1);
+          if (w) {
+            report({ task: 'train', message: `warning: ${w.message}` });
+            manifest.warnings = [...(manifest.warnings ?? []), w];
+            await writeManifest(runDir, manifest);
+          }
+        }
         const eta = etaSeconds((Date.now() - sessionStart) / 1000, sessionSteps, trainingStepsLeft(epoch, step, cfg.epochs, stepsPerEpoch));
         report({ task, done: step + 1, total: stepsPerEpoch, fields: { loss: lossSum / (step + 1), 'img/s': ((step + 1) * idx.length) / secs, lr }, eta });
       }
@@ -355,6 +377,12 @@ function divergedError(what: string, epoch: number, step: number, lr: number, ru
  * A run stopped by `what` at (epoch, step), 0-based: names the checkpoint it keeps, and how to go
  * on (`remedy` follows '--resume' or '--overwrite': ' and a lower --lr, ...').
  */
+/** The engine's GPU device was lost mid-run: its tensors are gone, the last checkpoint is not. */
+function deviceLostError(reason: string, backend: { details?: Record<string, string> }, epoch: number, step: number, runDir: string): IcmixError {
+  const adapter = backend.details?.adapter ? ` on adapter '${backend.details.adapter}'` : '';
+  return stoppedError(`the GPU device${adapter} was lost (${reason})`, epoch, step, runDir, '; check the GPU with `icmix doctor` first (a driver reset, a removed or overheated GPU)');
+}
+
 function stoppedError(what: string, epoch: number, step: number, runDir: string, remedy: string, detail = ''): IcmixError {
   const where = `${what} at epoch ${epoch + 1}, step ${step + 1}${detail}`;
   if (epoch === 0) return new IcmixError(`${where}; no epoch finished, so there is no checkpoint to keep: start again with --overwrite${remedy}`);

@@ -9,7 +9,7 @@ import { enginesHere } from './engines-here.js';
 
 test('--backend takes auto and every registered engine; unknown names are refused naming the choices', () => {
   assert.deepEqual(BACKEND_NAMES, ['auto', ...ENGINES.map((e) => e.name)]);
-  assert.throws(() => getEngine('opencl'), /unknown engine 'opencl': choose auto, tensorflow, wasm, cpu/);
+  assert.throws(() => getEngine('opencl'), /unknown engine 'opencl': choose auto, tensorflow, wasm, webgpu, cpu/);
 });
 
 test("'auto' is the available engine of highest priority (never the cpu reference)", () => {

@@ -11,6 +11,7 @@ const INSTALL = `reinstall the dependencies with \`npm ci\` (${TFJS_WEBGPU} and 
 
 interface DeviceLike {
   lost: Promise<{ reason?: string; message?: string }>;
+  onuncapturederror: ((ev: { error?: { message?: string } }) => void) | null;
   destroy(): void;
 }
 
@@ -59,8 +60,13 @@ async function registerOn(adapter: AdapterInfo): Promise<void> {
     const here = { adapter, device } as NonNullable<typeof current>;
     current = here;
     void device.lost.then((info) => {
-      here.lost = `${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''}`;
+      here.lost ??= `${info.reason ?? 'unknown'}${info.message ? `: ${info.message}` : ''}`;
     });
+    // A shader the device refuses (an op past its limits) drops the whole command buffer, and
+    // its results read as garbage, not as an error: treat the first such error as fatal.
+    device.onuncapturederror = (ev) => {
+      here.lost ??= `the device refused a GPU command: ${(ev.error?.message ?? 'unknown error').split('\n')[0]}`;
+    };
     return new WebGPUBackend(device, a.info);
   }, 1);
 }

@@ -42,6 +42,7 @@ interface TrainArgs extends FolderFlags {
   flip?: boolean;
   seed: number;
   backend: TrainConfig['backend'];
+  'gpu-adapter'?: string;
   out: string;
   resume: boolean;
   overwrite: boolean;
@@ -85,7 +86,8 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
       .option('lr-schedule', { choices: Object.keys(LR_SCHEDULES) as LrSchedule[], default: 'step' as LrSchedule, describe: Object.entries(LR_SCHEDULES).map(([k, v]) => `${k}: ${v}`).join('; '), group: 'Optimisation:' })
       .option(...ranged('warmup-epochs', R.warmupEpochs, { default: 0, describe: 'epochs of linear warm-up to --lr before the schedule', group: 'Optimisation:' }))
       .option(...ranged('seed', R.seed, { default: TRAIN_DEFAULTS.seed, describe: 'seeds the split, initial weights, augmentation and mixing', group: 'Run:' }))
-      .option('backend', { choices: BACKEND_NAMES, default: TRAIN_DEFAULTS.backend, describe: 'auto = tfjs-node(-gpu) if installed, else wasm', group: 'Run:' })
+      .option('backend', { choices: BACKEND_NAMES, default: TRAIN_DEFAULTS.backend, describe: 'auto = tfjs-node(-gpu) if installed, else wasm; webgpu = any GPU through WebGPU (named only)', group: 'Run:' })
+      .option('gpu-adapter', { type: 'string', describe: '--backend webgpu: the adapter, by index (0, 1, ...) or a part of its name; `icmix doctor` lists them (default: the first hardware one)', group: 'Run:' })
       .option('out', { type: 'string', demandOption: true, describe: 'run folder (checkpoints, log.jsonl, manifest.json, model/)', group: 'Run:' })
       .option('resume', { type: 'boolean', default: false, describe: 'continue from the last checkpoint in --out (--lr and --lr-gamma may change)', group: 'Run:' })
       .option('overwrite', { type: 'boolean', default: false, describe: 'start over in a non-empty --out, deleting its model, checkpoint, log, exports, calibration and reports', group: 'Run:' })
@@ -126,6 +128,7 @@ export const trainCommand: CommandModule<object, TrainArgs> = {
         flip: a.flip,
         seed: a.seed,
         backend: a.backend,
+        gpuAdapter: a['gpu-adapter'],
         out: a.out,
         maxStepsPerEpoch: a.maxSteps,
         workers: a.workers,

@@ -17,7 +17,7 @@ const RUNTIMES: Record<RuntimeName, { description: string; create: Factory }> = 
   cpu: { description: 'onnxruntime-node, CPU execution provider', create: createCpuRuntime },
   cuda: { description: 'onnxruntime-node, CUDA execution provider (needs its CUDA 12 binaries)', create: createCudaRuntime },
   web: { description: 'onnxruntime-web in Node: wasm, SIMD, worker threads (what a browser runs)', create: createWebRuntime },
-  webgpu: { description: 'onnxruntime-web, WebGPU execution provider (where an adapter exists)', create: createWebgpuRuntime },
+  webgpu: { description: 'onnxruntime-node, WebGPU execution provider (any GPU through Vulkan, Metal or D3D12)', create: createWebgpuRuntime },
   tfjs: { description: 'the run folder\'s trained tfjs model (reference)', create: createTfjsRuntime },
 };
 
