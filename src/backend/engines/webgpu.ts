@@ -33,7 +33,7 @@ function installed(pkg: string): boolean {
  * registers it here with the device it asks for, and watches that device for loss.
  */
 async function registerOn(adapter: AdapterInfo): Promise<void> {
-  const { WebGPUBackend } = (await import(TFJS_WEBGPU)) as unknown as { WebGPUBackend: new (device: unknown, info?: unknown) => tf.KernelBackend };
+  const { WebGPUBackend } = (await import('@tensorflow/tfjs-backend-webgpu')) as unknown as { WebGPUBackend: new (device: unknown, info?: unknown) => tf.KernelBackend };
   const gpu = await gpuFor(adapter);
   await installWebgpuGlobals();
   // tfjs-backend-webgpu reads navigator.gpu in places (its flags, texture uploads).
