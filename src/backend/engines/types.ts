@@ -49,7 +49,7 @@ export interface TrainingEngine<Name extends string = string> {
   readonly workerThreads: boolean;
   /** Refuse, before the first step, a step that cannot fit the engine's memory. */
   checkStep?(s: StepSize): void;
-  /** Why the engine's device was lost (a GPU reset, a driver crash), once it has been; its tensors are gone then. */
+  /** Why the engine's device failed (lost: a GPU reset, a driver crash; or a command it refused), once it has; its results are not to be trusted then. */
   lostDevice?(): string | undefined;
   /** The engine's own out-of-memory error for `err` (thrown `where`), or undefined if it is not one. */
   outOfMemory?(err: unknown, s: StepSize, where: string): IcmixError | undefined;
