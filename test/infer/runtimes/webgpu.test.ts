@@ -26,7 +26,7 @@ function maxAbsDiff(a: ArrayLike<number>, b: ArrayLike<number>): number {
   return m;
 }
 
-test('webgpu runtime: a cnn exported by icmix export gives cpu\'s outputs (NHWC logits, NCHW probabilities) within 1e-4', { skip }, async (t) => {
+test('webgpu runtime: a resnet8 exported by icmix export gives cpu\'s outputs (NHWC logits, NCHW probabilities) within 1e-4', { skip }, async (t) => {
   const { buildModel } = await import('../../../src/train/models/index.js');
   const { saveLayersModel } = await import('../../../src/run/model-io.js');
   const { exportRun } = await import('../../../src/export/index.js');
