@@ -99,25 +99,38 @@ def main():
     ap.add_argument("--shapes", default="28,28,1;32,32,3")
     ap.add_argument("--methods", default="ce,mixup")
     ap.add_argument("--models", default="resnet20")
+    ap.add_argument("--device", default="cpu", help="cpu or cuda (bench/gpu-webgpu.sh)")
     args = ap.parse_args()
+    dev = torch.device(args.device)
+    # CUDA runs asynchronously: time only after the device has finished.
+    sync = torch.cuda.synchronize if dev.type == "cuda" else (lambda: None)
     torch.set_num_threads(args.threads)
     torch.manual_seed(0)
     for name, spec, method in ((n, s, m) for n in args.models.split(",") for s in args.shapes.split(";") for m in args.methods.split(",")):
         h, w, c = (int(v) for v in spec.split(","))
         if True:
-            model = build(name, c, h, w)
+            model = build(name, c, h, w).to(dev)
             model.train()
             opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9, weight_decay=5e-4)
-            x = torch.randn(args.batch, c, h, w)
-            y = torch.randint(0, 10, (args.batch,))
+            x = torch.randn(args.batch, c, h, w, device=dev)
+            y = torch.randint(0, 10, (args.batch,), device=dev)
 
             def step():
                 opt.zero_grad(set_to_none=True)
                 if method == "mixup":
                     lam = float(torch.distributions.Beta(1.0, 1.0).sample())
-                    perm = torch.randperm(args.batch)
+                    perm = torch.randperm(args.batch, device=dev)
                     logits = model(lam * x + (1 - lam) * x[perm])
                     loss = lam * F.cross_entropy(logits, y) + (1 - lam) * F.cross_entropy(logits, y[perm])
+                elif method == "icm":
+                    # ICM: pair logits S = Z Ytilde^T against the identity, on both axes.
+                    lam = float(torch.distributions.Beta(0.2, 0.2).sample())
+                    perm = torch.randperm(args.batch, device=dev)
+                    z = model(lam * x + (1 - lam) * x[perm])
+                    yt = lam * F.one_hot(y, 10).float() + (1 - lam) * F.one_hot(y[perm], 10).float()
+                    s = z @ yt.t()
+                    eye = torch.arange(args.batch, device=dev)
+                    loss = F.cross_entropy(s, eye) + F.cross_entropy(s.t(), eye)
                 else:
                     loss = F.cross_entropy(model(x), y)
                 loss.backward()
@@ -126,12 +139,14 @@ def main():
 
             for _ in range(args.warmup):
                 step()
+            sync()
             t0 = time.perf_counter()
             for _ in range(args.steps):
                 step()
+            sync()
             dt = (time.perf_counter() - t0) / args.steps
             print(json.dumps({
-                "model": name, "backend": "pytorch", "threads": args.threads, "workers": 1, "shape": [h, w, c], "method": method,
+                "model": name, "backend": "pytorch" if dev.type == "cpu" else f"pytorch-{dev.type}", "threads": args.threads, "workers": 1, "shape": [h, w, c], "method": method,
                 "batch": args.batch, "steps": args.steps, "stepMs": dt * 1000,
                 "imagesPerSec": args.batch / dt, "torch": torch.__version__, "load": os.getloadavg()[0],
             }), flush=True)

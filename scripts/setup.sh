@@ -41,4 +41,35 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   fi
 fi
 [ "$native" = off ] || echo "setup: native engine: TensorFlow $(bash scripts/native-engine.sh check)" >&2
+# ---- WebGPU: a Vulkan driver for Dawn (issue 24) -------------------------------------------------
+# The webgpu training engine and the webgpu runtime (and their tests) need a Vulkan device. Where
+# Dawn finds none, this installs Mesa's Vulkan drivers from Debian's bookworm-backports suite:
+# lavapipe runs Vulkan on the CPU (right answers, slow), and bookworm's own Mesa 22.3 is too old
+# for Dawn. A machine with a GPU and its vendor's driver is left alone. ICMIX_WEBGPU=off skips it.
+webgpu_adapters() { node --import tsx scripts/webgpu-adapters.ts 2>/dev/null; } # Dawn's own warnings go to stderr
+if [ "${ICMIX_WEBGPU:-auto}" != off ]; then
+  if adapters=$(webgpu_adapters); then
+    echo "setup: WebGPU adapters: $adapters" >&2
+  elif grep -qs '^VERSION_CODENAME=bookworm' /etc/os-release; then
+    SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+    t0=$SECONDS
+    if ! grep -rqs 'bookworm-backports' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+      echo "setup: adding Debian's bookworm-backports suite (/etc/apt/sources.list.d/icmix-bookworm-backports.sources) for Mesa's Vulkan drivers" >&2
+      printf 'Types: deb\nURIs: http://deb.debian.org/debian\nSuites: bookworm-backports\nComponents: main\nSigned-By: /usr/share/keyrings/debian-archive-keyring.gpg\n' |
+        $SUDO tee /etc/apt/sources.list.d/icmix-bookworm-backports.sources >/dev/null
+    fi
+    echo "setup: no WebGPU adapter here; installing mesa-vulkan-drivers and libvulkan1 from bookworm-backports (lavapipe)" >&2
+    $SUDO apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends -t bookworm-backports mesa-vulkan-drivers libvulkan1 >/dev/null
+    if adapters=$(webgpu_adapters); then
+      echo "setup: WebGPU driver installed in $((SECONDS - t0)) s; adapters: $adapters" >&2
+    else
+      echo "setup: error: still no WebGPU adapter after installing Mesa's Vulkan drivers; run \`npx icmix doctor\` and check \`ls /usr/share/vulkan/icd.d\`, or set ICMIX_WEBGPU=off to go without WebGPU" >&2
+      exit 1
+    fi
+  else
+    echo "setup: warning: no WebGPU adapter here and this is not Debian bookworm; install your system's Vulkan driver (Mesa 23 or newer: mesa-vulkan-drivers) for the webgpu engine and runtime, or set ICMIX_WEBGPU=off" >&2
+  fi
+fi
+# ---- end WebGPU -----------------------------------------------------------------------------------
 npm run --silent build

@@ -33,8 +33,11 @@ async function loadModel() {
   } catch (err) {
     if (ep === 'wasm') throw err;
     console.warn(`icmix: ${ep} failed (${err.message}); using wasm`);
+    // The page says why it is not on the GPU it was offered.
+    const fellBack = `${ep} failed: ${err.message.split('\n')[0]}`;
     ep = 'wasm';
     session = await ort.InferenceSession.create('/model.onnx', { executionProviders: ['wasm'] });
+    return { info, session, ep, fellBack };
   }
   return { info, session, ep };
 }
@@ -269,9 +272,9 @@ function showPixels(pixels, info) {
 
 async function main() {
   state.model = await loadModel();
-  const { info, ep } = state.model;
+  const { info, ep, fellBack } = state.model;
   $('size').textContent = `${info.inputShape[1]}x${info.inputShape[0]}`;
-  $('status').textContent = `${info.file}: ${info.inputShape.join('x')} input, ${info.numClasses} classes, temperature ${info.temperature}; onnxruntime-web on ${ep}`;
+  $('status').textContent = `${info.file}: ${info.inputShape.join('x')} input, ${info.numClasses} classes, temperature ${info.temperature}; onnxruntime-web on ${ep}${fellBack ? ` (${fellBack})` : ''}`;
   setupPad();
   if (info.report) {
     try {

@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs-core';
-import { autoEngine, ENGINE_NAMES, ENGINES, getEngine, type EngineInfo, type EngineName, type TrainingEngine } from './engines/index.js';
+import { autoEngine, ENGINE_NAMES, ENGINES, getEngine, type EngineInfo, type EngineName, type EngineOptions, type TrainingEngine } from './engines/index.js';
 
 /** The names --backend takes: 'auto' (the available engine of highest priority) or an engine's. */
 export const BACKEND_NAMES = ['auto', ...ENGINE_NAMES] as readonly BackendName[];
@@ -21,11 +21,11 @@ export function resolveEngine(name: BackendName): TrainingEngine {
  * engine's patches are removed first. A named engine that is missing or broken throws an error
  * with the fix; 'auto' falls back to the next engine only when the preferred one is not installed.
  */
-export async function useBackend(name: BackendName): Promise<BackendInfo> {
+export async function useBackend(name: BackendName, opts: EngineOptions = {}): Promise<BackendInfo> {
   const engine = resolveEngine(name);
   if (active && active !== engine) active.release();
   active = undefined;
-  const info = await engine.init();
+  const info = await engine.init(opts);
   active = engine;
   return info;
 }

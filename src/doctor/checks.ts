@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import * as tf from '@tensorflow/tfjs-core';
 import { ENGINES, type TrainingEngine } from '../backend/engines/index.js';
 import { useBackend } from '../backend/select.js';
+import { listAdapters, softwareOnlyNote, VULKAN_HINT } from '../backend/webgpu/adapters.js';
 import { FASHION_MNIST_DIR, loadDataset } from '../data/index.js';
 import { CUDA_INSTALL_HINT, createRuntime, type RuntimeName } from '../infer/runtimes/index.js';
 import { PROBE_INPUT, PROBE_OUTPUT } from './probe-model.js';
@@ -51,7 +52,10 @@ function engineProbe(engine: TrainingEngine): DoctorProbe {
     fix: engine.name === 'tensorflow' ? `optional, fastest for training: ${engine.installHint}; icmix trains on wasm without it` : engine.installHint,
     async run() {
       const b = await useBackend(engine.name as Parameters<typeof useBackend>[0]);
-      const sum = tf.tidy(() => tf.add(tf.scalar(1), tf.scalar(2)).dataSync()[0]);
+      // An asynchronous read: webgpu in Node has no synchronous one.
+      const t = tf.add(tf.scalar(1), tf.scalar(2));
+      const sum = (await t.data())[0];
+      t.dispose();
       if (sum !== 3) return { ok: false, detail: `loaded, but 1 + 2 gave ${sum}`, fix: 'please report this with `icmix doctor --json`' };
       // Training's data-parallel default on this engine (--workers), so a user sees what train will use.
       const workers = engine.workerThreads ? engine.defaultWorkers() : 1;
@@ -83,14 +87,23 @@ export const PROBES: readonly DoctorProbe[] = [
       return { ok: true, detail: stdout.trim() };
     },
   },
+  {
+    group: 'gpu',
+    name: 'webgpu adapters',
+    fix: `WebGPU (the webgpu training engine and runtime) needs a GPU adapter: ${VULKAN_HINT}`,
+    async run() {
+      const adapters = await listAdapters();
+      if (adapters.length === 0) return { ok: false, detail: 'Dawn finds no Vulkan, Metal or D3D12 device' };
+      const list = adapters.map((a) => `${a.index}: ${a.name} (${a.vendor}, ${a.backend}, ${a.software ? 'software' : 'hardware'})`).join('; ');
+      const soft = softwareOnlyNote(adapters);
+      return { ok: true, detail: soft ? `${list}. Note: ${soft}` : `${list}; --gpu-adapter takes an index or a part of a name` };
+    },
+  },
   ...ENGINES.map(engineProbe),
   runtimeProbe('cpu', 'reinstall onnxruntime-node with `npm ci` (it downloads no binaries for unsupported platforms: Linux, macOS and Windows on x64/arm64 only)'),
   runtimeProbe('cuda', CUDA_INSTALL_HINT.replace(/, or pass --fallback cpu.*$/, '')),
   runtimeProbe('web', 'reinstall onnxruntime-web with `npm ci`'),
-  runtimeProbe(
-    'webgpu',
-    'WebGPU needs a GPU adapter, which Node does not provide: open the page of `icmix serve` in a browser with WebGPU (Chrome/Edge 113+), or use --runtime web (the same engine on wasm)',
-  ),
+  runtimeProbe('webgpu', `onnxruntime-node's WebGPU provider needs a GPU adapter: ${VULKAN_HINT}; or use --runtime cpu`),
   {
     group: 'dataset',
     name: 'fashion-mnist',

@@ -6,7 +6,7 @@ import { RESUMABLE_CHANGES, type ResumableOption, type ResumeRecord } from './ma
  * Options that do not change what a run computes (where it runs, where it writes). The worker
  * count changes only BatchNorm's per-slice statistics, so a run may resume on another machine.
  */
-const IGNORED: ReadonlySet<string> = new Set(['backend', 'out', 'workers', 'keep', 'patience', 'logTensorboard']);
+const IGNORED: ReadonlySet<string> = new Set(['backend', 'gpuAdapter', 'out', 'workers', 'keep', 'patience', 'logTensorboard']);
 
 /**
  * A resumed run must train as the original would, except for the learning rate and its decay

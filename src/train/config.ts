@@ -47,6 +47,8 @@ export interface TrainConfig extends MethodOptions {
   flip?: boolean;
   seed: number;
   backend: BackendName;
+  /** --backend webgpu: the adapter, by index or a part of its name (`icmix doctor` lists them); default the first hardware one. */
+  gpuAdapter?: string;
   out: string;
   /** Stop after this many steps per epoch (smoke tests and benchmarks). */
   maxStepsPerEpoch?: number;

@@ -38,14 +38,12 @@ export class Sgd {
 
   /** Momentum buffers, in variable order, as one Float32Array. */
   getState(): Float32Array {
-    const parts = this.buffers.map((b) => b.dataSync() as Float32Array);
-    const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
+    return concat(this.buffers.map((b) => b.dataSync() as Float32Array));
+  }
+
+  /** getState with asynchronous reads (what webgpu in Node needs: it has no synchronous read). */
+  async readState(): Promise<Float32Array> {
+    return concat((await Promise.all(this.buffers.map((b) => b.data()))) as Float32Array[]);
   }
 
   setState(state: Float32Array): void {
@@ -69,3 +67,12 @@ export class Sgd {
 }
 
 // The schedules live in schedule.ts (no tfjs there); stepLr stays importable from here.
+function concat(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}

@@ -102,7 +102,12 @@ export const TRAIN_OPTIONS = {
   },
   warmupEpochs: { spec: num(nonNegativeInt, 'epochs of linear warm-up to --lr before the schedule'), group: 'Optimisation:', cliDefault: 0, study: {} },
   seed: { spec: num(nonNegativeInt, 'seeds the split, initial weights, augmentation and mixing', 0), group: 'Run:' },
-  backend: { spec: { kind: 'choice', choices: BACKEND_NAMES, default: 'auto', help: 'auto = tfjs-node(-gpu) if installed, else wasm' }, group: 'Run:', study: {} },
+  backend: { spec: { kind: 'choice', choices: BACKEND_NAMES, default: 'auto', help: 'auto = tfjs-node(-gpu) if installed, else wasm; webgpu = any GPU through WebGPU (named only)' }, group: 'Run:', study: {} },
+  gpuAdapter: {
+    spec: { kind: 'string', help: '--backend webgpu: the adapter, by index (0, 1, ...) or a part of its name; `icmix doctor` lists them (default: the first hardware one)' },
+    group: 'Run:',
+    study: {},
+  },
   out: { spec: { kind: 'string', help: 'run folder (checkpoints, log.jsonl, manifest.json, model/)' }, group: 'Run:', required: true },
   maxStepsPerEpoch: { spec: num(positiveInt, 'cap the steps per epoch (smoke tests)'), group: 'Run:', flag: 'max-steps', study: {} },
   keep: {

@@ -7,7 +7,7 @@ import type * as tfl from '@tensorflow/tfjs-layers';
 import { augmentBatch, gatherImages, normalize, type ImageSet } from '../data/index.js';
 import type { ImageShape, Normalization } from '../types.js';
 import type { Rng } from '../util/rng.js';
-import { allFinite } from './finite.js';
+import { allFiniteAsync } from './finite.js';
 import type { MixDraw, TrainingMethod } from './methods/index.js';
 import { Sgd, type SgdOptions } from './optimizer.js';
 import { mixOnHost } from './parallel/batch.js';
@@ -44,13 +44,16 @@ export interface StepRunner {
   close(): Promise<void>;
 }
 
-/** One SGD step on `model`'s variables in this thread; the loss before the update. */
-export function localStep(forward: (x: tf.Tensor4D) => tf.Tensor2D, sgd: Sgd, method: TrainingMethod, shape: ImageShape, batch: DrawnBatch, lr: number): number {
+/**
+ * One SGD step on `model`'s variables in this thread; the loss before the update. Reads are
+ * asynchronous: tfjs-backend-webgpu in Node cannot read a GPU buffer synchronously.
+ */
+export async function localStep(forward: (x: tf.Tensor4D) => tf.Tensor2D, sgd: Sgd, method: TrainingMethod, shape: ImageShape, batch: DrawnBatch, lr: number): Promise<number> {
   const b = batch.labels.length;
   const x = tf.tensor4d(batch.images, [b, ...shape]);
   const y = tf.tensor1d(batch.labels, 'int32');
   const { value, grads } = tf.variableGrads(() => method.loss(forward, x, y, batch.draw));
-  const loss = value.dataSync()[0];
+  const loss = (await value.data())[0];
   if (Number.isFinite(loss)) sgd.step(grads, lr);
   tf.dispose([x, y, value, ...Object.values(grads)]);
   return loss;
@@ -76,12 +79,12 @@ export class InProcessRunner implements StepRunner {
   }
 
   async step(batch: DrawnBatch, lr: number): Promise<StepResult> {
-    const loss = localStep(this.forward, this.sgd, this.method, this.shape, batch, lr);
-    return { loss, finite: allFinite(this.weights) };
+    const loss = await localStep(this.forward, this.sgd, this.method, this.shape, batch, lr);
+    return { loss, finite: await allFiniteAsync(this.weights) };
   }
 
   async sync(): Promise<Float32Array> {
-    return this.sgd.getState();
+    return this.sgd.readState();
   }
 
   async close(): Promise<void> {

@@ -1,7 +1,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { promises as fs } from 'node:fs';
-import { activeEngine, useBackend, type BackendName } from '../backend/select.js';
+import { activeEngine, resolveEngine, useBackend, type BackendName } from '../backend/select.js';
 import type { TrainingEngine } from '../backend/engines/index.js';
 import type { StepSize } from '../backend/step-memory.js';
 import { datasetDefaults, normalize, type ImageSet } from '../data/index.js';
@@ -44,7 +44,7 @@ import { formatModelSummary, summarizeModel } from './summary.js';
 import { TensorBoardLog } from './tensorboard.js';
 import { drawBatch, InProcessRunner, PoolRunner, type StepRunner } from './step-runner.js';
 import { scheduledLr } from './schedule.js';
-import { chanceWarning, lossWarning, type TrainWarning } from './warnings.js';
+import { chanceWarning, lossWarning, softwareGpuWarning, type TrainWarning } from './warnings.js';
 
 // The run folder's records and the data split live in src/run; re-exported for the train API.
 export { prepareData, type PreparedData, type EpochLog } from '../run/index.js';
@@ -105,7 +105,10 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     throw new IcmixError(`--resume: ${runDir} finished all ${cfg.epochs} epochs, so a changed ${Object.keys(changed).join(' and ')} has nothing to apply to; keep the original options`);
   }
 
-  const backend = await useBackend(cfg.backend);
+  if (cfg.gpuAdapter !== undefined && resolveEngine(cfg.backend).name !== 'webgpu') {
+    throw new IcmixError(`--gpu-adapter picks a WebGPU adapter and applies to --backend webgpu only (this run trains on ${resolveEngine(cfg.backend).name}); add --backend webgpu or drop --gpu-adapter`);
+  }
+  const backend = await useBackend(cfg.backend, { gpuAdapter: cfg.gpuAdapter });
   const engine = activeEngine()!;
   // A resumed run reads its folder dataset as recorded, so files added since cannot move its split.
   const data = await prepareData(cfg, report, state ? await readDataRecord(runDir) : undefined);
@@ -217,6 +220,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     // The ETA's pace: this session's steps (validation included), over all remaining epochs.
     const sessionStart = Date.now();
     let sessionSteps = 0;
+    let paceFrom: { at: number; images: number } | undefined;
     for (let epoch = startEpoch; epoch < cfg.epochs; epoch++) {
       const since = epochsSinceBest(logs);
       if (cfg.patience !== undefined && since >= cfg.patience) {
@@ -242,6 +246,8 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
         try {
           ({ loss, finite } = await runner!.step(batch, lr, epoch + 1, step + 1));
         } catch (e) {
+          const lost = engine.lostDevice?.();
+          if (lost !== undefined) throw deviceLostError(lost, backend, epoch, step, runDir);
           const where = e instanceof WorkerFailure ? `in worker ${e.worker} at epoch ${epoch + 1}, step ${step + 1}` : `at epoch ${epoch + 1}, step ${step + 1}`;
           const reason = e instanceof WorkerFailure ? e.reason : e;
           const oom = stepSize && engine.outOfMemory?.(reason, stepSize, where);
@@ -249,6 +255,9 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
           if (e instanceof WorkerFailure) throw stoppedError(`worker ${e.worker} of ${workers} failed (${e.reason})`, epoch, step, runDir, ' (add --workers 1 if it fails again)');
           throw e;
         }
+        // A lost GPU device can answer reads with zeros rather than fail: ask it after every step.
+        const lost = engine.lostDevice?.();
+        if (lost !== undefined) throw deviceLostError(lost, backend, epoch, step, runDir);
         // The loss before the update, then the weights after it: a step can leave NaN or Inf
         // weights behind a finite loss (a huge --lr), which no later loss check would blame.
         const bad = !Number.isFinite(loss) ? `the ${cfg.method} loss became ${loss}` : !finite ? `the weights became non-finite (NaN or Infinity; the loss was ${loss})` : undefined;
@@ -260,12 +269,25 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
         await new Promise<void>((resolve) => setImmediate(resolve));
         const secs = (Date.now() - t0) / 1000;
         sessionSteps++;
+        // The pace of a software GPU, once shaders are compiled (steps 2-4 of this session).
+        if (sessionSteps === 1) paceFrom = { at: Date.now(), images: 0 };
+        else if (paceFrom) paceFrom.images += idx.length;
+        if (sessionSteps === 4 && paceFrom && backend.details?.adapterKind === 'software') {
+          const rate = paceFrom.images / ((Date.now() - paceFrom.at) / 1000);
+          const left = trainingStepsLeft(epoch, step, cfg.epochs, stepsPerEpoch) * batchRows;
+          const w = softwareGpuWarning(backend.details.adapter ?? 'unknown', rate, left, epoch + 1);
+          if (w) {
+            report({ task: 'train', message: `warning: ${w.message}` });
+            manifest.warnings = [...(manifest.warnings ?? []), w];
+            await writeManifest(runDir, manifest);
+          }
+        }
         const eta = etaSeconds((Date.now() - sessionStart) / 1000, sessionSteps, trainingStepsLeft(epoch, step, cfg.epochs, stepsPerEpoch));
         report({ task, done: step + 1, total: stepsPerEpoch, fields: { loss: lossSum / (step + 1), 'img/s': ((step + 1) * idx.length) / secs, lr }, eta });
       }
       const seconds = (Date.now() - t0) / 1000;
       const optimizerNow = await runner!.sync();
-      const val = evaluateSet(model, valSet, normalization, 256);
+      const val = await evaluateSet(model, valSet, normalization, 256);
       const log: EpochLog = {
         epoch: epoch + 1,
         lr,
@@ -310,7 +332,7 @@ export async function train(partial: Parameters<typeof resolveConfig>[0], hooks:
     model.setWeights(best.getWeights());
     best.dispose();
   }
-  const test = hooks.skipTest ? undefined : evaluateSet(model, testSet, normalization, 256);
+  const test = hooks.skipTest ? undefined : await evaluateSet(model, testSet, normalization, 256);
   const saved = await saveLayersModel(model, paths.model);
   const seconds = (Date.now() - started) / 1000;
   const result: RunManifest['result'] = test ? { testAccuracy: test.accuracy, testLoss: test.loss, trainSeconds: seconds } : { trainSeconds: seconds, testSkipped: true };
@@ -351,7 +373,7 @@ function checkWorkers(asked: number | undefined, engine: TrainingEngine, batchRo
 }
 
 /** Accuracy and mean cross-entropy of the model (inference mode) on a whole set. */
-export function evaluateSet(model: tfl.LayersModel, set: ImageSet, norm: Normalization, batchSize: number): { accuracy: number; loss: number } {
+export async function evaluateSet(model: tfl.LayersModel, set: ImageSet, norm: Normalization, batchSize: number): Promise<{ accuracy: number; loss: number }> {
   const n = set.labels.length;
   if (n === 0) return { accuracy: NaN, loss: NaN };
   const [h, w, c] = set.shape;
@@ -362,12 +384,14 @@ export function evaluateSet(model: tfl.LayersModel, set: ImageSet, norm: Normali
     const e = Math.min(n, s + batchSize);
     const images = normalize(set.images.subarray(s * size, e * size), set.shape, norm);
     const labels = set.labels.subarray(s, e);
-    const [pred, nll] = tf.tidy(() => {
+    const [argmax, logpOfLabel] = tf.tidy(() => {
       const logits = model.predict(tf.tensor4d(images, [e - s, h, w, c])) as tf.Tensor2D;
       const logp = tf.logSoftmax(logits);
-      const picked = tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1])), 1);
-      return [tf.argMax(logits, 1).dataSync(), picked.dataSync()];
+      return [tf.argMax(logits, 1), tf.sum(tf.mul(logp, tf.oneHot(tf.tensor1d(labels, 'int32'), logits.shape[1])), 1)];
     });
+    // Asynchronous reads: webgpu in Node has no synchronous one.
+    const [pred, nll] = await Promise.all([argmax.data(), logpOfLabel.data()]);
+    tf.dispose([argmax, logpOfLabel]);
     for (let i = 0; i < e - s; i++) {
       if (pred[i] === labels[i]) correct++;
       lossSum -= nll[i];
@@ -393,6 +417,12 @@ function divergedError(what: string, epoch: number, step: number, lr: number, ru
  * A run stopped by `what` at (epoch, step), 0-based: names the checkpoint it keeps, and how to go
  * on (`remedy` follows '--resume' or '--overwrite': ' and a lower --lr, ...').
  */
+/** The engine's GPU device was lost mid-run: its tensors are gone, the last checkpoint is not. */
+function deviceLostError(reason: string, backend: { details?: Record<string, string> }, epoch: number, step: number, runDir: string): IcmixError {
+  const adapter = backend.details?.adapter ? ` on adapter '${backend.details.adapter}'` : '';
+  return stoppedError(`the GPU device${adapter} was lost (${reason})`, epoch, step, runDir, '; check the GPU with `icmix doctor` first (a driver reset, a removed or overheated GPU)');
+}
+
 function stoppedError(what: string, epoch: number, step: number, runDir: string, remedy: string, detail = ''): IcmixError {
   const where = `${what} at epoch ${epoch + 1}, step ${step + 1}${detail}`;
   if (epoch === 0) return new IcmixError(`${where}; no epoch finished, so there is no checkpoint to keep: start again with --overwrite${remedy}`);

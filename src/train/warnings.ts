@@ -4,7 +4,7 @@
  * accuracy near chance. Pure functions; the trainer reports and records what they return.
  */
 
-export type TrainWarningKind = 'loss-not-falling' | 'near-chance';
+export type TrainWarningKind = 'loss-not-falling' | 'near-chance' | 'software-gpu';
 
 export interface TrainWarning {
   kind: TrainWarningKind;
@@ -46,4 +46,33 @@ export function chanceWarning(valAccuracy: number, numClasses: number, epoch: nu
     epoch,
     message: `validation accuracy after epoch ${epoch} is ${(100 * valAccuracy).toFixed(2)}%, near chance (${(100 * chance).toFixed(2)}% for ${numClasses} classes; warned below ${CHANCE_FACTOR}x): the run has not learned; check the learning rate and the data`,
   };
+}
+
+/** A run projected to take longer than this on a software GPU adapter is warned about (ICMIX_LONG_RUN_SECONDS overrides). */
+export const LONG_RUN_SECONDS = 300;
+
+/**
+ * A software WebGPU adapter (lavapipe, SwiftShader) computes right answers at a small fraction of
+ * a GPU's speed: fine for tests, not for a real run. Warn, with the measured pace, when this
+ * run's remaining images at that pace exceed the long-run threshold.
+ */
+export function softwareGpuWarning(adapter: string, imagesPerSecond: number, imagesLeft: number, epoch: number, longRun = longRunSeconds()): TrainWarning | undefined {
+  const seconds = imagesLeft / imagesPerSecond;
+  if (!(seconds > longRun)) return undefined;
+  return {
+    kind: 'software-gpu',
+    epoch,
+    message:
+      `the webgpu engine runs on a software adapter (${adapter}) at a measured ${imagesPerSecond.toFixed(1)} img/s, about ${formatHours(seconds)} for the rest of this run: ` +
+      'fine for tests, far too slow to train; pick a hardware GPU with --gpu-adapter (`icmix doctor` lists the adapters) or train on --backend tensorflow or wasm',
+  };
+}
+
+function longRunSeconds(): number {
+  const v = Number(process.env.ICMIX_LONG_RUN_SECONDS);
+  return process.env.ICMIX_LONG_RUN_SECONDS !== undefined && Number.isFinite(v) && v >= 0 ? v : LONG_RUN_SECONDS;
+}
+
+function formatHours(s: number): string {
+  return s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.ceil(s / 60)} min`;
 }

@@ -19,7 +19,7 @@ import { relDiff } from './rel-diff.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'icmix-engine-'));
-const engines = enginesHere().filter((e) => e.name !== 'cpu');
+const engines = (await enginesHere()).filter((e) => e.name !== 'cpu');
 const native = engines.find((e) => e.name === 'tensorflow')!;
 
 // A conv net with BatchNorm, a few steps an epoch, one worker (the engine's step in this process).
@@ -38,25 +38,36 @@ async function weightsOf(runDir: string): Promise<Float32Array> {
   return out;
 }
 
+// webgpu on lavapipe (CI's software Vulkan) runs the mlp: the cnn's runs cost minutes there,
+// and its convs and BatchNorm are checked step by step in engines.test.ts. Its reductions and
+// split-K matmuls add partial sums with atomics in whatever order the GPU's threads finish, so
+// the same seed gives the same weights to float rounding, not bit for bit (measured: 1e-7).
+const runOf = (name: string) => (name === 'webgpu' ? { ...base, model: 'mlp' } : base);
+const sameRun = async (name: string, got: Float32Array, want: Float32Array) => {
+  if (name !== 'webgpu') return assert.deepEqual(got, want);
+  const d = relDiff(got, want);
+  assert.ok(d < 1e-5, `webgpu: relative difference ${d} between two runs of one seed`);
+};
+
 for (const { name, skip } of engines) {
   test(`${name} engine: the same seed gives the same weights, and --resume gives the uninterrupted run's`, { skip }, async () => {
-    const cfg = { ...base, backend: name, epochs: 2 };
+    const cfg = { ...runOf(name), backend: name, epochs: 2 };
     const a = tmp();
     const b = tmp();
     const c = tmp();
     await train({ ...cfg, out: a }, { quiet: true });
     await train({ ...cfg, out: b }, { quiet: true });
-    assert.deepEqual(await weightsOf(b), await weightsOf(a));
+    await sameRun(name, await weightsOf(b), await weightsOf(a));
     await train({ ...cfg, out: c }, { quiet: true, onEpoch: (l) => { if (l.epoch === 1) throw new Error('simulated crash'); } }).catch((e: Error) => assert.equal(e.message, 'simulated crash'));
     await train({ ...cfg, out: c }, { quiet: true, resume: true });
-    assert.deepEqual(await weightsOf(c), await weightsOf(a));
+    await sameRun(name, await weightsOf(c), await weightsOf(a));
     const manifest = JSON.parse(readFileSync(path.join(a, 'manifest.json'), 'utf8'));
     assert.equal(manifest.backend, name);
   });
 
   test(`${name} engine: icmix export verifies the ONNX model against the tfjs model on this engine`, { skip }, async () => {
     const out = tmp();
-    await train({ ...base, backend: name, epochs: 1, out }, { quiet: true });
+    await train({ ...runOf(name), backend: name, epochs: 1, out }, { quiet: true });
     await useBackend(name);
     const r = await exportRun(out);
     assert.ok(r.verification?.passed, JSON.stringify(r.verification));
@@ -64,6 +75,9 @@ for (const { name, skip } of engines) {
     assert.equal(r.verification!.top1Agreement, 1);
   });
 
+  // The study's stages past training are the engine's export (above) and ONNX Runtime; on
+  // lavapipe the study costs over 5 minutes, so webgpu leaves it to the other engines.
+  if (name === 'webgpu') continue;
   test(`${name} engine: studies/ci.yaml runs end to end`, { skip }, () => {
     const out = tmp();
     const spec = parse(readFileSync(path.join(root, 'studies', 'ci.yaml'), 'utf8'));

@@ -9,7 +9,7 @@ import { enginesHere } from './engines-here.js';
 
 test('--backend takes auto and every registered engine; unknown names are refused naming the choices', () => {
   assert.deepEqual(BACKEND_NAMES, ['auto', ...ENGINES.map((e) => e.name)]);
-  assert.throws(() => getEngine('opencl'), /unknown engine 'opencl': choose auto, tensorflow, wasm, cpu/);
+  assert.throws(() => getEngine('opencl'), /unknown engine 'opencl': choose auto, tensorflow, wasm, webgpu, cpu/);
 });
 
 test("'auto' is the available engine of highest priority (never the cpu reference)", () => {
@@ -31,7 +31,7 @@ test('each engine installs its own patches and removes them when another takes o
   assert.equal(reluGrad(), coreRelu, 'wasm keeps tfjs\'s Relu gradient');
   await useBackend('cpu');
   assert.ok(!fusedTrainingInstalled() && !leanConvInstalled(), 'wasm\'s patches do not leak to cpu');
-  if (enginesHere().find((e) => e.name === 'tensorflow')!.skip === false) {
+  if ((await enginesHere()).find((e) => e.name === 'tensorflow')!.skip === false) {
     // Loading tfjs-node re-registers every core gradient (from the @tensorflow/tfjs bundle), so
     // 'before' is taken once it has loaded.
     await useBackend('tensorflow');

@@ -4,8 +4,9 @@ import { availableParallelism } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { formatDoctorReport, PROBES, runDoctor, type DoctorReport } from '../../src/doctor/index.js';
 import { cudaUnavailableReason } from '../../src/infer/runtimes/index.js';
+import { listAdapters } from '../../src/backend/webgpu/adapters.js';
 
-const NAMES = ['system/node', 'system/npm', 'training engine/tensorflow', 'training engine/wasm', 'training engine/cpu', 'onnxruntime/cpu', 'onnxruntime/cuda', 'onnxruntime/web', 'onnxruntime/webgpu', 'dataset/fashion-mnist', 'dataset/mnist', 'browser/chromium'];
+const NAMES = ['system/node', 'system/npm', 'gpu/webgpu adapters', 'training engine/tensorflow', 'training engine/wasm', 'training engine/webgpu', 'training engine/cpu', 'onnxruntime/cpu', 'onnxruntime/cuda', 'onnxruntime/web', 'onnxruntime/webgpu', 'dataset/fashion-mnist', 'dataset/mnist', 'browser/chromium'];
 
 function checkShape(r: DoctorReport): void {
   assert.equal(typeof r.icmixVersion, 'string');
@@ -36,9 +37,17 @@ test('doctor probes every capability for real; each missing one carries a fix (t
   const cuda = by('onnxruntime', 'cuda');
   assert.equal(cuda.ok, cudaUnavailableReason() === undefined);
   if (!cuda.ok) assert.match(cuda.fix!, /ONNXRUNTIME_NODE_INSTALL=cuda12/);
-  const webgpu = by('onnxruntime', 'webgpu');
-  assert.equal(webgpu.ok, Boolean((globalThis as { navigator?: { gpu?: unknown } }).navigator?.gpu));
-  if (!webgpu.ok) assert.match(webgpu.fix!, /browser/);
+  // WebGPU: the adapters Dawn lists, each with its vendor and kind; the engine and the runtime
+  // work exactly where one exists, and a software-only machine is told so plainly.
+  const adapters = await listAdapters();
+  const gpu = by('gpu', 'webgpu adapters');
+  assert.equal(gpu.ok, adapters.length > 0);
+  for (const a of adapters) assert.ok(gpu.detail.includes(`${a.index}: ${a.name} (${a.vendor}, ${a.backend}, ${a.software ? 'software' : 'hardware'})`), gpu.detail);
+  if (adapters.length && adapters.every((a) => a.software)) assert.match(gpu.detail, /Note: the only WebGPU adapters? (is a software one|are software ones) .*: fine for tests, far too slow to train/);
+  if (!gpu.ok) assert.match(gpu.fix!, /scripts\/setup\.sh/);
+  assert.equal(by('onnxruntime', 'webgpu').ok, adapters.length > 0);
+  assert.equal(by('training engine', 'webgpu').ok, adapters.length > 0);
+  if (adapters.length) assert.match(by('training engine', 'webgpu').detail, /adapter .*adapterKind (software|hardware)/);
   const text = formatDoctorReport(r);
   for (const c of r.checks.filter((x) => !x.ok)) assert.ok(text.includes(`${c.group} ${c.name}: ${c.fix}`), `the table lists the fix for ${c.name}`);
 });

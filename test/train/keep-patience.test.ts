@@ -24,7 +24,7 @@ test('--keep best: model/ holds the weights of the best validation epoch, named 
   // The saved model scores exactly the best epoch's validation accuracy on the same split.
   const { model, manifest } = await loadRunModel(out);
   const data = await prepareData(resolveConfig({ ...base, epochs: 4, out }), () => {});
-  assert.equal(evaluateSet(model, data.val, manifest.normalization, 256).accuracy, best.valAccuracy);
+  assert.equal((await evaluateSet(model, data.val, manifest.normalization, 256)).accuracy, best.valAccuracy);
   model.dispose();
 });
 

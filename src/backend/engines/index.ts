@@ -7,10 +7,11 @@ import { cpuEngine } from './cpu.js';
 import { tensorflowEngine } from './tensorflow.js';
 import type { TrainingEngine } from './types.js';
 import { wasmEngine } from './wasm.js';
+import { webgpuEngine } from './webgpu.js';
 
 export * from './types.js';
 
-export const ENGINES = [tensorflowEngine, wasmEngine, cpuEngine] as const;
+export const ENGINES = [tensorflowEngine, wasmEngine, webgpuEngine, cpuEngine] as const;
 
 export type EngineName = (typeof ENGINES)[number]['name'];
 export const ENGINE_NAMES = ENGINES.map((e) => e.name) as readonly EngineName[];

@@ -13,6 +13,12 @@ export interface EngineInfo {
   details?: Record<string, string>;
 }
 
+/** What a run may say about the engine it trains on. */
+export interface EngineOptions {
+  /** webgpu: the adapter, by index or a part of its name (`--gpu-adapter`; doctor lists them). */
+  gpuAdapter?: string;
+}
+
 export type Availability = { ok: true; package: string } | { ok: false; reason: string };
 
 /**
@@ -31,8 +37,10 @@ export interface TrainingEngine<Name extends string = string> {
   readonly installHint: string;
   /** Whether its packages are here (cheap: loads nothing). */
   available(): Availability;
+  /** Where the packages are here but the device they drive is not (no GPU adapter): why; else undefined. Loads the driver. */
+  deviceReason?(): Promise<string | undefined>;
   /** Make it tfjs's active backend with icmix's kernels and patches; throws IcmixError naming the fix. */
-  init(): Promise<EngineInfo>;
+  init(opts?: EngineOptions): Promise<EngineInfo>;
   /** Undo init's global patches. */
   release(): void;
   /** Data-parallel worker threads when a run names none (an engine that threads itself says 1). */
@@ -41,6 +49,8 @@ export interface TrainingEngine<Name extends string = string> {
   readonly workerThreads: boolean;
   /** Refuse, before the first step, a step that cannot fit the engine's memory. */
   checkStep?(s: StepSize): void;
+  /** Why the engine's device failed (lost: a GPU reset, a driver crash; or a command it refused), once it has; its results are not to be trusted then. */
+  lostDevice?(): string | undefined;
   /** The engine's own out-of-memory error for `err` (thrown `where`), or undefined if it is not one. */
   outOfMemory?(err: unknown, s: StepSize, where: string): IcmixError | undefined;
 }

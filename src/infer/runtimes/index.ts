@@ -30,7 +30,7 @@ export const RUNTIMES: Readonly<Record<RuntimeName, RuntimeEntry>> = {
   cpu: { description: 'onnxruntime-node, CPU execution provider', priority: 0, servable: true, onnx: true, load: async () => (await import('./cpu.js')).createCpuRuntime },
   cuda: { description: 'onnxruntime-node, CUDA execution provider (needs its CUDA 12 binaries)', priority: 1, servable: true, onnx: true, load: async () => (await import('./cuda.js')).createCudaRuntime },
   web: { description: 'onnxruntime-web in Node: wasm, SIMD, worker threads (what a browser runs)', priority: 2, servable: true, onnx: true, load: async () => (await import('./web.js')).createWebRuntime },
-  webgpu: { description: 'onnxruntime-web, WebGPU execution provider (where an adapter exists)', priority: 3, servable: false, onnx: true, load: async () => (await import('./webgpu.js')).createWebgpuRuntime },
+  webgpu: { description: 'onnxruntime-node, WebGPU execution provider (any GPU through Vulkan, Metal or D3D12)', priority: 3, servable: true, onnx: true, load: async () => (await import('./webgpu.js')).createWebgpuRuntime },
   tfjs: { description: 'the run folder\'s trained tfjs model (reference)', priority: 4, servable: false, onnx: false, load: async () => (await import('./tfjs.js')).createTfjsRuntime },
 };
 

@@ -50,7 +50,7 @@ export function tfjsReference(model: tfl.LayersModel, spec: ReferenceSpec, note:
       throw new IcmixError(`tfjs: the model has ${model.inputs.length} inputs but ${inputs.length} were fed; feed one array per input`);
     }
     const n = inputs[0].dims[0];
-    const logits = tf.tidy(() => {
+    const out = tf.tidy(() => {
       const xs = inputs.map(({ data, dims }, i) => {
         if (inputs.length > 1) return tf.tensor(data, [...dims]);
         const shape = spec.inputShape ? [n, ...spec.inputShape] : [...dims];
@@ -58,8 +58,11 @@ export function tfjsReference(model: tfl.LayersModel, spec: ReferenceSpec, note:
       });
       let y = model.predict(xs.length === 1 ? xs[0] : xs) as tf.Tensor | tf.Tensor[];
       if (Array.isArray(y)) y = y[0];
-      return y.dataSync() as Float32Array;
+      return y;
     });
+    // An asynchronous read: the webgpu engine in Node has no synchronous one.
+    const logits = (await out.data()) as Float32Array;
+    out.dispose();
     const k = logits.length / n;
     const data = spec.output === 'probabilities' ? softmax(logits, k, spec.temperature) : spec.temperature === 1 ? Float32Array.from(logits) : logits.map((v) => v / spec.temperature);
     return { data, dims: [n, k] };

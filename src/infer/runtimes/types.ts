@@ -1,6 +1,6 @@
 /**
  * One interface for every inference engine icmix evaluates and serves with: onnxruntime-node
- * (cpu, cuda), onnxruntime-web (wasm, webgpu) and tfjs (the trained model as reference).
+ * (cpu, cuda, webgpu), onnxruntime-web (wasm) and tfjs (the trained model as reference).
  */
 import type { BackendName } from '../../backend/select.js';
 import type { ModelInfo } from '../model-info.js';

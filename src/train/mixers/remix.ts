@@ -63,8 +63,10 @@ export const remix: MixerKind<typeof PARAMS, RemixOptions> = {
     return {
       draw: (batchSize, _shape, rng) => drawMixup(batchSize, rng, o),
       mix: (x, y, draw) => {
-        const batch = mixupBatch(x, y, draw);
+        // Read before mixupBatch uses y: on webgpu a label tensor still on the host reads back
+        // synchronously, one uploaded to the GPU cannot (Node has no synchronous GPU read).
         const ya = y.dataSync() as Int32Array;
+        const batch = mixupBatch(x, y, draw);
         const yb = new Int32Array(ya.length);
         for (let i = 0; i < ya.length; i++) yb[i] = ya[draw.perm[i]];
         return { ...batch, labelLam: tf.tensor1d(remixLabelLambda(draw.lam, ya, yb, o.classCounts, o.kappa, o.tau)) };
