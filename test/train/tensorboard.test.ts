@@ -11,7 +11,7 @@ import { useBackend } from '../../src/backend/select.js';
 // CRC-32C, and the protobuf wire format of Event/Summary/TensorProto), written from the formats'
 // definitions, not from the writer's code.
 
-const native = enginesHere().find((e) => e.name === 'tensorflow')!;
+const native = (await enginesHere()).find((e) => e.name === 'tensorflow')!;
 
 function crc32c(buf: Uint8Array): number {
   let c = ~0 >>> 0;
