@@ -66,7 +66,7 @@ export class Sgd {
   }
 }
 
-// The schedules live in schedule.ts (no tfjs there); stepLr stays importable from here.
+/** The parts end to end in one array (the momentum buffers as one state vector). */
 function concat(parts: Float32Array[]): Float32Array {
   const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
   let o = 0;
