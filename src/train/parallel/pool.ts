@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { IcmixError } from '../../util/errors.js';
 import type { HostBatch } from './batch.js';
 import { abortBarrier, allocateShared, viewShared, type SharedSizes, type SharedViews } from './shared.js';
-import type { FromWorker, ToWorker, WorkerInit } from './worker.js';
+import type { FromWorker, ToWorker, WorkerInit } from './replica-thread.js';
 
 /** A worker that failed: which one, where (e.g. 'epoch 2, step 5' or 'start-up'), and why. */
 export class WorkerFailure extends IcmixError {
@@ -22,15 +22,15 @@ export class WorkerFailure extends IcmixError {
 }
 
 /**
- * The worker entry beside this file: worker.js in dist; under tsx (tests, benches) worker.ts, for
+ * The worker entry beside this file: replica-thread.js in dist; under tsx (tests, benches) replica-thread.ts, for
  * which the worker first registers tsx's loader itself (Node 20 does not apply an inherited
  * `--import tsx` to a worker's own entry file).
  */
 function workerEntry(): { code: string | URL; eval: boolean } {
   const here = import.meta.url;
-  if (!here.endsWith('.ts')) return { code: new URL('./worker.js', here), eval: false };
+  if (!here.endsWith('.ts')) return { code: new URL('./replica-thread.js', here), eval: false };
   const api = import.meta.resolve('tsx/esm/api');
-  const entry = new URL('./worker.ts', here).href;
+  const entry = new URL('./replica-thread.ts', here).href;
   return { code: `import(${JSON.stringify(api)}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry)}); });`, eval: true };
 }
 

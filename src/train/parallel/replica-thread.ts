@@ -153,7 +153,7 @@ class Replica {
 
 async function main(): Promise<void> {
   const port = parentPort;
-  if (!port) throw new Error('src/train/parallel/worker is a worker_threads entry; the trainer starts it');
+  if (!port) throw new Error('src/train/parallel/replica-thread is a worker_threads entry; the trainer starts it');
   const init = workerData as WorkerInit;
   const control = viewShared(init.buffers).control;
   const fail = (e: unknown) => {
