@@ -32,9 +32,16 @@ test('the committed cells.json: every cell has its config, seed, lr and metrics;
       else assert.ok(c.tune && Number.isFinite(c.tune.valAccuracy), c.id);
     }
     for (const g of study.tuning) {
+      // A study exported while it runs (cells committed as they come) holds some groups' tune
+      // cells only in part; their main cells cannot have started, so there is nothing to check.
+      const exported = study.cells.filter((x) => x.tuned?.group === g.group && byId.has(x.id));
+      if (!g.cells.every((id) => byId.has(id))) {
+        assert.deepEqual(exported.map((c) => c.id), [], `${g.group}: main cells exported before all its tune cells`);
+        continue;
+      }
       const records = new Map(g.cells.map((id) => [id, byId.get(id)!.tune as TuneRecord]));
       const chosen = selectLr(g, records).lr;
-      for (const c of study.cells.filter((x) => x.tuned?.group === g.group)) assert.equal(byId.get(c.id)?.lr, chosen, `${c.id} trained at ${g.group}'s choice`);
+      for (const c of exported) assert.equal(byId.get(c.id)!.lr, chosen, `${c.id} trained at ${g.group}'s choice`);
     }
   }
 });
