@@ -1,4 +1,5 @@
 import type { TrainConfig } from '../train/config.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { IcmixError } from '../util/errors.js';
 import { RESUMABLE_CHANGES, type ResumableOption, type ResumeRecord } from './manifest.js';
 
@@ -20,7 +21,7 @@ export function resumeChanges(previous: TrainConfig, current: TrainConfig): Resu
   const prev = { lrSchedule: 'step', warmupEpochs: 0, ...previous } as unknown as Record<string, unknown>;
   const cur = current as unknown as Record<string, unknown>;
   for (const k of new Set([...Object.keys(prev), ...Object.keys(cur)])) {
-    if (IGNORED.has(k) || JSON.stringify(prev[k]) === JSON.stringify(cur[k])) continue;
+    if (IGNORED.has(k) || canonicalJson(prev[k]) === canonicalJson(cur[k])) continue;
     if (k === 'epochs' && typeof prev[k] === 'number' && typeof cur[k] === 'number' && cur[k] < prev[k]) {
       throw new IcmixError(`--resume: --epochs ${cur[k]} is fewer than the run's ${prev[k]}; a run is extended (a larger --epochs), never shortened`);
     }

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { runPaths } from '../run/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../util/atomic.js';
 import { progressText } from '../util/progress-event.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { IcmixError } from '../util/errors.js';
 import { TrainingDiverged } from '../train/trainer.js';
 import { DEFAULT_STAGES, type StageImpls } from './stages/index.js';
@@ -39,16 +40,6 @@ export async function readStagesDone(runDir: string): Promise<StagesDone> {
  */
 function cellIdentity(cell: Cell): string {
   return canonicalJson({ id: cell.id, train: cell.train, eval: cell.eval, tune: cell.tune, tuned: cell.tuned });
-}
-
-/**
- * JSON with every object's keys sorted: a cell is the same cell whatever order its options were
- * assembled in (a refactor that reorders the defaults must not orphan every study folder).
- */
-export function canonicalJson(v: unknown): string {
-  return JSON.stringify(v, (_k, x: unknown) =>
-    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : x,
-  );
 }
 
 /** Whether the folder was started for a different version of this cell (the study file changed). */

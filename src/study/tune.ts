@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { readEpochLog } from '../run/index.js';
 import { writeJsonAtomic } from '../util/atomic.js';
+import { canonicalJson } from '../util/canonical-json.js';
 import { IcmixError } from '../util/errors.js';
 import { CELL_FILES, type Cell, type TuneGroup } from './types.js';
 
@@ -151,7 +152,7 @@ export async function chosenLr(cell: Cell & { tuned: TuneGroup }, runsDir: strin
   }
   // A tune folder made with other settings (the study file changed since) must not choose.
   for (const [id, r] of records) {
-    if (r.train && JSON.stringify(r.train) !== JSON.stringify({ ...cell.train, lr: r.lr, seed: r.seed })) {
+    if (r.train && canonicalJson(r.train) !== canonicalJson({ ...cell.train, lr: r.lr, seed: r.seed })) {
       throw new IcmixError(`cell ${cell.id}: tune cell ${id} was made with other training settings (the study file changed); delete runs/${id} to redo it`);
     }
   }

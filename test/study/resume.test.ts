@@ -100,7 +100,7 @@ test('Ctrl-C mid-study, then rerun: finished cells are kept, the training cell r
 });
 
 test('a cell is the same cell whatever order its options are written in (canonical identity)', async () => {
-  const { canonicalJson } = await import('../../src/study/pipeline.js');
+  const { canonicalJson } = await import('../../src/util/canonical-json.js');
   assert.equal(canonicalJson({ b: 1, a: { d: [2, { y: 1, x: 0 }], c: null } }), canonicalJson({ a: { c: null, d: [2, { x: 0, y: 1 }] }, b: 1 }));
   assert.notEqual(canonicalJson({ a: [1, 2] }), canonicalJson({ a: [2, 1] }));
 });

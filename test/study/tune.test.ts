@@ -172,6 +172,12 @@ test('a main cell refuses tune records made with other training settings', async
     await assert.rejects(chosenLr(main, runs), /tune cell tune_mnist_balanced_icm_lr0.05_seed0 was made with other training settings/);
     write(study.tuneCells[1], study.tuneCells[1].train);
     assert.equal((await chosenLr(main, runs)).lr, 0.0001); // a tie goes to the first lr
+    // The same settings recorded in another key order (a release that reorders the options'
+    // defaults) are the same settings: the group still chooses.
+    const reversed = (o: object) => Object.fromEntries(Object.entries(o).reverse());
+    write(study.tuneCells[0], reversed(study.tuneCells[0].train));
+    write(study.tuneCells[1], reversed(study.tuneCells[1].train));
+    assert.equal((await chosenLr(main, runs)).lr, 0.0001);
   } finally {
     rmSync(runs, { recursive: true, force: true });
   }
