@@ -21,6 +21,7 @@ import { slurmCellLogs } from './slurm/submissions.js';
 import { checkStudyFolder, writeStudyFile } from './folder.js';
 import { childExecArgv } from './node-args.js';
 import { sideBySideReliabilitySvg } from './svg.js';
+import { runOrder } from './order.js';
 import { CELL_FILES, STAGES, type Cell, type CellMetrics, type Study } from './types.js';
 import type { FromCellProcess, ToCellProcess } from './cell-process.js';
 import { checkOptions, nonNegativeInt, positive, positiveInt, type RuleTable } from '../util/ranges.js';
@@ -268,7 +269,7 @@ export async function runStudy(study: Study, opts: RunStudyOptions): Promise<Stu
 
   await writeStudyFile(study, out);
   const skipped = states.filter((s) => s.state === 'finished').map((s) => s.cell.id);
-  const queue = states.filter((s) => s.state !== 'finished' && s.state !== 'changed').map((s) => s.cell);
+  const queue = runOrder(states.filter((s) => s.state !== 'finished' && s.state !== 'changed').map((s) => s.cell), allCells(study));
   const firstStage = new Map(states.map((s) => [s.cell.id, STAGES.find((st) => !s.stages.includes(st)) ?? 'train']));
   const total = states.length;
   const progress = new StudyProgress(total, skipped.length, opts.quiet, write);
