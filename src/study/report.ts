@@ -1,5 +1,6 @@
 import { mdTable } from '../util/format.js';
 import { formatDuration } from '../util/progress.js';
+import { describeInvocations, invocationSpan, type Invocation } from './invocations.js';
 import { aggregateTables, pairedComparisons, type PairedComparison, type ProtocolTable } from './aggregate.js';
 import { METRIC_COLUMNS, type MetricColumn } from './metrics.js';
 import type { Summary } from './stats.js';
@@ -22,7 +23,7 @@ export interface StudyProvenance {
   /** Sum of the stage wall times of every finished cell (over all invocations). */
   cellSeconds: number;
   /** Every invocation on this results folder: start, wall time, outcome. */
-  invocations: Array<{ startedAt: string; wallSeconds: number; command: string; jobs: number; ran: number; failed: number; interrupted: boolean }>;
+  invocations: Invocation[];
   /** Slurm task logs per cell (paths relative to the report), when cells ran as Slurm tasks. */
   cellLogs?: Record<string, string[]>;
 }
@@ -207,8 +208,10 @@ export function renderStudyMarkdown(r: StudyReport): string {
       `- Command: \`${p.command}\``,
       `- Versions: ${Object.entries(p.versions).map(([k, v]) => `${k} ${v}`).join(', ')}`,
       `- Machine: ${machineLine(p)}`,
-      `- Wall time of this invocation: ${formatDuration(p.wallSeconds)}; compute of all finished cells (sum of stage times): ${formatDuration(p.cellSeconds)}`,
-      ...(p.invocations.length > 1 ? [`- Invocations on this results folder: ${p.invocations.map((i) => `${i.startedAt} (${formatDuration(i.wallSeconds)}, ${i.ran} cells run${i.interrupted ? ', interrupted' : ''})`).join('; ')}`] : []),
+      p.invocations.length > 1
+        ? `- Wall time: ${formatDuration(invocationSpan(p.invocations))} while any of the ${p.invocations.length} invocations on this results folder ran (overlapping ones counted once); compute of all finished cells (sum of stage times): ${formatDuration(p.cellSeconds)}`
+        : `- Wall time of this invocation: ${formatDuration(p.wallSeconds)}; compute of all finished cells (sum of stage times): ${formatDuration(p.cellSeconds)}`,
+      ...(p.invocations.length > 1 ? [`- Invocations on this results folder: ${describeInvocations(p.invocations)}`] : []),
       ...(p.cellLogs && Object.keys(p.cellLogs).length ? [`- Slurm task logs: ${Object.entries(p.cellLogs).map(([id, logs]) => `\`${id}\` ${logs.map((l) => `[${l.split('/').pop()}](${l})`).join(', ')}`).join('; ')}`] : []),
       `- Report written ${r.createdAt}`,
     ].join('\n') + '\n',

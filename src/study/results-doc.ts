@@ -5,6 +5,7 @@
  * the same cells.json files give the same Markdown, byte for byte (a test holds the committed page
  * to that).
  */
+import { invocationSpan } from './invocations.js';
 import { briefReading, buildStudyReport, renderStudyMarkdown, type StudyReport } from './report.js';
 import { mdTable } from '../util/format.js';
 import { ALPHA, PRIMARY_METRICS, type ClaimTest } from './family.js';
@@ -29,7 +30,7 @@ export function reportFromCells(cells: CellsFile, study: Study): StudyReport {
     if (c.tune) tune.set(c.id, c.tune);
     if (c.training) training[c.id] = c.training;
   }
-  const wallSeconds = cells.provenance.invocations.reduce((s, i) => s + i.wallSeconds, 0);
+  const wallSeconds = invocationSpan(cells.provenance.invocations);
   const provenance = { ...cells.provenance, command: `icmix study ${cells.study.file ?? cells.study.name}`, wallSeconds };
   const report = buildStudyReport(study, metrics, { provenance, failed: [], figures: [], tuning: summariseTuning(study, tune), training });
   report.createdAt = cells.reportCreatedAt;
