@@ -11,10 +11,10 @@ function packageVersion(name: string): string | undefined {
   }
 }
 
-/** icmix, Node and the engines' versions. */
+/** icmix, Node and the engines' and runtimes' package versions (those installed; tfjs-node is optional). */
 export function studyVersions(): Record<string, string> {
   const v: Record<string, string> = { icmix: ICMIX_VERSION, node: process.version };
-  for (const p of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', 'onnxruntime-node', 'onnxruntime-web']) {
+  for (const p of ['@tensorflow/tfjs-core', '@tensorflow/tfjs-backend-wasm', '@tensorflow/tfjs-node', '@tensorflow/tfjs-backend-webgpu', 'onnxruntime-node', 'onnxruntime-web']) {
     const ver = packageVersion(p);
     if (ver) v[p] = ver;
   }
