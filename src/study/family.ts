@@ -73,18 +73,26 @@ export interface ClaimTest {
   holmLow: number;
   holmHigh: number;
   verdict: Verdict;
+  /**
+   * Seeds left out of a calibration or OOD test because the method's or the baseline's model
+   * ended at chance accuracy (absent when none): a model that learned nothing has an ECE near 0
+   * and OOD scores of noise, which would read as a calibration win and add noise to OOD tests.
+   */
+  leftOut?: number[];
+  /** The seeds at which each compared method's model ended at chance (absent when none). */
+  atChance?: Record<string, number[]>;
+}
+
+function seedCells(study: Study, metrics: ReadonlyMap<string, CellMetrics>, dataset: string, protocol: string, method: string): Cell[] {
+  return study.cells.filter((c: Cell) => c.dataset === dataset && c.protocol === protocol && c.method === method && metrics.has(c.id));
 }
 
 function seedMap(study: Study, metrics: ReadonlyMap<string, CellMetrics>, dataset: string, protocol: string, method: string): Map<number, CellMetrics> {
-  return new Map(
-    study.cells
-      .filter((c: Cell) => c.dataset === dataset && c.protocol === protocol && c.method === method && metrics.has(c.id))
-      .map((c) => [c.seed, metrics.get(c.id)!]),
-  );
+  return new Map(seedCells(study, metrics, dataset, protocol, method).map((c) => [c.seed, metrics.get(c.id)!]));
 }
 
 /** Every claim's tests over the study's finished cells, Holm-corrected per spec (by default the primary metrics). */
-export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetrics>, specs: readonly ClaimSpec[] = PRIMARY_METRICS): ClaimTest[] {
+export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetrics>, specs: readonly ClaimSpec[] = PRIMARY_METRICS, atChance: ReadonlySet<string> = new Set()): ClaimTest[] {
   const out: ClaimTest[] = [];
   for (const spec of specs) {
     const col = METRIC_COLUMNS.find((c) => c.key === spec.metric)!;
@@ -95,11 +103,20 @@ export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetric
           if (!p.methods.includes(method) || !p.methods.includes(baseline)) continue;
           const a = seedMap(study, metrics, dataset, p.id, method);
           const b = seedMap(study, metrics, dataset, p.id, baseline);
-          const seeds = [...a.keys()].filter((s) => b.has(s) && a.get(s)![spec.metric] !== undefined && b.get(s)![spec.metric] !== undefined).sort((x, y) => x - y);
+          const paired = [...a.keys()].filter((s) => b.has(s) && a.get(s)![spec.metric] !== undefined && b.get(s)![spec.metric] !== undefined).sort((x, y) => x - y);
+          // Accuracy keeps a collapsed seed (it is the method's failure); calibration and OOD do not.
+          const collapsed = Object.fromEntries(
+            [method, baseline]
+              .map((m) => [m, seedCells(study, metrics, dataset, p.id, m).filter((c) => atChance.has(c.id) && paired.includes(c.seed)).map((c) => c.seed).sort((x, y) => x - y)] as const)
+              .filter(([, seeds]) => seeds.length),
+          );
+          const chance = new Set(spec.claim === 'accuracy' ? [] : Object.values(collapsed).flat());
+          const seeds = paired.filter((s) => !chance.has(s));
+          const leftOut = paired.filter((s) => chance.has(s));
           if (!seeds.length) continue;
           const difference = pairedDifference(seeds.map((s) => a.get(s)![spec.metric]!), seeds.map((s) => b.get(s)![spec.metric]!));
           const { t, p: pv } = pairedTTest(difference.differences);
-          tests.push({ claim: spec.claim, metric: spec.metric, dataset, protocol: p.id, method, baseline, seeds, difference, t, p: pv });
+          tests.push({ claim: spec.claim, metric: spec.metric, dataset, protocol: p.id, method, baseline, seeds, difference, t, p: pv, ...(leftOut.length ? { leftOut } : {}), ...(Object.keys(collapsed).length ? { atChance: collapsed } : {}) });
         }
       }
     }

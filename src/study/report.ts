@@ -72,6 +72,9 @@ export function buildStudyReport(
 ): StudyReport {
   const s = study.spec;
   const failedIds = new Set(extra.failed.map((f) => f.id));
+  // Cells whose model ended at chance (the trainer's near-chance warning): left out of the
+  // calibration and OOD tests, where they would pass for perfectly calibrated models.
+  const atChance = new Set(Object.entries(extra.training ?? {}).filter(([, t]) => t.warnings.some((w) => w.kind === 'near-chance')).map(([id]) => id));
   return {
     schemaVersion: STUDY_REPORT_VERSION,
     name: s.name,
@@ -91,8 +94,8 @@ export function buildStudyReport(
     tables: aggregateTables(study, metrics),
     comparisons: pairedComparisons(study, metrics),
     primaryMetrics: PRIMARY_METRICS,
-    claims: claimTests(study, metrics),
-    claimChecks: claimTests(study, metrics, CHECK_METRICS),
+    claims: claimTests(study, metrics, PRIMARY_METRICS, atChance),
+    claimChecks: claimTests(study, metrics, CHECK_METRICS, atChance),
     tuning: extra.tuning ?? [],
     training: extra.training ?? {},
     figures: extra.figures,
@@ -230,23 +233,33 @@ function renderClaims(r: StudyReport): string[] {
     `Each claim has one primary metric, fixed in src/study/family.ts before any run: ${r.primaryMetrics.map((m) => `**${m.claim}**: ${METRIC_COLUMNS.find((c) => c.key === m.metric)?.title ?? m.metric} (${m.why})`).join('; ')}. ` +
       'Differences are method − baseline paired by seed (same split and initialisation), in percentage points, with a 95% t-interval; ' +
       `p is the two-sided paired t-test, Holm-corrected over the claim's family (every pair × protocol with two seeds or more); the Holm interval is the t-interval at that test's Holm step level. ` +
-      `A row reads "ahead" only where the Holm-adjusted p is below ${ALPHA}; otherwise "no clear difference".\n`,
+      `A row reads "ahead" only where the Holm-adjusted p is below ${ALPHA}; otherwise "no clear difference". ` +
+      'Calibration and OOD tests leave out a seed where either model ended at chance accuracy (the trainer\'s near-chance warning): its ECE is near 0 and its OOD scores are noise, which would pass for a calibration win; accuracy tests keep it.\n',
   );
   const body = r.claims.map((c) => {
     const d = c.difference;
     const ci = d.n >= 2 ? `[${signed(100 * d.low, 2)}, ${signed(100 * d.high, 2)}]` : '–';
     const hci = Number.isFinite(c.holmLow) ? `[${signed(100 * c.holmLow, 2)}, ${signed(100 * c.holmHigh, 2)}]` : '–';
     const reading = c.verdict === 'method ahead' ? `${c.method} ahead` : c.verdict === 'baseline ahead' ? `${c.baseline} ahead` : c.verdict;
-    return [c.claim, `${c.dataset}: ${c.protocol}`, `${c.method} − ${c.baseline}`, signed(100 * d.mean, 2), ci, String(d.n), pval(c.p), pval(c.pHolm), hci, reading];
+    const n = c.leftOut?.length ? `${d.n} (seed${c.leftOut.length > 1 ? 's' : ''} ${c.leftOut.join(', ')} at chance, left out)` : c.atChance ? `${d.n} (${chanceNote(c.atChance)})` : String(d.n);
+    return [c.claim, `${c.dataset}: ${c.protocol}`, `${c.method} − ${c.baseline}`, signed(100 * d.mean, 2), ci, n, pval(c.p), pval(c.pHolm), hci, reading];
   });
   out.push(mdTable(['claim', 'protocol', 'comparison', 'mean diff', '95% CI', 'n', 'p', 'Holm p', 'Holm CI', 'reading'], body, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
   out.push(...renderChecks(r));
   return out;
 }
 
+/** "icm at chance on 4 seeds (2, 4, 5, 9)": which models learned nothing, where a test keeps them. */
+export function chanceNote(atChance: Record<string, number[]>): string {
+  return Object.entries(atChance)
+    .map(([m, seeds]) => `${m} at chance on ${seeds.length} seed${seeds.length > 1 ? 's' : ''} (${seeds.join(', ')})`)
+    .join(', ');
+}
+
 /** A test's reading in a few words: "icm ahead (+2.70)", "no clear difference (−0.29)". */
 export function briefReading(c: ClaimTest): string {
-  const d = signed(100 * c.difference.mean, 2);
+  const left = c.leftOut?.length ? `; ${c.leftOut.length} seed${c.leftOut.length > 1 ? 's' : ''} at chance left out` : c.atChance ? `; ${chanceNote(c.atChance)}` : '';
+  const d = signed(100 * c.difference.mean, 2) + left;
   if (c.verdict === 'method ahead') return `${c.method} ahead (${d})`;
   if (c.verdict === 'baseline ahead') return `${c.baseline} ahead (${d})`;
   return `${c.verdict} (${d})`;

@@ -6,7 +6,7 @@
  * to that).
  */
 import { invocationSpan } from './invocations.js';
-import { briefReading, buildStudyReport, renderStudyMarkdown, type StudyReport } from './report.js';
+import { briefReading, buildStudyReport, chanceNote, renderStudyMarkdown, type StudyReport } from './report.js';
 import { mdTable } from '../util/format.js';
 import { ALPHA, PRIMARY_METRICS, type ClaimTest } from './family.js';
 import { summariseTuning, type CellTraining } from './health.js';
@@ -60,7 +60,12 @@ function sentence(t: ClaimTest, title: string): string {
   const where = `${t.dataset}, ${t.protocol}`;
   const d = t.difference;
   if (t.verdict === 'too few seeds') return `${where}: ${t.method} − ${t.baseline} = ${pts(d.mean)} points of ${title} from ${d.n} seed; no test with one seed, so no claim.`;
-  const stats = `${pts(d.mean)} points, Holm interval [${pts(t.holmLow)}, ${pts(t.holmHigh)}], Holm p ${t.pHolm < 0.001 ? '< 0.001' : t.pHolm.toFixed(3)}, n = ${d.n}`;
+  const left = t.leftOut?.length
+    ? `; seed${t.leftOut.length > 1 ? 's' : ''} ${t.leftOut.join(', ')} left out, where a model ended at chance accuracy`
+    : t.atChance
+      ? `; ${chanceNote(t.atChance)}, kept: learning nothing is an accuracy failure`
+      : '';
+  const stats = `${pts(d.mean)} points, Holm interval [${pts(t.holmLow)}, ${pts(t.holmHigh)}], Holm p ${t.pHolm < 0.001 ? '< 0.001' : t.pHolm.toFixed(3)}, n = ${d.n}${left}`;
   if (t.verdict === 'method ahead') return `${where}: ${t.method} is ahead of ${t.baseline} on ${title} (${stats}).`;
   if (t.verdict === 'baseline ahead') return `${where}: ${t.baseline} is ahead of ${t.method} on ${title} (${stats}).`;
   return `${where}: no clear difference between ${t.method} and ${t.baseline} on ${title} (${stats}).`;

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { holmAdjust, holmRanks, pairedTTest, studentTQuantile } from '../../src/study/stats.js';
 import { claimTests, PRIMARY_METRICS } from '../../src/study/family.js';
+import { briefReading } from '../../src/study/report.js';
 import { studyFromObject, type CellMetrics } from '../../src/study/index.js';
 
 const near = (a: number, b: number, tol = 1e-9) => assert.ok(Math.abs(a - b) <= tol * Math.max(1, Math.abs(b)), `${a} vs ${b}`);
@@ -128,4 +129,40 @@ test('calibration claim: ECE is lower-is-better, so a lower ECE reads "method ah
   const ece = claimTests(study, metrics).filter((t) => t.claim === 'calibration');
   assert.deepEqual(ece.map((t) => [t.baseline, t.verdict]), [['mixup', 'method ahead'], ['ce', 'baseline ahead']]);
   assert.ok(ece[0].holmHigh < 0 && ece[1].holmLow > 0, 'each Holm interval excludes 0 on its side');
+});
+
+test('a model at chance is left out of calibration and OOD tests (it would pass for perfectly calibrated) and kept, named, in accuracy tests', () => {
+  const study = studyFromObject({ name: 'chance', datasets: ['mnist'], protocols: ['balanced'], methods: ['ce', 'mixup', 'icm'], seeds: [0, 1, 2, 3, 4, 5], model: 'mlp', epochs: 1, suites: ['id'] });
+  const metrics = new Map<string, CellMetrics>();
+  // icm is a little worse calibrated than mixup where it learned; at seeds 1 and 4 it collapsed:
+  // accuracy 10%, ECE 0 (a uniform prediction is "calibrated"), energy AUROC 50.
+  const learned = { accuracy: 0.85, ece: 0.05, energyAuroc: 0.7 };
+  const collapsed = { accuracy: 0.1, ece: 0, energyAuroc: 0.5 };
+  const wobble = [0.001, -0.002, 0.0015, 0, -0.001, 0.002];
+  for (let s = 0; s < 6; s++) {
+    metrics.set(`mnist_balanced_mixup_seed${s}`, { ...learned, ece: 0.03 + wobble[s] });
+    metrics.set(`mnist_balanced_ce_seed${s}`, { ...learned, ece: 0.08 + wobble[s] });
+    metrics.set(`mnist_balanced_icm_seed${s}`, s === 1 || s === 4 ? collapsed : { ...learned, ece: 0.05 - wobble[s] / 2 });
+  }
+  const atChance = new Set(['mnist_balanced_icm_seed1', 'mnist_balanced_icm_seed4']);
+  const withAll = claimTests(study, metrics);
+  const fair = claimTests(study, metrics, PRIMARY_METRICS, atChance);
+  const pick = (ts: typeof fair, claim: string, baseline: string) => ts.find((t) => t.claim === claim && t.baseline === baseline)!;
+  // Counting the collapsed seeds pulls icm's ECE gap to mixup toward zero; leaving them out, mixup is ahead.
+  assert.deepEqual(pick(fair, 'calibration', 'mixup').seeds, [0, 2, 3, 5]);
+  assert.deepEqual(pick(fair, 'calibration', 'mixup').leftOut, [1, 4]);
+  assert.equal(pick(fair, 'calibration', 'mixup').verdict, 'baseline ahead');
+  near(pick(fair, 'calibration', 'mixup').difference.mean, 0.02 - (1.5 * (0.001 + 0.0015 + 0 + 0.002)) / 4, 1e-9);
+  assert.equal(pick(withAll, 'calibration', 'mixup').seeds.length, 6);
+  assert.equal(pick(withAll, 'calibration', 'mixup').leftOut, undefined);
+  assert.deepEqual(pick(fair, 'ood', 'ce').leftOut, [1, 4]);
+  // Accuracy keeps them (learning nothing is the method's failure) and names them.
+  const acc = pick(fair, 'accuracy', 'mixup');
+  assert.deepEqual(acc.seeds, [0, 1, 2, 3, 4, 5]);
+  assert.equal(acc.leftOut, undefined);
+  assert.deepEqual(acc.atChance, { icm: [1, 4] });
+  near(acc.difference.mean, (2 * (0.1 - 0.85)) / 6, 1e-9);
+  // What the side-by-side table shows: the reader sees both.
+  assert.match(briefReading(pick(fair, 'calibration', 'mixup')), /^mixup ahead \(\+\d\.\d\d; 2 seeds at chance left out\)$/);
+  assert.match(briefReading(acc), /; icm at chance on 2 seeds \(1, 4\)\)$/);
 });
