@@ -8,6 +8,8 @@ export interface MethodRow {
   /** Seeds with a finished cell. */
   seeds: number[];
   metrics: Partial<Record<MetricKey, Summary>>;
+  /** Seeds whose model ended at chance (absent when none): its means mix in models that learned nothing. */
+  atChance?: number[];
 }
 
 export interface ProtocolTable {
@@ -48,7 +50,11 @@ function cellsOf(study: Study, dataset: string, protocol: string, method: string
 export function bestPerColumn(rows: readonly MethodRow[]): Partial<Record<MetricKey, string[]>> {
   const best: Partial<Record<MetricKey, string[]>> = {};
   for (const col of METRIC_COLUMNS) {
-    const vals = rows.map((r) => ({ m: r.method, v: r.metrics[col.key]?.mean })).filter((x): x is { m: string; v: number } => x.v !== undefined && Number.isFinite(x.v));
+    // A row with models at chance is never "best": a collapsed model's ECE of ~0 would win that column.
+    const vals = rows
+      .filter((r) => !r.atChance?.length)
+      .map((r) => ({ m: r.method, v: r.metrics[col.key]?.mean }))
+      .filter((x): x is { m: string; v: number } => x.v !== undefined && Number.isFinite(x.v));
     if (vals.length < 2) continue;
     const target = col.higherIsBetter ? Math.max(...vals.map((x) => x.v)) : Math.min(...vals.map((x) => x.v));
     best[col.key] = vals.filter((x) => x.v === target).map((x) => x.m);
@@ -57,13 +63,14 @@ export function bestPerColumn(rows: readonly MethodRow[]): Partial<Record<Metric
 }
 
 /** Per dataset and protocol: methods as rows, metrics as mean ± std over the seeds that finished. */
-export function aggregateTables(study: Study, metrics: ReadonlyMap<string, CellMetrics>): ProtocolTable[] {
+export function aggregateTables(study: Study, metrics: ReadonlyMap<string, CellMetrics>, atChance: ReadonlySet<string> = new Set()): ProtocolTable[] {
   const tables: ProtocolTable[] = [];
   for (const dataset of study.spec.datasets) {
     for (const p of study.protocols) {
       const rows: MethodRow[] = p.methods.map((method) => {
         const cells = cellsOf(study, dataset, p.id, method).filter((c) => metrics.has(c.id));
-        const row: MethodRow = { method, seeds: cells.map((c) => c.seed), metrics: {} };
+        const collapsed = cells.filter((c) => atChance.has(c.id)).map((c) => c.seed);
+        const row: MethodRow = { method, seeds: cells.map((c) => c.seed), metrics: {}, ...(collapsed.length ? { atChance: collapsed } : {}) };
         for (const col of METRIC_COLUMNS) {
           const vals = cells.map((c) => metrics.get(c.id)![col.key]).filter((v): v is number => v !== undefined);
           if (vals.length) row.metrics[col.key] = summarise(vals);

@@ -91,7 +91,7 @@ export function buildStudyReport(
       missing: study.cells.filter((c) => !metrics.has(c.id) && !failedIds.has(c.id)).map((c) => c.id),
     },
     cellMetrics: Object.fromEntries(study.cells.filter((c) => metrics.has(c.id)).map((c) => [c.id, metrics.get(c.id)!])),
-    tables: aggregateTables(study, metrics),
+    tables: aggregateTables(study, metrics, atChance),
     comparisons: pairedComparisons(study, metrics),
     primaryMetrics: PRIMARY_METRICS,
     claims: claimTests(study, metrics, PRIMARY_METRICS, atChance),
@@ -148,6 +148,7 @@ export function renderStudyMarkdown(r: StudyReport): string {
   out.push(
     'Mean ± sample standard deviation over seeds (a single value when one seed finished). Accuracy, ECE, ECE after temperature scaling (T fitted on the held-out validation split), OOD AUROC / FPR95 and mean corruption accuracy are in percent; NLL and Brier are raw. ' +
       'ID metrics are on the test split for the uncalibrated model. The best mean per column is **bold**. ' +
+      'Where n counts seeds "at chance" (the model learned nothing), the means include them and the row is never bold: such a model has an ECE near 0. ' +
       OOD_SCORES_NOTE +
       '\n',
   );
@@ -155,7 +156,7 @@ export function renderStudyMarkdown(r: StudyReport): string {
     out.push(`### ${t.dataset}: ${t.protocol} (${t.description})\n`);
     const body = t.rows.map((row) => [
       row.method,
-      String(row.seeds.length),
+      row.atChance?.length ? `${row.seeds.length} (${row.atChance.length} at chance)` : String(row.seeds.length),
       ...METRIC_COLUMNS.map((col) => {
         const s = formatSummary(col, row.metrics[col.key]);
         return t.best[col.key]?.includes(row.method) ? `**${s}**` : s;

@@ -107,6 +107,18 @@ test('tables: mean ± std per method over finished seeds; best per column by mea
   close(lt.rows[1].metrics.accuracy!.mean, 0.72, 1e-12);
 });
 
+test('tables: a row with a model at chance names it in n and is never marked best (its ECE of ~0 would win)', () => {
+  const metrics = handMetrics();
+  metrics.set('fashion-mnist_lt10_icm_seed1', { accuracy: 0.1, ece: 0, nll: 2.3 });
+  const lt = aggregateTables(study, metrics, new Set(['fashion-mnist_lt10_icm_seed1']))[1];
+  assert.deepEqual(lt.rows.map((r) => r.atChance), [undefined, [1], undefined]);
+  close(lt.rows[1].metrics.ece!.mean, 0.015, 1e-12); // the mean still counts it, as n says
+  assert.deepEqual(lt.best.ece, ['mixup']);
+  assert.deepEqual(lt.best.accuracy, ['mixup']);
+  assert.deepEqual(aggregateTables(study, metrics)[1].best.ece, ['icm'], 'without the warning the collapsed seed wins ECE');
+  assert.match(renderStudyMarkdown(buildStudyReport(study, metrics, { provenance: { command: 'x', versions: {}, machine: { os: '', cpu: '', cores: 1, memoryGiB: 1 }, wallSeconds: 0, cellSeconds: 0, invocations: [] }, failed: [], figures: [], training: { 'fashion-mnist_lt10_icm_seed1': { lr: 0.1, epochs: 1, warnings: [{ kind: 'near-chance', message: 'm' }] } } })), /\| icm \| 2 \(1 at chance\) \|/);
+});
+
 test('paired comparison icm − mixup: differences by seed, n, 95% interval', () => {
   const [bal, lt] = pairedComparisons(study, handMetrics());
   assert.deepEqual(bal.seeds, [0, 1, 2]);
