@@ -1,4 +1,4 @@
-import { METRIC_COLUMNS } from './metrics.js';
+import { CHANCE_BLIND_METRICS, METRIC_COLUMNS } from './metrics.js';
 import { pairedDifference, summarise, type PairedDifference, type Summary } from './stats.js';
 import type { Cell, CellMetrics, MetricKey, Protocol, Study } from './types.js';
 
@@ -31,6 +31,8 @@ export interface PairedComparison {
   /** Seeds where both cells finished. */
   seeds: number[];
   metrics: Partial<Record<MetricKey, PairedDifference>>;
+  /** Seeds where either model ended at chance (absent when none): not in the calibration and OOD columns. */
+  atChance?: number[];
 }
 
 export function describeProtocol(p: Protocol): string {
@@ -50,9 +52,9 @@ function cellsOf(study: Study, dataset: string, protocol: string, method: string
 export function bestPerColumn(rows: readonly MethodRow[]): Partial<Record<MetricKey, string[]>> {
   const best: Partial<Record<MetricKey, string[]>> = {};
   for (const col of METRIC_COLUMNS) {
-    // A row with models at chance is never "best": a collapsed model's ECE of ~0 would win that column.
+    // A row with models at chance is never best on calibration or OOD: a collapsed model's ECE of ~0 would win.
     const vals = rows
-      .filter((r) => !r.atChance?.length)
+      .filter((r) => !(r.atChance?.length && CHANCE_BLIND_METRICS.has(col.key)))
       .map((r) => ({ m: r.method, v: r.metrics[col.key]?.mean }))
       .filter((x): x is { m: string; v: number } => x.v !== undefined && Number.isFinite(x.v));
     if (vals.length < 2) continue;
@@ -87,7 +89,14 @@ export function aggregateTables(study: Study, metrics: ReadonlyMap<string, CellM
  * `method` minus `baseline` per metric, paired by seed (same split, same initial-weight seed),
  * in every protocol where both ran; n = the seeds where both cells finished.
  */
-export function pairedComparisons(study: Study, metrics: ReadonlyMap<string, CellMetrics>, method = study.compare.method, baseline = study.compare.baseline, level = 0.95): PairedComparison[] {
+export function pairedComparisons(
+  study: Study,
+  metrics: ReadonlyMap<string, CellMetrics>,
+  method = study.compare.method,
+  baseline = study.compare.baseline,
+  level = 0.95,
+  atChance: ReadonlySet<string> = new Set(),
+): PairedComparison[] {
   const out: PairedComparison[] = [];
   for (const dataset of study.spec.datasets) {
     for (const p of study.protocols) {
@@ -95,9 +104,12 @@ export function pairedComparisons(study: Study, metrics: ReadonlyMap<string, Cel
       const a = new Map(cellsOf(study, dataset, p.id, method).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
       const b = new Map(cellsOf(study, dataset, p.id, baseline).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
       const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
-      const cmp: PairedComparison = { dataset, protocol: p.id, method, baseline, seeds, metrics: {} };
+      // Seeds where either model ended at chance: left out of the calibration and OOD columns.
+      const collapsed = seeds.filter((s) => [method, baseline].some((m) => cellsOf(study, dataset, p.id, m).some((c) => c.seed === s && atChance.has(c.id))));
+      const cmp: PairedComparison = { dataset, protocol: p.id, method, baseline, seeds, metrics: {}, ...(collapsed.length ? { atChance: collapsed } : {}) };
       for (const col of METRIC_COLUMNS) {
-        const pairs = seeds.map((s) => [a.get(s)![col.key], b.get(s)![col.key]]).filter((x): x is [number, number] => x[0] !== undefined && x[1] !== undefined);
+        const kept = CHANCE_BLIND_METRICS.has(col.key) ? seeds.filter((s) => !collapsed.includes(s)) : seeds;
+        const pairs = kept.map((s) => [a.get(s)![col.key], b.get(s)![col.key]]).filter((x): x is [number, number] => x[0] !== undefined && x[1] !== undefined);
         if (pairs.length) cmp.metrics[col.key] = pairedDifference(pairs.map((x) => x[0]), pairs.map((x) => x[1]), level);
       }
       out.push(cmp);

@@ -7,7 +7,7 @@
  */
 import { holmAdjust, holmRanks, pairedDifference, pairedTTest, type PairedDifference } from './stats.js';
 import type { Cell, CellMetrics, MetricKey, Study } from './types.js';
-import { METRIC_COLUMNS } from './metrics.js';
+import { CHANCE_BLIND_METRICS, METRIC_COLUMNS } from './metrics.js';
 
 /** Family-wise error rate of each claim's family. */
 export const ALPHA = 0.05;
@@ -66,7 +66,7 @@ export interface ClaimTest {
   p: number;
   /** Holm-adjusted over the claim's family; NaN with fewer than two seeds. */
   pHolm: number;
-  /** Tests in the claim's family (those with two seeds or more). */
+  /** Tests in the claim's family: those with two paired seeds or more, counted before any seed at chance is left out. */
   familySize: number;
   /** The t-interval at this test's Holm step level, 1 − ALPHA / (m − rank + 1). */
   holmLevel: number;
@@ -96,7 +96,7 @@ export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetric
   const out: ClaimTest[] = [];
   for (const spec of specs) {
     const col = METRIC_COLUMNS.find((c) => c.key === spec.metric)!;
-    const tests: Array<Omit<ClaimTest, 'pHolm' | 'familySize' | 'holmLevel' | 'holmLow' | 'holmHigh' | 'verdict'>> = [];
+    const tests: Array<Omit<ClaimTest, 'pHolm' | 'familySize' | 'holmLevel' | 'holmLow' | 'holmHigh' | 'verdict'> & { pairedSeeds: number }> = [];
     for (const dataset of study.spec.datasets) {
       for (const p of study.protocols) {
         for (const { method, baseline } of COMPARISON_FAMILY) {
@@ -110,24 +110,27 @@ export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetric
               .map((m) => [m, seedCells(study, metrics, dataset, p.id, m).filter((c) => atChance.has(c.id) && paired.includes(c.seed)).map((c) => c.seed).sort((x, y) => x - y)] as const)
               .filter(([, seeds]) => seeds.length),
           );
-          const chance = new Set(spec.claim === 'accuracy' ? [] : Object.values(collapsed).flat());
+          const chance = new Set(CHANCE_BLIND_METRICS.has(spec.metric) ? Object.values(collapsed).flat() : []);
           const seeds = paired.filter((s) => !chance.has(s));
           const leftOut = paired.filter((s) => chance.has(s));
-          if (!seeds.length) continue;
+          // A test whose every seed was left out still shows, as "too few seeds" naming them.
+          if (!paired.length) continue;
           const difference = pairedDifference(seeds.map((s) => a.get(s)![spec.metric]!), seeds.map((s) => b.get(s)![spec.metric]!));
           const { t, p: pv } = pairedTTest(difference.differences);
-          tests.push({ claim: spec.claim, metric: spec.metric, dataset, protocol: p.id, method, baseline, seeds, difference, t, p: pv, ...(leftOut.length ? { leftOut } : {}), ...(Object.keys(collapsed).length ? { atChance: collapsed } : {}) });
+          tests.push({ claim: spec.claim, metric: spec.metric, dataset, protocol: p.id, method, baseline, seeds, pairedSeeds: paired.length, difference, t, p: pv, ...(leftOut.length ? { leftOut } : {}), ...(Object.keys(collapsed).length ? { atChance: collapsed } : {}) });
         }
       }
     }
-    const adjusted = holmAdjust(tests.map((x) => x.p));
+    // The family is fixed before any seed is left out: every test with two paired seeds or more,
+    // so models at chance cannot shrink it and loosen the correction of the others.
+    const m = tests.filter((x) => x.pairedSeeds >= 2).length;
+    const adjusted = holmAdjust(tests.map((x) => x.p), m);
     const ranks = holmRanks(tests.map((x) => x.p));
-    const m = tests.filter((x) => Number.isFinite(x.p)).length;
     // Holm stops at its first non-rejection: every later test is judged at that step's level too,
     // so a Holm interval excludes 0 exactly when the test is rejected (at its own later step a
     // "no clear difference" test could otherwise show an interval clear of 0).
     const stop = Math.min(...ranks.filter((r, i) => Number.isFinite(r) && !(adjusted[i] < ALPHA)));
-    tests.forEach((x, i) => {
+    tests.forEach(({ pairedSeeds: _, ...x }, i) => {
       const step = Math.min(ranks[i], stop);
       const holmLevel = Number.isFinite(ranks[i]) ? 1 - ALPHA / (m - step + 1) : NaN;
       const wide = Number.isFinite(holmLevel) ? pairedDifference(x.difference.differences, x.difference.differences.map(() => 0), holmLevel) : undefined;

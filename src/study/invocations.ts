@@ -24,6 +24,8 @@ export function invocationSpan(invocations: readonly Invocation[]): number {
     })
     .filter(([s, e]) => Number.isFinite(s) && Number.isFinite(e))
     .sort((a, b) => a[0] - b[0]);
+  // An invocation with an unreadable start cannot be placed: counted whole, as its own interval.
+  const unplaced = invocations.filter((i) => !Number.isFinite(Date.parse(i.startedAt)) && Number.isFinite(i.wallSeconds)).reduce((n, i) => n + i.wallSeconds, 0);
   let total = 0;
   let open: [number, number] | undefined;
   for (const [s, e] of spans) {
@@ -33,14 +35,16 @@ export function invocationSpan(invocations: readonly Invocation[]): number {
       open = [s, e];
     }
   }
-  return open ? total + open[1] - open[0] : 0;
+  return (open ? total + open[1] - open[0] : 0) + unplaced;
 }
 
 /** The invocations for a report's provenance: each one while they are few, else a summary. */
 export function describeInvocations(invocations: readonly Invocation[], listUpTo = 6): string {
   const one = (i: Invocation) => `${i.startedAt} (${formatDuration(i.wallSeconds)}, ${i.ran} cells run${i.interrupted ? ', interrupted' : ''})`;
   if (invocations.length <= listUpTo) return invocations.map(one).join('; ');
-  const sorted = [...invocations].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  // By time (unreadable starts last), not by string: starts may carry other offsets.
+  const at = (i: Invocation) => (Number.isFinite(Date.parse(i.startedAt)) ? Date.parse(i.startedAt) : Infinity);
+  const sorted = [...invocations].sort((a, b) => at(a) - at(b));
   const ran = sorted.reduce((n, i) => n + i.ran, 0);
   const interrupted = sorted.filter((i) => i.interrupted).length;
   return `${sorted.length} invocations from ${sorted[0].startedAt} to ${sorted[sorted.length - 1].startedAt}, ${ran} cells run${interrupted ? `, ${interrupted} interrupted` : ''}`;

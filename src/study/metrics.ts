@@ -16,6 +16,14 @@ export interface MetricColumn {
 export const METRIC_COLUMNS: readonly MetricColumn[] = metricsOf('study').map((m) => ({ key: m.key, title: m.title, percent: m.unit === 'rate', higherIsBetter: m.direction === 'higher', unit: m.unit }));
 
 /**
+ * Columns a model that learned nothing makes look good or merely noisy: calibration (a constant
+ * prediction at chance has an ECE near 0) and OOD detection (its scores carry no signal). Paired
+ * tests and comparisons leave out seeds at chance on these, and a row holding such seeds is
+ * never the column's best; accuracy, NLL, Brier and corruption accuracy count them as failures.
+ */
+export const CHANCE_BLIND_METRICS: ReadonlySet<MetricKey> = new Set<MetricKey>(['ece', 'eceTs', 'auroc', 'fpr95', 'maxLogitAuroc', 'maxLogitFpr95', 'energyAuroc', 'energyFpr95']);
+
+/**
  * The headline numbers of a cell's report, on its primary (first) runtime: ID metrics of the
  * uncalibrated model, ECE after temperature scaling, OOD detection against `oodSet` (none: no OOD
  * numbers) with each catalogue score, and mean accuracy over all corruptions x severities.

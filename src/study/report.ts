@@ -2,7 +2,7 @@ import { mdTable } from '../util/format.js';
 import { formatDuration } from '../util/progress.js';
 import { describeInvocations, invocationSpan, type Invocation } from './invocations.js';
 import { aggregateTables, pairedComparisons, type PairedComparison, type ProtocolTable } from './aggregate.js';
-import { METRIC_COLUMNS, type MetricColumn } from './metrics.js';
+import { CHANCE_BLIND_METRICS, METRIC_COLUMNS, type MetricColumn } from './metrics.js';
 import type { Summary } from './stats.js';
 import { ALPHA, CHECK_METRICS, claimTests, PRIMARY_METRICS, type ClaimSpec, type ClaimTest } from './family.js';
 import { CONVERGENCE_TOLERANCE } from './convergence.js';
@@ -92,7 +92,7 @@ export function buildStudyReport(
     },
     cellMetrics: Object.fromEntries(study.cells.filter((c) => metrics.has(c.id)).map((c) => [c.id, metrics.get(c.id)!])),
     tables: aggregateTables(study, metrics, atChance),
-    comparisons: pairedComparisons(study, metrics),
+    comparisons: pairedComparisons(study, metrics, study.compare.method, study.compare.baseline, 0.95, atChance),
     primaryMetrics: PRIMARY_METRICS,
     claims: claimTests(study, metrics, PRIMARY_METRICS, atChance),
     claimChecks: claimTests(study, metrics, CHECK_METRICS, atChance),
@@ -148,7 +148,7 @@ export function renderStudyMarkdown(r: StudyReport): string {
   out.push(
     'Mean ± sample standard deviation over seeds (a single value when one seed finished). Accuracy, ECE, ECE after temperature scaling (T fitted on the held-out validation split), OOD AUROC / FPR95 and mean corruption accuracy are in percent; NLL and Brier are raw. ' +
       'ID metrics are on the test split for the uncalibrated model. The best mean per column is **bold**. ' +
-      'Where n counts seeds "at chance" (the model learned nothing), the means include them and the row is never bold: such a model has an ECE near 0. ' +
+      'Where n counts seeds "at chance" (the model learned nothing), the means include them, and the row is never bold in a calibration or OOD column: such a model has an ECE near 0. ' +
       OOD_SCORES_NOTE +
       '\n',
   );
@@ -183,7 +183,8 @@ export function renderStudyMarkdown(r: StudyReport): string {
         const better = col.higherIsBetter ? d.mean > 0 : d.mean < 0;
         // Descriptive and uncorrected: "better" and "ahead" are left to the Holm-corrected claims.
         const verdict = d.n >= 2 && (d.low > 0 || d.high < 0) ? `excludes 0, favours ${better ? c.method : c.baseline} (uncorrected)` : d.mean === 0 ? 'equal' : d.n >= 2 ? 'interval includes 0' : 'one seed: no interval';
-        body.push([`${c.dataset}: ${c.protocol}`, col.title, signed(scale(col, d.mean), k), ci, String(d.n), verdict]);
+        const n = c.atChance?.length && CHANCE_BLIND_METRICS.has(col.key) ? `${d.n} (seed${c.atChance.length > 1 ? 's' : ''} ${c.atChance.join(', ')} at chance, left out)` : String(d.n);
+        body.push([`${c.dataset}: ${c.protocol}`, col.title, signed(scale(col, d.mean), k), ci, n, verdict]);
       }
     }
     out.push(mdTable(['protocol', 'metric', 'mean difference', '95% CI', 'n', 'reading'], body, ['l', 'l', 'r', 'r', 'r', 'l']));
@@ -243,7 +244,7 @@ function renderClaims(r: StudyReport): string[] {
     const hci = Number.isFinite(c.holmLow) ? `[${signed(100 * c.holmLow, 2)}, ${signed(100 * c.holmHigh, 2)}]` : '–';
     const reading = c.verdict === 'method ahead' ? `${c.method} ahead` : c.verdict === 'baseline ahead' ? `${c.baseline} ahead` : c.verdict;
     const n = c.leftOut?.length ? `${d.n} (seed${c.leftOut.length > 1 ? 's' : ''} ${c.leftOut.join(', ')} at chance, left out)` : c.atChance ? `${d.n} (${chanceNote(c.atChance)})` : String(d.n);
-    return [c.claim, `${c.dataset}: ${c.protocol}`, `${c.method} − ${c.baseline}`, signed(100 * d.mean, 2), ci, n, pval(c.p), pval(c.pHolm), hci, reading];
+    return [c.claim, `${c.dataset}: ${c.protocol}`, `${c.method} − ${c.baseline}`, d.n ? signed(100 * d.mean, 2) : '–', ci, n, pval(c.p), pval(c.pHolm), hci, reading];
   });
   out.push(mdTable(['claim', 'protocol', 'comparison', 'mean diff', '95% CI', 'n', 'p', 'Holm p', 'Holm CI', 'reading'], body, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
   out.push(...renderChecks(r));
@@ -260,6 +261,7 @@ export function chanceNote(atChance: Record<string, number[]>): string {
 /** A test's reading in a few words: "icm ahead (+2.70)", "no clear difference (−0.29)". */
 export function briefReading(c: ClaimTest): string {
   const left = c.leftOut?.length ? `; ${c.leftOut.length} seed${c.leftOut.length > 1 ? 's' : ''} at chance left out` : c.atChance ? `; ${chanceNote(c.atChance)}` : '';
+  if (c.difference.n === 0) return `no comparison (${c.leftOut?.length ?? 0} seeds, all at chance)`;
   const d = signed(100 * c.difference.mean, 2) + left;
   if (c.verdict === 'method ahead') return `${c.method} ahead (${d})`;
   if (c.verdict === 'baseline ahead') return `${c.baseline} ahead (${d})`;

@@ -59,12 +59,15 @@ export function claimProse(report: StudyReport): string[] {
 function sentence(t: ClaimTest, title: string): string {
   const where = `${t.dataset}, ${t.protocol}`;
   const d = t.difference;
-  if (t.verdict === 'too few seeds') return `${where}: ${t.method} − ${t.baseline} = ${pts(d.mean)} points of ${title} from ${d.n} seed; no test with one seed, so no claim.`;
   const left = t.leftOut?.length
     ? `; seed${t.leftOut.length > 1 ? 's' : ''} ${t.leftOut.join(', ')} left out, where a model ended at chance accuracy`
     : t.atChance
       ? `; ${chanceNote(t.atChance)}, kept: learning nothing is an accuracy failure`
       : '';
+  if (t.verdict === 'too few seeds') {
+    if (d.n === 0) return `${where}: no ${title} comparison of ${t.method} and ${t.baseline}: at every paired seed (${t.leftOut?.join(', ') ?? ''}) a model ended at chance accuracy, so no claim.`;
+    return `${where}: ${t.method} − ${t.baseline} = ${pts(d.mean)} points of ${title} from ${d.n} seed${left}; no test with one seed, so no claim.`;
+  }
   const stats = `${pts(d.mean)} points, Holm interval [${pts(t.holmLow)}, ${pts(t.holmHigh)}], Holm p ${t.pHolm < 0.001 ? '< 0.001' : t.pHolm.toFixed(3)}, n = ${d.n}${left}`;
   if (t.verdict === 'method ahead') return `${where}: ${t.method} is ahead of ${t.baseline} on ${title} (${stats}).`;
   if (t.verdict === 'baseline ahead') return `${where}: ${t.baseline} is ahead of ${t.method} on ${title} (${stats}).`;

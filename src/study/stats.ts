@@ -158,9 +158,10 @@ export function pairedTTest(d: readonly number[]): TTest {
  * (1-based) of m becomes max over j <= k of min(1, (m − j + 1) p_(j)). NaN entries are left out of
  * the family (m counts the finite ones) and stay NaN.
  */
-export function holmAdjust(ps: readonly number[]): number[] {
+export function holmAdjust(ps: readonly number[], familySize?: number): number[] {
   const idx = ps.map((p, i) => [p, i] as const).filter(([p]) => Number.isFinite(p)).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  const m = idx.length;
+  // A family may count tests that could not be run (NaN p): never fewer than the finite ones.
+  const m = Math.max(idx.length, familySize ?? 0);
   const out = ps.map(() => NaN);
   let running = 0;
   idx.forEach(([p, i], k) => {

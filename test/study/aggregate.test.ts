@@ -116,6 +116,11 @@ test('tables: a row with a model at chance names it in n and is never marked bes
   assert.deepEqual(lt.best.ece, ['mixup']);
   assert.deepEqual(lt.best.accuracy, ['mixup']);
   assert.deepEqual(aggregateTables(study, metrics)[1].best.ece, ['icm'], 'without the warning the collapsed seed wins ECE');
+  // The descriptive paired comparison leaves the seed out of ECE, not out of accuracy.
+  const lt10 = pairedComparisons(study, metrics, 'icm', 'mixup', 0.95, new Set(['fashion-mnist_lt10_icm_seed1']))[1];
+  assert.deepEqual(lt10.atChance, [1]);
+  assert.equal(lt10.metrics.ece!.n, 1);
+  assert.equal(lt10.metrics.accuracy!.n, 2);
   assert.match(renderStudyMarkdown(buildStudyReport(study, metrics, { provenance: { command: 'x', versions: {}, machine: { os: '', cpu: '', cores: 1, memoryGiB: 1 }, wallSeconds: 0, cellSeconds: 0, invocations: [] }, failed: [], figures: [], training: { 'fashion-mnist_lt10_icm_seed1': { lr: 0.1, epochs: 1, warnings: [{ kind: 'near-chance', message: 'm' }] } } })), /\| icm \| 2 \(1 at chance\) \|/);
 });
 

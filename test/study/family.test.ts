@@ -165,4 +165,34 @@ test('a model at chance is left out of calibration and OOD tests (it would pass 
   // What the side-by-side table shows: the reader sees both.
   assert.match(briefReading(pick(fair, 'calibration', 'mixup')), /^mixup ahead \(\+\d\.\d\d; 2 seeds at chance left out\)$/);
   assert.match(briefReading(acc), /; icm at chance on 2 seeds \(1, 4\)\)$/);
+
+  // Only the baseline collapsed at a seed: that seed leaves the calibration test all the same.
+  const baseDown = claimTests(study, metrics, PRIMARY_METRICS, new Set([...atChance, 'mnist_balanced_mixup_seed0']));
+  assert.deepEqual(pick(baseDown, 'calibration', 'mixup').leftOut, [0, 1, 4]);
+  assert.deepEqual(pick(baseDown, 'calibration', 'ce').leftOut, [1, 4]);
+  assert.deepEqual(pick(baseDown, 'accuracy', 'mixup').atChance, { icm: [1, 4], mixup: [0] });
+
+  // Every seed at chance: the test stays, as "too few seeds" naming them, and the family keeps
+  // its size (tests with two paired seeds or more before any are left out), so the collapse of
+  // one method cannot loosen the correction of the others.
+  const allDown = new Set(Array.from({ length: 6 }, (_, s) => `mnist_balanced_icm_seed${s}`));
+  const gone = claimTests(study, metrics, PRIMARY_METRICS, allDown);
+  const vanished = pick(gone, 'calibration', 'mixup');
+  assert.equal(vanished.verdict, 'too few seeds');
+  assert.deepEqual(vanished.seeds, []);
+  assert.deepEqual(vanished.leftOut, [0, 1, 2, 3, 4, 5]);
+  assert.equal(briefReading(vanished), 'no comparison (6 seeds, all at chance)');
+  assert.ok(gone.filter((t) => t.claim === 'calibration').every((t) => t.familySize === 2));
+});
+
+test('Holm with a family size fixed beforehand: tests that could not run still count', () => {
+  // p 0.01 and 0.04 alone: 0.02 and 0.04; in a family of 3 (one test left without seeds): 3 x 0.01 and 2 x 0.04.
+  const two = holmAdjust([0.01, 0.04]);
+  near(two[0], 0.02);
+  near(two[1], 0.04);
+  const three = holmAdjust([0.01, NaN, 0.04], 3);
+  near(three[0], 0.03);
+  assert.ok(Number.isNaN(three[1]));
+  near(three[2], 0.08);
+  near(holmAdjust([0.01, 0.04], 1)[0], 0.02, 1e-12); // never fewer than the finite p-values
 });

@@ -16,23 +16,28 @@ const spec = {
   tune: { lr: [0.01, 0.1], seeds: [100] },
 };
 
-test('run order: main cells seed by seed across methods, protocol by protocol, then the tune cells', () => {
+test('run order: protocol by protocol, its tune cells, then its main cells seed by seed across methods', () => {
   const study = studyFromObject(spec);
   const cells = allCells(study);
   const order = runOrder(cells);
   assert.equal(order.length, cells.length);
   assert.deepEqual(new Set(order.map((c) => c.id)), new Set(cells.map((c) => c.id)));
-  assert.deepEqual(order.slice(0, 9).map((c) => c.id), [
+  const tunes = (protocol: string) => study.tuneCells.filter((c) => c.protocol === protocol).map((c) => c.id);
+  assert.deepEqual(order.slice(0, 6).map((c) => c.id), tunes('dc10'));
+  assert.deepEqual(order.slice(6, 15).map((c) => c.id), [
     'mnist_dc10_ce_seed1', 'mnist_dc10_mixup_seed1', 'mnist_dc10_icm_seed1',
     'mnist_dc10_ce_seed2', 'mnist_dc10_mixup_seed2', 'mnist_dc10_icm_seed2',
     'mnist_dc10_ce_seed3', 'mnist_dc10_mixup_seed3', 'mnist_dc10_icm_seed3',
   ]);
-  assert.deepEqual(order.slice(9, 15).map((c) => c.id), [
+  // Every method's sweep of a protocol comes before any of its main cells: tune groups are per
+  // method, and a runner that took main cells as soon as their own sweep finished would train
+  // every seed of the first method before the next method's sweep.
+  assert.deepEqual(order.slice(15, 21).map((c) => c.id), tunes('balanced'));
+  assert.deepEqual(order.slice(21).map((c) => c.id), [
     'mnist_balanced_ce_seed1', 'mnist_balanced_mixup_seed1', 'mnist_balanced_icm_seed1',
     'mnist_balanced_ce_seed2', 'mnist_balanced_mixup_seed2', 'mnist_balanced_icm_seed2',
   ]);
-  // Tune cells last, in their own (index) order; the runner passes over main cells awaiting them.
-  assert.deepEqual(order.slice(15).map((c) => c.id), study.tuneCells.map((c) => c.id));
+  assert.throws(() => runOrder(cells, cells.slice(1)), /runOrder: .* is not in the study/);
 });
 
 test('run order: a subset (what is left of a study) keeps the same relative order', () => {

@@ -77,7 +77,7 @@ export const studyCommand: CommandModule<object, StudyArgs> = {
         'Interrupt with Ctrl-C at any time and run the same command again: finished cells (report.json present) are kept, ' +
           'a cell in training resumes from its last epoch checkpoint, others from their last finished stage. ' +
           `Writes ${STUDY_FILES.reportMarkdown}, ${STUDY_FILES.reportJson} and reliability SVGs into the results folder, one run folder per cell under runs/. ` +
-          'A study with `tune:` has learning-rate tune cells (runs/tune_*): they run before the main cells that use them (on Slurm as an array the main array waits for), and each method x protocol trains every seed at the lr with the best validation accuracy. Locally, main cells go seed by seed across methods, and a protocol whose sweep is done trains its seeds before other sweeps run, so a study stopped part-way holds paired seeds. ' +
+          'A study with `tune:` has learning-rate tune cells (runs/tune_*): they run before the main cells that use them (on Slurm as an array the main array waits for), and each method x protocol trains every seed at the lr with the best validation accuracy. Locally, cells run protocol by protocol (its sweeps, then its seeds, each seed across all methods), so a study stopped part-way holds whole protocols and paired seeds. ' +
           'Exit status 1 when a cell failed (its error is in runs/<cell>/error.txt), 130 when interrupted.',
       ),
   handler: async (a) => {
