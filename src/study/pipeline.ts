@@ -36,10 +36,14 @@ export async function readStagesDone(runDir: string): Promise<StagesDone> {
 
 /**
  * What a cell folder must have been started with to be resumed: the same training and evaluation,
- * and for tuned cells the same sweep (absent keys drop out, so untuned cells compare as before).
+ * and for tuned cells the same tune group, but not its list of rates (absent keys drop out, so
+ * untuned cells compare as before). A sweep extended past an edge choice keeps the main cells
+ * whose group still chooses the rate they trained at; staleTuneChoice retires those whose choice
+ * moved.
  */
 function cellIdentity(cell: Cell): string {
-  return canonicalJson({ id: cell.id, train: cell.train, eval: cell.eval, tune: cell.tune, tuned: cell.tuned });
+  const tuned = cell.tuned && { ...cell.tuned, lr: undefined, cells: undefined };
+  return canonicalJson({ id: cell.id, train: cell.train, eval: cell.eval, tune: cell.tune, tuned });
 }
 
 /** Whether the folder was started for a different version of this cell (the study file changed). */

@@ -104,7 +104,8 @@ export interface Cell {
   tune?: { group: string; lr: number };
   /**
    * A main cell whose lr is the one its tune group chose (train.lr is the study's and is not
-   * used); the whole sweep is part of the cell, so a changed sweep is a changed cell.
+   * used). Its tune seeds and selection are part of the cell; its list of rates is not: a sweep
+   * extended past an edge keeps the cells whose group still chooses the rate they trained at.
    */
   tuned?: TuneGroup;
 }

@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { TrainingDiverged } from '../../src/train/trainer.js';
-import { runCell } from '../../src/study/pipeline.js';
+import { cellChanged, runCell } from '../../src/study/pipeline.js';
 import { buildStudyReport, renderStudyMarkdown } from '../../src/study/report.js';
 import { summariseTuning } from '../../src/study/health.js';
 import type { Cell } from '../../src/study/types.js';
@@ -228,4 +228,35 @@ test('a choice on the edge of its sweep stops the main cells, naming the rate to
   assert.equal(sweepEdge({ lr: [0.1] }, 0.1), undefined);
   // The edge is the sweep's, not the best finite one's: 0.1 diverged, so 0.03 is an interior choice.
   assert.equal(sweepEdge({ lr: [0.01, 0.03, 0.1] }, 0.03), undefined);
+});
+
+test('a sweep extended past its edge keeps the main cells whose group still chooses their rate, and retires those whose choice moved', () => {
+  const out = mkdtempSync(path.join(tmpdir(), 'icmix-tune-extend-'));
+  try {
+    const before = studyFromObject({ ...spec, tune: { lr: [0.01, 0.03], seeds: [0] } });
+    const after = studyFromObject({ ...spec, tune: { lr: [0.003, 0.01, 0.03], seeds: [0] } });
+    const main = before.cells[0];
+    const dir = cellDir(out, main);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, 'cell.json'), JSON.stringify(main));
+    writeFileSync(path.join(dir, 'tuned.json'), JSON.stringify({ lr: 0.01, group: main.tuned!.group, valAccuracy: 0.8 }));
+    const record = (lr: number, valAccuracy: number) => {
+      const c = after.tuneCells.find((t) => t.train.lr === lr)!;
+      mkdirSync(cellDir(out, c), { recursive: true });
+      writeFileSync(path.join(cellDir(out, c), 'tune.json'), JSON.stringify({ lr, seed: 0, valAccuracy, epochs: 1, train: c.train }));
+    };
+    record(0.01, 0.8);
+    record(0.03, 0.7);
+    const mainAfter = after.cells[0];
+    assert.equal(cellChanged(main, dir), false);
+    assert.equal(cellChanged(mainAfter, dir), false, 'the new rate has not been scored: nothing to retire yet');
+    record(0.003, 0.75);
+    assert.equal(cellChanged(mainAfter, dir), false, 'the group still chooses 0.01: the cell stands');
+    record(0.003, 0.85);
+    assert.equal(cellChanged(mainAfter, dir), true, 'the choice moved to 0.003: the cell trained at 0.01 is retired');
+    // Other changes to the group still make another cell.
+    assert.equal(cellChanged({ ...mainAfter, tuned: { ...mainAfter.tuned!, seeds: [0, 1] } }, dir), true);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 });
