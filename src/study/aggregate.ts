@@ -44,8 +44,16 @@ export function describeProtocol(p: Protocol): string {
   return parts.join(', ');
 }
 
-function cellsOf(study: Study, dataset: string, protocol: string, method: string): Cell[] {
+export function cellsOf(study: Study, dataset: string, protocol: string, method: string): Cell[] {
   return study.cells.filter((c) => c.dataset === dataset && c.protocol === protocol && c.method === method);
+}
+
+/** The seeds at which a method's model ended at chance (`atChance`: cell ids), ascending. */
+export function chanceSeeds(study: Study, dataset: string, protocol: string, method: string, atChance: ReadonlySet<string>): number[] {
+  return cellsOf(study, dataset, protocol, method)
+    .filter((c) => atChance.has(c.id))
+    .map((c) => c.seed)
+    .sort((x, y) => x - y);
 }
 
 /** Which of `rows` are best per column (ties all marked). */
@@ -71,7 +79,7 @@ export function aggregateTables(study: Study, metrics: ReadonlyMap<string, CellM
     for (const p of study.protocols) {
       const rows: MethodRow[] = p.methods.map((method) => {
         const cells = cellsOf(study, dataset, p.id, method).filter((c) => metrics.has(c.id));
-        const collapsed = cells.filter((c) => atChance.has(c.id)).map((c) => c.seed);
+        const collapsed = chanceSeeds(study, dataset, p.id, method, atChance).filter((s) => cells.some((c) => c.seed === s));
         const row: MethodRow = { method, seeds: cells.map((c) => c.seed), metrics: {}, ...(collapsed.length ? { atChance: collapsed } : {}) };
         for (const col of METRIC_COLUMNS) {
           const vals = cells.map((c) => metrics.get(c.id)![col.key]).filter((v): v is number => v !== undefined);
@@ -105,7 +113,8 @@ export function pairedComparisons(
       const b = new Map(cellsOf(study, dataset, p.id, baseline).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
       const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
       // Seeds where either model ended at chance: left out of the calibration and OOD columns.
-      const collapsed = seeds.filter((s) => [method, baseline].some((m) => cellsOf(study, dataset, p.id, m).some((c) => c.seed === s && atChance.has(c.id))));
+      const down = new Set([method, baseline].flatMap((m) => chanceSeeds(study, dataset, p.id, m, atChance)));
+      const collapsed = seeds.filter((s) => down.has(s));
       const cmp: PairedComparison = { dataset, protocol: p.id, method, baseline, seeds, metrics: {}, ...(collapsed.length ? { atChance: collapsed } : {}) };
       for (const col of METRIC_COLUMNS) {
         const kept = CHANCE_BLIND_METRICS.has(col.key) ? seeds.filter((s) => !collapsed.includes(s)) : seeds;

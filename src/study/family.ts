@@ -6,7 +6,8 @@
  * reads "no clear difference".
  */
 import { holmAdjust, holmRanks, pairedDifference, pairedTTest, type PairedDifference } from './stats.js';
-import type { Cell, CellMetrics, MetricKey, Study } from './types.js';
+import type { CellMetrics, MetricKey, Study } from './types.js';
+import { cellsOf, chanceSeeds } from './aggregate.js';
 import { CHANCE_BLIND_METRICS, METRIC_COLUMNS } from './metrics.js';
 
 /** Family-wise error rate of each claim's family. */
@@ -83,12 +84,8 @@ export interface ClaimTest {
   atChance?: Record<string, number[]>;
 }
 
-function seedCells(study: Study, metrics: ReadonlyMap<string, CellMetrics>, dataset: string, protocol: string, method: string): Cell[] {
-  return study.cells.filter((c: Cell) => c.dataset === dataset && c.protocol === protocol && c.method === method && metrics.has(c.id));
-}
-
 function seedMap(study: Study, metrics: ReadonlyMap<string, CellMetrics>, dataset: string, protocol: string, method: string): Map<number, CellMetrics> {
-  return new Map(seedCells(study, metrics, dataset, protocol, method).map((c) => [c.seed, metrics.get(c.id)!]));
+  return new Map(cellsOf(study, dataset, protocol, method).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
 }
 
 /** Every claim's tests over the study's finished cells, Holm-corrected per spec (by default the primary metrics). */
@@ -107,7 +104,7 @@ export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetric
           // Accuracy keeps a collapsed seed (it is the method's failure); calibration and OOD do not.
           const collapsed = Object.fromEntries(
             [method, baseline]
-              .map((m) => [m, seedCells(study, metrics, dataset, p.id, m).filter((c) => atChance.has(c.id) && paired.includes(c.seed)).map((c) => c.seed).sort((x, y) => x - y)] as const)
+              .map((m) => [m, chanceSeeds(study, dataset, p.id, m, atChance).filter((s) => paired.includes(s))] as const)
               .filter(([, seeds]) => seeds.length),
           );
           const chance = new Set(CHANCE_BLIND_METRICS.has(spec.metric) ? Object.values(collapsed).flat() : []);

@@ -183,7 +183,7 @@ export function renderStudyMarkdown(r: StudyReport): string {
         const better = col.higherIsBetter ? d.mean > 0 : d.mean < 0;
         // Descriptive and uncorrected: "better" and "ahead" are left to the Holm-corrected claims.
         const verdict = d.n >= 2 && (d.low > 0 || d.high < 0) ? `excludes 0, favours ${better ? c.method : c.baseline} (uncorrected)` : d.mean === 0 ? 'equal' : d.n >= 2 ? 'interval includes 0' : 'one seed: no interval';
-        const n = c.atChance?.length && CHANCE_BLIND_METRICS.has(col.key) ? `${d.n} (seed${c.atChance.length > 1 ? 's' : ''} ${c.atChance.join(', ')} at chance, left out)` : String(d.n);
+        const n = c.atChance?.length && CHANCE_BLIND_METRICS.has(col.key) ? `${d.n} (${leftOutNote(c.atChance)})` : String(d.n);
         body.push([`${c.dataset}: ${c.protocol}`, col.title, signed(scale(col, d.mean), k), ci, n, verdict]);
       }
     }
@@ -234,7 +234,7 @@ function renderClaims(r: StudyReport): string[] {
   out.push(
     `Each claim has one primary metric, fixed in src/study/family.ts before any run: ${r.primaryMetrics.map((m) => `**${m.claim}**: ${METRIC_COLUMNS.find((c) => c.key === m.metric)?.title ?? m.metric} (${m.why})`).join('; ')}. ` +
       'Differences are method − baseline paired by seed (same split and initialisation), in percentage points, with a 95% t-interval; ' +
-      `p is the two-sided paired t-test, Holm-corrected over the claim's family (every pair × protocol with two seeds or more); the Holm interval is the t-interval at that test's Holm step level. ` +
+      `p is the two-sided paired t-test, Holm-corrected over the claim's family (every pair × protocol with two paired seeds or more, counted before seeds at chance are left out); the Holm interval is the t-interval at that test's Holm step level. ` +
       `A row reads "ahead" only where the Holm-adjusted p is below ${ALPHA}; otherwise "no clear difference". ` +
       'Calibration and OOD tests leave out a seed where either model ended at chance accuracy (the trainer\'s near-chance warning): its ECE is near 0 and its OOD scores are noise, which would pass for a calibration win; accuracy tests keep it.\n',
   );
@@ -243,12 +243,17 @@ function renderClaims(r: StudyReport): string[] {
     const ci = d.n >= 2 ? `[${signed(100 * d.low, 2)}, ${signed(100 * d.high, 2)}]` : '–';
     const hci = Number.isFinite(c.holmLow) ? `[${signed(100 * c.holmLow, 2)}, ${signed(100 * c.holmHigh, 2)}]` : '–';
     const reading = c.verdict === 'method ahead' ? `${c.method} ahead` : c.verdict === 'baseline ahead' ? `${c.baseline} ahead` : c.verdict;
-    const n = c.leftOut?.length ? `${d.n} (seed${c.leftOut.length > 1 ? 's' : ''} ${c.leftOut.join(', ')} at chance, left out)` : c.atChance ? `${d.n} (${chanceNote(c.atChance)})` : String(d.n);
+    const n = c.leftOut?.length ? `${d.n} (${leftOutNote(c.leftOut)})` : c.atChance ? `${d.n} (${chanceNote(c.atChance)})` : String(d.n);
     return [c.claim, `${c.dataset}: ${c.protocol}`, `${c.method} − ${c.baseline}`, d.n ? signed(100 * d.mean, 2) : '–', ci, n, pval(c.p), pval(c.pHolm), hci, reading];
   });
   out.push(mdTable(['claim', 'protocol', 'comparison', 'mean diff', '95% CI', 'n', 'p', 'Holm p', 'Holm CI', 'reading'], body, ['l', 'l', 'l', 'r', 'r', 'r', 'r', 'r', 'r', 'l']));
   out.push(...renderChecks(r));
   return out;
+}
+
+/** "seeds 2, 4 at chance, left out": where a calibration or OOD number leaves seeds out. */
+function leftOutNote(seeds: readonly number[]): string {
+  return `seed${seeds.length > 1 ? 's' : ''} ${seeds.join(', ')} at chance, left out`;
 }
 
 /** "icm at chance on 4 seeds (2, 4, 5, 9)": which models learned nothing, where a test keeps them. */

@@ -155,8 +155,8 @@ export function pairedTTest(d: readonly number[]): TTest {
 
 /**
  * Holm–Bonferroni adjusted p-values, in the input order: sorted ascending, the k-th smallest
- * (1-based) of m becomes max over j <= k of min(1, (m − j + 1) p_(j)). NaN entries are left out of
- * the family (m counts the finite ones) and stay NaN.
+ * (1-based) of m becomes max over j <= k of min(1, (m − j + 1) p_(j)). NaN entries stay NaN; m is
+ * the number of finite ones, or `familySize` where the family was fixed larger beforehand.
  */
 export function holmAdjust(ps: readonly number[], familySize?: number): number[] {
   const idx = ps.map((p, i) => [p, i] as const).filter(([p]) => Number.isFinite(p)).sort((a, b) => a[0] - b[0] || a[1] - b[1]);
