@@ -48,9 +48,9 @@ export function cellsOf(study: Study, dataset: string, protocol: string, method:
   return study.cells.filter((c) => c.dataset === dataset && c.protocol === protocol && c.method === method);
 }
 
-/** The seeds at which a method's model ended at chance (`atChance`: cell ids), ascending. */
-export function chanceSeeds(study: Study, dataset: string, protocol: string, method: string, atChance: ReadonlySet<string>): number[] {
-  return cellsOf(study, dataset, protocol, method)
+/** The seeds of `cells` whose model ended at chance (`atChance`: cell ids), ascending. */
+export function chanceSeeds(cells: readonly Cell[], atChance: ReadonlySet<string>): number[] {
+  return cells
     .filter((c) => atChance.has(c.id))
     .map((c) => c.seed)
     .sort((x, y) => x - y);
@@ -79,7 +79,7 @@ export function aggregateTables(study: Study, metrics: ReadonlyMap<string, CellM
     for (const p of study.protocols) {
       const rows: MethodRow[] = p.methods.map((method) => {
         const cells = cellsOf(study, dataset, p.id, method).filter((c) => metrics.has(c.id));
-        const collapsed = chanceSeeds(study, dataset, p.id, method, atChance).filter((s) => cells.some((c) => c.seed === s));
+        const collapsed = chanceSeeds(cells, atChance);
         const row: MethodRow = { method, seeds: cells.map((c) => c.seed), metrics: {}, ...(collapsed.length ? { atChance: collapsed } : {}) };
         for (const col of METRIC_COLUMNS) {
           const vals = cells.map((c) => metrics.get(c.id)![col.key]).filter((v): v is number => v !== undefined);
@@ -113,7 +113,7 @@ export function pairedComparisons(
       const b = new Map(cellsOf(study, dataset, p.id, baseline).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
       const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
       // Seeds where either model ended at chance: left out of the calibration and OOD columns.
-      const down = new Set([method, baseline].flatMap((m) => chanceSeeds(study, dataset, p.id, m, atChance)));
+      const down = new Set([method, baseline].flatMap((m) => chanceSeeds(cellsOf(study, dataset, p.id, m), atChance)));
       const collapsed = seeds.filter((s) => down.has(s));
       const cmp: PairedComparison = { dataset, protocol: p.id, method, baseline, seeds, metrics: {}, ...(collapsed.length ? { atChance: collapsed } : {}) };
       for (const col of METRIC_COLUMNS) {

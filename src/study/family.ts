@@ -104,7 +104,7 @@ export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetric
           // Accuracy keeps a collapsed seed (it is the method's failure); calibration and OOD do not.
           const collapsed = Object.fromEntries(
             [method, baseline]
-              .map((m) => [m, chanceSeeds(study, dataset, p.id, m, atChance).filter((s) => paired.includes(s))] as const)
+              .map((m) => [m, chanceSeeds(cellsOf(study, dataset, p.id, m), atChance).filter((s) => paired.includes(s))] as const)
               .filter(([, seeds]) => seeds.length),
           );
           const chance = new Set(CHANCE_BLIND_METRICS.has(spec.metric) ? Object.values(collapsed).flat() : []);
