@@ -9,17 +9,34 @@ const STAGE_WEIGHT: Record<Stage, number> = { train: 0.75, export: 0.03, calibra
  * epoch line: 3 epochs done) or 'epoch 3/10 step 40/100 …' (a status: 2.4 epochs done).
  */
 export function cellFraction(stage: Stage, detail: string): number {
+  return stageStart(stage) + (trainShare(stage, detail) ?? 0);
+}
+
+/** The share of a cell done before `stage` starts. */
+function stageStart(stage: Stage): number {
   let f = 0;
   for (const s of STAGES) {
     if (s === stage) break;
     f += STAGE_WEIGHT[s];
   }
-  const m = /epoch (\d+)\/(\d+)(?: step (\d+)\/(\d+))?/.exec(detail);
-  if (stage === 'train' && m) {
-    const epochs = m[3] === undefined ? Number(m[1]) : Number(m[1]) - 1 + Number(m[3]) / Math.max(1, Number(m[4]));
-    f += STAGE_WEIGHT.train * Math.min(1, epochs / Math.max(1, Number(m[2])));
-  }
   return f;
+}
+
+/** The training share done, from an epoch line or step status; undefined when `detail` names no epoch. */
+function trainShare(stage: Stage, detail: string): number | undefined {
+  const m = /^epoch (\d+)\/(\d+)(?: step (\d+)\/(\d+))?/.exec(detail);
+  if (stage !== 'train' || !m) return undefined;
+  const epochs = m[3] === undefined ? Number(m[1]) : Number(m[1]) - 1 + Number(m[3]) / Math.max(1, Number(m[4]));
+  return STAGE_WEIGHT.train * Math.min(1, epochs / Math.max(1, Number(m[2])));
+}
+
+/**
+ * Whether `detail` says where in its stage the cell is. A training stage says so only with its
+ * first epoch figure: a cell resumed from a checkpoint starts mid-way, and counting the epochs it
+ * had already trained as progress made now would make the ETA far too short.
+ */
+function knowsPosition(stage: Stage, detail: string): boolean {
+  return stage !== 'train' || trainShare(stage, detail) !== undefined;
 }
 
 /** A text bar of `width` characters for a fraction in [0, 1]. */
@@ -52,7 +69,8 @@ export class StudyProgress {
   /** Seconds left, from progress made in this invocation (NaN until there is some). */
   eta(now = Date.now()): number {
     let partial = 0;
-    for (const r of this.running.values()) partial += cellFraction(r.stage, r.detail) - (r.startFraction ?? 0);
+    // A cell whose start is not known yet has made no progress that this invocation can time.
+    for (const r of this.running.values()) if (r.startFraction !== undefined) partial += cellFraction(r.stage, r.detail) - r.startFraction;
     const madeNow = this.completedNow + partial;
     let runningLeft = 0;
     for (const r of this.running.values()) runningLeft += 1 - cellFraction(r.stage, r.detail);
@@ -72,7 +90,8 @@ export class StudyProgress {
   /** A cell's stage and its progress; `line`: `detail` is a line to print (an epoch's summary), with the cell's name. */
   stage(id: string, stage: Stage, detail: string, line = false): void {
     const prev = this.running.get(id);
-    const entry = { stage, detail, startFraction: prev?.startFraction ?? cellFraction(stage, detail) };
+    const start = prev?.startFraction ?? (knowsPosition(stage, detail) ? cellFraction(stage, detail) : undefined);
+    const entry = { stage, detail, ...(start === undefined ? {} : { startFraction: start }) };
     this.running.set(id, entry);
     if (line) return this.draw(`${id}: ${detail}`, true);
     const changed = !prev || prev.stage !== stage;

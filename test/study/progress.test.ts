@@ -27,6 +27,23 @@ test('cellFraction reads epoch lines (epochs done) and step statuses (within an 
   assert.equal(textBar(2, 4), '####');
 });
 
+test('a cell resumed from a checkpoint: the ETA counts only the epochs trained in this invocation', () => {
+  const p = new StudyProgress(1, 0, true);
+  const t0 = Date.now();
+  p.stage('a', 'train', ''); // the stage starts before the trainer has said where it resumes
+  p.stage('a', 'train', 'epoch 21/40 step 1/100 loss 0.500 900 img/s'); // resumed after epoch 20
+  p.stage('a', 'train', 'epoch 30/40  loss 0.4000  val acc 80.00%  900 img/s  0:04');
+  // Hand-worked: made now 0.75 * (30 - 20.01) / 40; left 1 - 0.75 * 30 / 40.
+  const made = (0.75 * (30 - 20.01)) / 40;
+  const left = 1 - (0.75 * 30) / 40;
+  const at = t0 + 90_000;
+  const expected = (90 * left) / made;
+  // The clock of the constructor ran a few ms before t0: allow a second either way.
+  assert.ok(Math.abs(p.eta(at) - expected) < 1, `eta ${p.eta(at)}, expected ${expected}`);
+  // Counting the checkpoint's 20 epochs as made now would have given about a third of that.
+  assert.ok(p.eta(at) > 2.5 * ((90 * left) / ((0.75 * 30) / 40)));
+});
+
 test("studyTrainProgress: every epoch line passes as a finished event; steps at most once a second, with loss and img/s", () => {
   const seen: ProgressEvent[] = [];
   let clock = 0;
