@@ -13,7 +13,7 @@ test('studies/paper-full.yaml: --dry-run lists its 138 tune cells first, then 23
   const out = mkdtempSync(path.join(tmpdir(), 'icmix-paper-full-'));
   try {
     const r = await runStudy(study, { out, dryRun: true });
-    // 2 datasets x (7 + 9 + 7 methods) = 46 groups x 3 lrs on seed 0; x 5 seeds for the main cells.
+    // 2 datasets x (7 + 9 + 7 methods) = 46 groups x 3 lrs on tune seed 100; x 5 seeds for the main cells.
     assert.equal(study.tuning.length, 46);
     assert.equal(r.states!.length, 368);
     assert.ok(r.states!.slice(0, 138).every((s) => s.id.startsWith('tune_') && s.state === 'todo'));
@@ -25,6 +25,8 @@ test('studies/paper-full.yaml: --dry-run lists its 138 tune cells first, then 23
       assert.ok(c.tuned, `${c.id} uses its tuned lr`);
     }
     assert.deepEqual([...new Set(study.cells.map((c) => c.seed))], [0, 1, 2, 3, 4]);
+    // The rate is chosen on a seed that no evaluated cell uses, so no evaluated seed saw the choice made.
+    assert.deepEqual([...new Set(study.tuneCells.map((c) => c.seed))], [100]);
     assert.deepEqual(study.protocols.map((p) => p.id), ['balanced', 'lt100', 'dc100']);
   } finally {
     rmSync(out, { recursive: true, force: true });
