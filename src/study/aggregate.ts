@@ -48,6 +48,11 @@ export function cellsOf(study: Study, dataset: string, protocol: string, method:
   return study.cells.filter((c) => c.dataset === dataset && c.protocol === protocol && c.method === method);
 }
 
+/** One method's finished cells on one protocol: their metrics by seed. */
+export function metricsBySeed(study: Study, metrics: ReadonlyMap<string, CellMetrics>, dataset: string, protocol: string, method: string): Map<number, CellMetrics> {
+  return new Map(cellsOf(study, dataset, protocol, method).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
+}
+
 /** The seeds of `cells` whose model ended at chance (`atChance`: cell ids), ascending. */
 export function chanceSeeds(cells: readonly Cell[], atChance: ReadonlySet<string>): number[] {
   return cells
@@ -109,8 +114,8 @@ export function pairedComparisons(
   for (const dataset of study.spec.datasets) {
     for (const p of study.protocols) {
       if (!p.methods.includes(method) || !p.methods.includes(baseline)) continue;
-      const a = new Map(cellsOf(study, dataset, p.id, method).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
-      const b = new Map(cellsOf(study, dataset, p.id, baseline).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
+      const a = metricsBySeed(study, metrics, dataset, p.id, method);
+      const b = metricsBySeed(study, metrics, dataset, p.id, baseline);
       const seeds = [...a.keys()].filter((s) => b.has(s)).sort((x, y) => x - y);
       // Seeds where either model ended at chance: left out of the calibration and OOD columns.
       const down = new Set([method, baseline].flatMap((m) => chanceSeeds(cellsOf(study, dataset, p.id, m), atChance)));

@@ -7,7 +7,7 @@
  */
 import { holmAdjust, holmRanks, pairedDifference, pairedTTest, type PairedDifference } from './stats.js';
 import type { CellMetrics, MetricKey, Study } from './types.js';
-import { cellsOf, chanceSeeds } from './aggregate.js';
+import { cellsOf, chanceSeeds, metricsBySeed } from './aggregate.js';
 import { CHANCE_BLIND_METRICS, METRIC_COLUMNS } from './metrics.js';
 
 /** Family-wise error rate of each claim's family. */
@@ -84,10 +84,6 @@ export interface ClaimTest {
   atChance?: Record<string, number[]>;
 }
 
-function seedMap(study: Study, metrics: ReadonlyMap<string, CellMetrics>, dataset: string, protocol: string, method: string): Map<number, CellMetrics> {
-  return new Map(cellsOf(study, dataset, protocol, method).filter((c) => metrics.has(c.id)).map((c) => [c.seed, metrics.get(c.id)!]));
-}
-
 /** Every claim's tests over the study's finished cells, Holm-corrected per spec (by default the primary metrics). */
 export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetrics>, specs: readonly ClaimSpec[] = PRIMARY_METRICS, atChance: ReadonlySet<string> = new Set()): ClaimTest[] {
   const out: ClaimTest[] = [];
@@ -98,8 +94,8 @@ export function claimTests(study: Study, metrics: ReadonlyMap<string, CellMetric
       for (const p of study.protocols) {
         for (const { method, baseline } of COMPARISON_FAMILY) {
           if (!p.methods.includes(method) || !p.methods.includes(baseline)) continue;
-          const a = seedMap(study, metrics, dataset, p.id, method);
-          const b = seedMap(study, metrics, dataset, p.id, baseline);
+          const a = metricsBySeed(study, metrics, dataset, p.id, method);
+          const b = metricsBySeed(study, metrics, dataset, p.id, baseline);
           const paired = [...a.keys()].filter((s) => b.has(s) && a.get(s)![spec.metric] !== undefined && b.get(s)![spec.metric] !== undefined).sort((x, y) => x - y);
           // Accuracy keeps a collapsed seed (it is the method's failure); calibration and OOD do not.
           const collapsed = Object.fromEntries(
